@@ -1,0 +1,48 @@
+"""Forms for managing people."""
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectMultipleField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from factcheck.auth.roles import Role
+
+ROLE_CHOICES = [(r.value, r.label) for r in Role]
+
+
+class RolesField(SelectMultipleField):
+    """Roles as a list of checkboxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class UserEditForm(FlaskForm):
+    """Display name and roles of an existing user."""
+
+    display_name = StringField(
+        "Display name", validators=[DataRequired("Enter a display name."), Length(max=120)]
+    )
+    roles = RolesField(
+        "Roles", choices=ROLE_CHOICES, validators=[DataRequired("Give the user at least one role.")]
+    )
+    submit = SubmitField("Save")
+
+
+class UserCreateForm(UserEditForm):
+    """A new user; leave the password empty to generate a one-time password."""
+
+    email = EmailField(
+        "Email", validators=[DataRequired("Enter an email address."), Length(max=254)]
+    )
+    password = PasswordField(
+        "Initial password",
+        validators=[Optional()],
+        description="Leave empty to generate a one-time password the user must change "
+        "at first sign-in.",
+    )
+    submit = SubmitField("Create user")
+
+
+class ActionForm(FlaskForm):
+    """An empty form for button actions (deactivate, reset password): CSRF only."""

@@ -1,0 +1,153 @@
+"""Admin pages: people and their roles."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from factcheck.admin.forms import ActionForm, UserCreateForm, UserEditForm
+from factcheck.auth import password_policy, passwords
+from factcheck.auth.models import User
+from factcheck.auth.roles import Role
+from factcheck.auth.services import create_user, reset_password, set_active, update_user
+from factcheck.errors import DomainError
+from factcheck.extensions import db
+from factcheck.security import roles_allowed
+
+bp = Blueprint("admin", __name__)
+
+
+def _get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+def _actor() -> User:
+    return current_user._get_current_object()
+
+
+@bp.route("/users")
+@roles_allowed(Role.ADMIN)
+def users():
+    """List every account."""
+    people = db.session.scalars(sa.select(User).order_by(User.is_active.desc(), User.email))
+    return render_template("admin/users.html", users=people, action_form=ActionForm())
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles_allowed(Role.ADMIN)
+def create():
+    """Create an account."""
+    form = UserCreateForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user, one_time = create_user(
+                db.session,
+                email=form.email.data,
+                display_name=form.display_name.data,
+                password=form.password.data or None,
+                roles=form.roles.data,
+                passwords=passwords(),
+                policy=password_policy(),
+                actor=_actor(),
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            form.form_errors.append(exc.message)
+            status = exc.status_code
+        else:
+            db.session.commit()
+            if one_time:
+                return render_template("admin/one_time_password.html", user=user,
+                                       password=one_time)
+            flash(f"Created {user.email}.", "success")
+            return redirect(url_for("admin.users"))
+    elif form.is_submitted():
+        status = 400
+    return render_template("admin/user_form.html", form=form, user=None), status
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@roles_allowed(Role.ADMIN)
+def edit(user_id: int):
+    """Change a user's display name and roles."""
+    user = _get_user(user_id)
+    form = UserEditForm(obj=user)  # posted values win over the stored ones
+    status = 200
+    if form.validate_on_submit():
+        try:
+            changes = update_user(
+                db.session,
+                user,
+                display_name=form.display_name.data,
+                roles=form.roles.data,
+                actor=_actor(),
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            form.form_errors.append(exc.message)
+            status = exc.status_code
+        else:
+            db.session.commit()
+            flash(f"Saved {user.email}." if changes else "Nothing changed.", "success")
+            return redirect(url_for("admin.users"))
+    elif form.is_submitted():
+        status = 400
+    return (
+        render_template("admin/user_form.html", form=form, user=user, action_form=ActionForm()),
+        status,
+    )
+
+
+def _account_action(user_id: int, action, done_message: str):  # noqa: ANN001
+    user = _get_user(user_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        result = action(user)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("admin.edit", user_id=user.id)), exc.status_code
+    db.session.commit()
+    if isinstance(result, str):
+        return render_template("admin/one_time_password.html", user=user, password=result)
+    flash(done_message.format(email=user.email), "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/users/<int:user_id>/deactivate", methods=["POST"])
+@roles_allowed(Role.ADMIN)
+def deactivate(user_id: int):
+    """Deactivate an account; the user is signed out at once."""
+    return _account_action(
+        user_id,
+        lambda u: set_active(db.session, u, active=False, actor=_actor()),
+        "Deactivated {email}.",
+    )
+
+
+@bp.route("/users/<int:user_id>/activate", methods=["POST"])
+@roles_allowed(Role.ADMIN)
+def activate(user_id: int):
+    """Reactivate an account."""
+    return _account_action(
+        user_id,
+        lambda u: set_active(db.session, u, active=True, actor=_actor()),
+        "Reactivated {email}.",
+    )
+
+
+@bp.route("/users/<int:user_id>/reset-password", methods=["POST"])
+@roles_allowed(Role.ADMIN)
+def reset(user_id: int):
+    """Give the user a new one-time password, shown once."""
+    return _account_action(
+        user_id,
+        lambda u: reset_password(db.session, u, passwords=passwords(), actor=_actor()),
+        "",
+    )

@@ -1,0 +1,95 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, request
+
+from factcheck import auth, security
+from factcheck.audit.services import request_context
+from factcheck.errors import register_errorhandlers
+from factcheck.extensions import csrf, db, migrate
+from factcheck.settings import ROOT, TEMPLATE_DIR, load_settings
+
+
+def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
+    """Create and configure an app; `config` is a mapping or a config/ profile name."""
+    app = Flask(
+        "factcheck",
+        template_folder=str(TEMPLATE_DIR),
+        instance_path=str(ROOT / "instance"),
+        instance_relative_config=True,
+    )
+    load_settings(app, config)
+    logging.getLogger("factcheck").setLevel(app.config["LOG_LEVEL"])
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    register_template_helpers(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the extension singletons to this app."""
+    import factcheck.models  # noqa: F401  (every table must be known to the metadata)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    security.init_app(app)
+    auth.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            sa.event.listen(db.engine, "connect", _sqlite_pragmas)
+
+    @app.before_request
+    def _audit_context() -> None:
+        request_context.set(
+            {
+                "ip": request.remote_addr,
+                "user_agent": (request.user_agent.string or "")[:200],
+            }
+        )
+
+
+def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    # Foreign keys are off by default in SQLite; WAL lets readers run beside a writer.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def register_blueprints(app: Flask) -> None:
+    """Attach each feature's views."""
+    from factcheck.admin.views import bp as admin_bp
+    from factcheck.auth.views import bp as auth_bp
+    from factcheck.main.views import bp as main_bp
+    from factcheck.sources.views import bp as sources_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(sources_bp, url_prefix="/articles")
+
+
+def register_commands(app: Flask) -> None:
+    """Add the `factcheck` CLI commands."""
+    from factcheck.cli import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Make roles and settings available to every template."""
+    from factcheck.auth.roles import Role
+
+    @app.context_processor
+    def _globals() -> dict[str, Any]:
+        return {"Role": Role, "organisation_name": app.config["ORGANISATION_NAME"]}

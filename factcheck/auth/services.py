@@ -1,0 +1,322 @@
+"""Accounts: create users, sign in, change passwords and roles, (de)activate.
+
+Services take explicit inputs (the session, the acting user, a Passwords hasher),
+check permissions, make one change, write its audit entry and flush. Callers commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from email_validator import EmailNotValidError, validate_email
+
+from factcheck.audit.services import changes_between, record
+from factcheck.auth.models import User, UserRole, new_session_token
+from factcheck.auth.passwords import PasswordPolicy, Passwords, generate_password
+from factcheck.auth.roles import Role
+from factcheck.db import utcnow
+from factcheck.errors import Conflict, InvalidInput
+from factcheck.security import ensure_role
+
+
+class LoginFailed(Exception):
+    """Sign-in refused; `message` is safe to show and never tells which part was wrong."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+GENERIC_LOGIN_FAILURE = "Email or password is incorrect."
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    """How many failed sign-ins lock an account, and for how long."""
+
+    max_failures: int = 10
+    lockout: timedelta = timedelta(minutes=15)
+
+
+def normalise_email(email: str) -> str:
+    """Return the email address in the form it is stored, or raise InvalidInput."""
+    try:
+        result = validate_email(email.strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise InvalidInput(f"Enter a valid email address ({exc}).") from exc
+    return result.normalized.lower()
+
+
+def _clean_name(display_name: str) -> str:
+    name = " ".join(display_name.split())
+    if not name:
+        raise InvalidInput("Enter a display name.")
+    if len(name) > 120:
+        raise InvalidInput("Use at most 120 characters for the display name.")
+    return name
+
+
+def _clean_roles(roles: Iterable[Role | str]) -> set[Role]:
+    try:
+        cleaned = {Role(r) for r in roles}
+    except ValueError as exc:
+        raise InvalidInput(f"Unknown role: {exc}") from exc
+    if not cleaned:
+        raise InvalidInput("Give the user at least one role.")
+    return cleaned
+
+
+def get_by_email(session: so.Session, email: str) -> User | None:
+    """Return the user with this email address (any case), or None."""
+    return session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+
+
+def create_user(
+    session: so.Session,
+    *,
+    email: str,
+    display_name: str,
+    password: str | None,
+    roles: Iterable[Role | str],
+    passwords: Passwords,
+    policy: PasswordPolicy,
+    actor: User | None,
+) -> tuple[User, str | None]:
+    """Create an account; with no password, generate a one-time one and return it too."""
+    ensure_role(actor, Role.ADMIN)
+    email = normalise_email(email)
+    name = _clean_name(display_name)
+    role_set = _clean_roles(roles)
+    one_time = None
+    if password is None:
+        one_time = password = generate_password()
+    else:
+        policy.check(password, email=email)
+    if get_by_email(session, email) is not None:
+        raise Conflict(f"An account with the email {email} already exists.")
+    user = User(
+        email=email,
+        display_name=name,
+        password_hash=passwords.hash(password),
+        must_change_password=one_time is not None,
+    )
+    user.role_grants = [
+        UserRole(role=r.value, granted_by_id=getattr(actor, "id", None)) for r in sorted(role_set)
+    ]
+    session.add(user)
+    session.flush()
+    record(
+        session,
+        actor=actor,
+        action="user.create",
+        entity_type="user",
+        entity_id=user.id,
+        changes=changes_between(
+            {}, {"email": email, "display_name": name, "roles": [r.value for r in role_set]}
+        ),
+    )
+    return user, one_time
+
+
+def authenticate(
+    session: so.Session,
+    *,
+    email: str,
+    password: str,
+    passwords: Passwords,
+    policy: LoginPolicy,
+    now: datetime | None = None,
+) -> User:
+    """Return the user these credentials belong to, or raise LoginFailed.
+
+    Failures are counted per account and lock it for a while; every attempt is audited.
+    The caller commits in both cases so the counters and audit entries are kept.
+    """
+    now = now or utcnow()
+    user = get_by_email(session, email)
+    matched = passwords.verify(user.password_hash if user else None, password)
+    if user is None:
+        record(
+            session,
+            actor=None,
+            action="auth.login_failed",
+            entity_type="user",
+            entity_id=None,
+            extra={"reason": "unknown email"},
+        )
+        raise LoginFailed(GENERIC_LOGIN_FAILURE)
+    if user.locked_until is not None and user.locked_until > now:
+        record(
+            session,
+            actor=None,
+            action="auth.login_refused",
+            entity_type="user",
+            entity_id=user.id,
+            extra={"reason": "locked"},
+        )
+        raise LoginFailed(
+            "Too many failed attempts: this account is locked for a while. "
+            "Try again later or ask an administrator."
+        )
+    if not matched:
+        user.failed_login_count += 1
+        extra = {"reason": "wrong password", "failures": user.failed_login_count}
+        if user.failed_login_count >= policy.max_failures:
+            user.locked_until = now + policy.lockout
+            user.failed_login_count = 0
+            extra["locked_until"] = user.locked_until
+        record(
+            session,
+            actor=None,
+            action="auth.login_failed",
+            entity_type="user",
+            entity_id=user.id,
+            extra=extra,
+        )
+        raise LoginFailed(GENERIC_LOGIN_FAILURE)
+    if not user.is_active:
+        record(
+            session,
+            actor=None,
+            action="auth.login_refused",
+            entity_type="user",
+            entity_id=user.id,
+            extra={"reason": "inactive"},
+        )
+        raise LoginFailed("This account has been deactivated. Ask an administrator.")
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash(password)
+    user.failed_login_count = 0
+    user.locked_until = None
+    user.last_login_at = now
+    record(session, actor=user, action="auth.login", entity_type="user", entity_id=user.id)
+    return user
+
+
+def record_logout(session: so.Session, *, user: User) -> None:
+    """Audit a sign-out."""
+    record(session, actor=user, action="auth.logout", entity_type="user", entity_id=user.id)
+
+
+def change_password(
+    session: so.Session,
+    user: User,
+    *,
+    current_password: str,
+    new_password: str,
+    passwords: Passwords,
+    policy: PasswordPolicy,
+) -> None:
+    """Replace the user's password after checking the current one; signs out other sessions."""
+    if not passwords.verify(user.password_hash, current_password):
+        raise InvalidInput("The current password is incorrect.")
+    if current_password == new_password:
+        raise InvalidInput("Choose a new password that differs from the current one.")
+    policy.check(new_password, email=user.email)
+    user.password_hash = passwords.hash(new_password)
+    user.must_change_password = False
+    user.session_token = new_session_token()
+    session.flush()
+    record(session, actor=user, action="user.password_change", entity_type="user", entity_id=user.id)
+
+
+def _active_admin_ids(session: so.Session) -> set[int]:
+    rows = session.scalars(
+        sa.select(User.id)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == Role.ADMIN.value, User.is_active.is_(True))
+    )
+    return set(rows)
+
+
+def _refuse_losing_last_admin(session: so.Session, user: User) -> None:
+    if _active_admin_ids(session) == {user.id}:
+        raise Conflict(
+            "This is the only active admin. Make someone else an admin first, "
+            "so the installation is not left without one."
+        )
+
+
+def update_user(
+    session: so.Session,
+    user: User,
+    *,
+    display_name: str,
+    roles: Iterable[Role | str],
+    actor: User | None,
+) -> dict[str, list]:
+    """Change a user's display name and roles; return the audited changes."""
+    ensure_role(actor, Role.ADMIN)
+    name = _clean_name(display_name)
+    role_set = _clean_roles(roles)
+    before = {"display_name": user.display_name, "roles": sorted(r.value for r in user.roles)}
+    if Role.ADMIN in user.roles and Role.ADMIN not in role_set:
+        _refuse_losing_last_admin(session, user)
+    current = {g.role: g for g in user.role_grants}
+    user.role_grants = [
+        current.get(r.value) or UserRole(role=r.value, granted_by_id=getattr(actor, "id", None))
+        for r in sorted(role_set)
+    ]
+    user.display_name = name
+    session.flush()
+    changes = changes_between(
+        before, {"display_name": name, "roles": sorted(r.value for r in role_set)}
+    )
+    if changes:
+        record(
+            session,
+            actor=actor,
+            action="user.update",
+            entity_type="user",
+            entity_id=user.id,
+            changes=changes,
+        )
+    return changes
+
+
+def set_active(session: so.Session, user: User, *, active: bool, actor: User | None) -> None:
+    """Activate or deactivate an account; deactivation signs the user out at once."""
+    ensure_role(actor, Role.ADMIN)
+    if user.is_active == active:
+        return
+    if not active:
+        if actor is not None and actor.id == user.id:
+            raise Conflict("You cannot deactivate your own account.")
+        if Role.ADMIN in user.roles:
+            _refuse_losing_last_admin(session, user)
+        user.session_token = new_session_token()
+    user.is_active = active
+    if active:
+        user.failed_login_count = 0
+        user.locked_until = None
+    session.flush()
+    record(
+        session,
+        actor=actor,
+        action="user.activate" if active else "user.deactivate",
+        entity_type="user",
+        entity_id=user.id,
+        changes={"is_active": [not active, active]},
+    )
+
+
+def reset_password(
+    session: so.Session, user: User, *, passwords: Passwords, actor: User | None
+) -> str:
+    """Give the user a new one-time password (returned once) and sign them out."""
+    ensure_role(actor, Role.ADMIN)
+    one_time = generate_password()
+    user.password_hash = passwords.hash(one_time)
+    user.must_change_password = True
+    user.session_token = new_session_token()
+    user.failed_login_count = 0
+    user.locked_until = None
+    session.flush()
+    record(
+        session, actor=actor, action="user.password_reset", entity_type="user", entity_id=user.id
+    )
+    return one_time

@@ -1,0 +1,109 @@
+"""Sign in, sign out, change password."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+
+from factcheck.auth import login_policy, password_policy, passwords
+from factcheck.auth.forms import ChangePasswordForm, LoginForm, LogoutForm
+from factcheck.auth.services import (
+    LoginFailed,
+    authenticate,
+    change_password as change_password_service,
+    record_logout,
+)
+from factcheck.errors import InvalidInput
+from factcheck.extensions import db
+from factcheck.security import login_required, public
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Accept only a local path as a post-login destination (no open redirects)."""
+    if not target:
+        return None
+    target = target.replace("\\", "/")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    """Show the sign-in form and sign the user in."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = authenticate(
+                db.session,
+                email=form.email.data,
+                password=form.password.data,
+                passwords=passwords(),
+                policy=login_policy(),
+            )
+        except LoginFailed as exc:
+            db.session.commit()  # keep the failure counter and the audit entry
+            form.form_errors.append(exc.message)
+            status = 401
+        else:
+            db.session.commit()
+            session.clear()  # a fresh session on sign-in (no fixation)
+            login_user(user)
+            session.permanent = True
+            return redirect(_safe_next(request.args.get("next")) or url_for("main.index"))
+    elif form.is_submitted():
+        status = 400
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    """Sign out and forget the session."""
+    if LogoutForm().validate_on_submit():
+        record_logout(db.session, user=current_user._get_current_object())
+        db.session.commit()
+        logout_user()
+        session.clear()
+        flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Let a user change their own password (required after a one-time password)."""
+    form = ChangePasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            change_password_service(
+                db.session,
+                user,
+                current_password=form.current_password.data,
+                new_password=form.new_password.data,
+                passwords=passwords(),
+                policy=password_policy(),
+            )
+        except InvalidInput as exc:
+            db.session.rollback()
+            form.form_errors.append(exc.message)
+            status = 422
+        else:
+            db.session.commit()
+            login_user(user)  # the session token changed; keep this session signed in
+            flash("Your password has been changed. Other sessions were signed out.", "success")
+            return redirect(url_for("main.index"))
+    elif form.is_submitted():
+        status = 400
+    return render_template("auth/change_password.html", form=form), status

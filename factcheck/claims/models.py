@@ -1,0 +1,147 @@
+"""Sentences of articles, their classifier scores, and the claims drawn from them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from factcheck.db import Base, enum_check, utcnow
+
+# new → in_review → submitted → approved → published, with returned (back to the
+# fact-checker), dismissed, merged (a duplicate of another claim) and retracted.
+CLAIM_STATUSES = (
+    "new",
+    "in_review",
+    "submitted",
+    "returned",
+    "approved",
+    "published",
+    "retracted",
+    "dismissed",
+    "merged",
+)
+DISMISS_REASONS = ("not_a_claim", "not_check_worthy")
+CLAIM_TYPES = ("numerical", "quote", "causal", "prediction", "comparison", "policy", "other")
+
+
+class Sentence(Base):
+    """One sentence of an article, with its exact character span in the article text."""
+
+    __tablename__ = "sentences"
+    __table_args__ = (
+        sa.UniqueConstraint("article_id", "position"),
+        sa.CheckConstraint("position >= 0", name="position_nonnegative"),
+        sa.CheckConstraint("start_offset >= 0 AND end_offset > start_offset", name="span_valid"),
+        sa.CheckConstraint("length(text) > 0", name="text_present"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    article_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("articles.id", ondelete="CASCADE")
+    )
+    position: so.Mapped[int]
+    start_offset: so.Mapped[int]
+    end_offset: so.Mapped[int]
+    text: so.Mapped[str] = so.mapped_column(sa.Text)
+    # The speaker of a transcript line ("SPEAKER: text"), when known.
+    speaker: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+
+    article: so.Mapped["Article"] = so.relationship()  # noqa: F821
+    scores: so.Mapped[list[SentenceScore]] = so.relationship(
+        back_populates="sentence", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class SentenceScore(Base):
+    """A check-worthiness score given to a sentence by one version of a model."""
+
+    __tablename__ = "sentence_scores"
+    __table_args__ = (
+        sa.UniqueConstraint("sentence_id", "model_name", "model_version"),
+        sa.CheckConstraint("score >= 0 AND score <= 1", name="score_in_unit_interval"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    sentence_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("sentences.id", ondelete="CASCADE")
+    )
+    score: so.Mapped[float]
+    model_name: so.Mapped[str] = so.mapped_column(sa.String(100))
+    model_version: so.Mapped[str] = so.mapped_column(sa.String(64))
+    scored_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    sentence: so.Mapped[Sentence] = so.relationship(back_populates="scores")
+
+
+claim_sentences = sa.Table(
+    "claim_sentences",
+    Base.metadata,
+    sa.Column(
+        "claim_id", sa.ForeignKey("claims.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column(
+        "sentence_id", sa.ForeignKey("sentences.id", ondelete="CASCADE"), primary_key=True
+    ),
+)
+
+
+class Claim(Base):
+    """A check-worthy assertion: normalised text, who claimed it, and where it stands."""
+
+    __tablename__ = "claims"
+    __table_args__ = (
+        enum_check("status", CLAIM_STATUSES, "status_valid"),
+        sa.CheckConstraint(
+            f"dismiss_reason IS NULL OR dismiss_reason IN "
+            f"({', '.join(repr(r) for r in DISMISS_REASONS)})",
+            name="dismiss_reason_valid",
+        ),
+        sa.CheckConstraint(
+            f"claim_type IS NULL OR claim_type IN "
+            f"({', '.join(repr(t) for t in CLAIM_TYPES)})",
+            name="claim_type_valid",
+        ),
+        sa.CheckConstraint(
+            "(status = 'dismissed') = (dismiss_reason IS NOT NULL)", name="dismissed_has_reason"
+        ),
+        sa.CheckConstraint(
+            "(status = 'merged') = (duplicate_of_id IS NOT NULL)", name="merged_has_target"
+        ),
+        sa.CheckConstraint(
+            "duplicate_of_id IS NULL OR duplicate_of_id <> id", name="not_duplicate_of_self"
+        ),
+        sa.CheckConstraint("length(trim(text)) > 0", name="text_present"),
+        sa.CheckConstraint("score IS NULL OR (score >= 0 AND score <= 1)", name="score_valid"),
+        # Queue order: highest priority first, id breaks ties (keyset pagination).
+        sa.Index("ix_claims_status_priority", "status", "priority", "id"),
+        sa.Index("ix_claims_created_at", "created_at"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    text: so.Mapped[str] = so.mapped_column(sa.Text)
+    claimant_name: so.Mapped[str | None] = so.mapped_column(sa.String(200), index=True)
+    claimant_role: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    claimed_on: so.Mapped[date | None]
+    status: so.Mapped[str] = so.mapped_column(sa.String(20), default="new")
+    # The classifier's score of the source sentence, and the derived queue priority.
+    score: so.Mapped[float | None]
+    priority: so.Mapped[float] = so.mapped_column(default=0.0)
+    claim_type: so.Mapped[str | None] = so.mapped_column(sa.String(20))
+    dismiss_reason: so.Mapped[str | None] = so.mapped_column(sa.String(20))
+    dismiss_note: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    duplicate_of_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("claims.id"), index=True
+    )
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
+    # Optimistic locking: every UPDATE checks and bumps it.
+    version: so.Mapped[int] = so.mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    sentences: so.Mapped[list[Sentence]] = so.relationship(secondary=claim_sentences)
+
+    def __repr__(self) -> str:
+        return f"<Claim id={self.id!r} status={self.status!r}>"

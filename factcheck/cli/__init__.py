@@ -1,0 +1,27 @@
+"""The `factcheck` command: Flask's commands (run, db, shell) plus our own."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup
+
+
+def _create_app() -> Flask:
+    from factcheck.app import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, load_dotenv=False)
+def main() -> None:
+    """factcheck: find check-worthy claims in text and run the fact-check desk."""
+
+
+def register(app: Flask) -> None:
+    """Attach our command groups to the app's CLI."""
+    from factcheck.cli.demo import demo
+    from factcheck.cli.users import users
+
+    app.cli.add_command(users)
+    app.cli.add_command(demo)

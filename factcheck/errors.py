@@ -1,0 +1,131 @@
+"""Domain errors raised by services, and the HTTP error pages."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from flask import Flask, g, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """A request the domain refuses; the message is safe to show to the user."""
+
+    status_code = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidInput(DomainError):
+    """The input breaks a rule (too short, wrong format, unknown value)."""
+
+    status_code = 422
+
+
+class Conflict(DomainError):
+    """The change clashes with the current state (duplicate, stale version, wrong status)."""
+
+    status_code = 409
+
+
+class PermissionDenied(DomainError):
+    """The actor lacks the role or relation the action needs."""
+
+    status_code = 403
+
+
+class NotFound(DomainError):
+    """The entity named does not exist."""
+
+    status_code = 404
+
+
+_TITLES = {
+    400: "Bad request",
+    403: "Not allowed",
+    404: "Page not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Upload too large",
+    422: "Invalid input",
+    429: "Too many requests",
+    500: "Something went wrong",
+}
+_MESSAGES = {
+    400: "The request could not be understood.",
+    403: "Your account does not have permission to do this. Ask an administrator if you need it.",
+    404: "There is nothing at this address. It may have been moved or never existed.",
+    405: "This address does not accept that kind of request.",
+    409: "The request clashes with the current state of the data.",
+    413: "The upload is larger than this installation accepts.",
+    422: "The input could not be processed.",
+    429: "Too many attempts. Wait a moment and try again.",
+    500: "An unexpected error stopped this request. Nothing was saved. "
+    "If it keeps happening, give the reference below to your administrator.",
+}
+
+
+def _render(code: int, message: str | None = None):
+    # A server error may come from the database itself, so its page touches nothing
+    # that needs the database (the signed-in user, the navigation).
+    template = "errors/fatal.html" if code >= 500 else "errors/error.html"
+    return (
+        render_template(
+            template,
+            code=code,
+            title=_TITLES.get(code, "Error"),
+            message=message or _MESSAGES.get(code, "The request failed."),
+            request_id=g.get("request_id"),
+        ),
+        code,
+    )
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Render error pages that say what happened without leaking internals."""
+
+    @app.before_request
+    def _assign_request_id() -> None:
+        g.request_id = uuid.uuid4().hex[:12]
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error: CSRFError):
+        return _render(
+            400,
+            "The form expired or was sent from another page. Reload the page and try again; "
+            "nothing was saved.",
+        )
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        if error.code is None or error.code >= 500:
+            return _render(error.code or 500)
+        return _render(error.code)
+
+    @app.errorhandler(DomainError)
+    def _domain_error(error: DomainError):
+        from factcheck.extensions import db
+
+        db.session.rollback()
+        return _render(error.status_code, error.message)
+
+    @app.errorhandler(InternalServerError)
+    def _internal_error(error: InternalServerError):
+        from factcheck.extensions import db
+
+        db.session.rollback()
+        original = getattr(error, "original_exception", None)
+        log.error(
+            "unhandled error, request %s %s %s",
+            g.get("request_id"),
+            request.method,
+            request.path,
+            exc_info=original,
+        )
+        return _render(500)

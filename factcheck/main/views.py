@@ -1,0 +1,34 @@
+"""The home page and the health check."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, render_template
+
+from factcheck.claims.models import Claim
+from factcheck.extensions import db
+from factcheck.security import login_required, public
+from factcheck.sources.models import Article
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+@login_required
+def index():
+    """Show what is waiting, and the latest articles."""
+    counts = dict(
+        db.session.execute(sa.select(Claim.status, sa.func.count()).group_by(Claim.status)).all()
+    )
+    latest = db.session.scalars(
+        sa.select(Article).order_by(Article.ingested_at.desc(), Article.id.desc()).limit(10)
+    ).all()
+    return render_template("main/index.html", counts=counts, latest=latest)
+
+
+@bp.route("/healthz")
+@public
+def health():
+    """Tell a load balancer whether the app and its database answer."""
+    db.session.execute(sa.select(1))
+    return {"status": "ok"}

@@ -1,0 +1,33 @@
+"""Import every feature's models so the metadata (and Alembic) sees the whole schema."""
+
+from factcheck.audit.models import AuditEntry
+from factcheck.auth.models import ApiToken, Notification, User, UserRole
+from factcheck.claims.models import Claim, Sentence, SentenceScore, claim_sentences
+from factcheck.editorial.models import Correction, EditorialDecision, Ruling
+from factcheck.jobs.models import Job
+from factcheck.review.models import Assignment
+from factcheck.sources.models import Article, Outlet
+from factcheck.verdicts.models import EvidenceSource, Rating, RatingScale, VerdictRevision
+
+__all__ = [
+    "ApiToken",
+    "Article",
+    "Assignment",
+    "AuditEntry",
+    "Claim",
+    "Correction",
+    "EditorialDecision",
+    "EvidenceSource",
+    "Job",
+    "Notification",
+    "Outlet",
+    "Rating",
+    "RatingScale",
+    "Ruling",
+    "Sentence",
+    "SentenceScore",
+    "User",
+    "UserRole",
+    "VerdictRevision",
+    "claim_sentences",
+]

@@ -1,0 +1,136 @@
+"""Access control for every view, in one place, plus response security headers.
+
+Each view declares who may use it with @roles_allowed(...) or @public. A single
+before_request hook enforces the declaration; a view that declares nothing is refused
+to everyone (fail closed), and a test walks the URL map to prove each one declares.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Flask, abort, current_app, redirect, request, url_for
+from flask_login import current_user
+
+from factcheck.auth.roles import Role
+from factcheck.errors import PermissionDenied
+from factcheck.extensions import db, login_manager
+
+log = logging.getLogger(__name__)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+PUBLIC = "public"
+ANY_USER = "any-user"
+_ATTR = "_factcheck_access"
+
+# Endpoints a user who must change their password may still reach.
+_PASSWORD_CHANGE_ALLOWED = {"auth.change_password", "auth.logout", "static", "main.health"}
+
+
+def roles_allowed(*roles: Role) -> Callable[[F], F]:
+    """Declare that the view is for signed-in users holding any of these roles."""
+    if not roles:
+        raise ValueError("name at least one role")
+
+    def mark(view: F) -> F:
+        setattr(view, _ATTR, frozenset(roles))
+        return view
+
+    return mark
+
+
+def login_required(view: F) -> F:
+    """Declare that the view is for any signed-in user, whatever their roles."""
+    setattr(view, _ATTR, ANY_USER)
+    return view
+
+
+def public(view: F) -> F:
+    """Declare that the view needs no login."""
+    setattr(view, _ATTR, PUBLIC)
+    return view
+
+
+def declared_access(view: Callable[..., Any]) -> Any:
+    """Return what the view declared (a role set, ANY_USER, PUBLIC) or None."""
+    return getattr(view, _ATTR, None)
+
+
+def ensure_role(actor: Any | None, *roles: Role) -> None:
+    """Refuse a service call unless the actor holds one of the roles (None = the system)."""
+    if actor is None:
+        return
+    if not actor.is_active or not actor.has_role(*roles):
+        raise PermissionDenied("Your account does not have permission to do this.")
+
+
+def _authorize_request() -> Any:
+    endpoint = request.endpoint
+    if endpoint is None:  # 404 and 405 are answered by the router.
+        return None
+    if endpoint == "static":
+        return None
+    view = current_app.view_functions.get(endpoint)
+    access = declared_access(view) if view else None
+    if access is None:
+        log.error("view %s declares no access rule; refused", endpoint)
+        abort(403)
+    if access == PUBLIC:
+        return None
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if current_user.must_change_password and endpoint not in _PASSWORD_CHANGE_ALLOWED:
+        return redirect(url_for("auth.change_password"))
+    if access == ANY_USER or current_user.has_role(*access):
+        return None
+    log.warning(
+        "access denied: user %s to %s %s", current_user.id, request.method, request.path
+    )
+    abort(403)
+
+
+def _load_user(session_id: str) -> Any:
+    from factcheck.auth.models import User
+
+    user_id, _, token = session_id.partition(":")
+    if not user_id.isdigit() or not token:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.is_active:
+        return None
+    if not hmac.compare_digest(user.session_token, token):
+        return None
+    return user
+
+
+def _security_headers(response: Any) -> Any:
+    headers = response.headers
+    headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+    )
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    if current_app.config.get("SESSION_COOKIE_SECURE"):
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if current_user and current_user.is_authenticated:
+        headers["Cache-Control"] = "no-store"
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Wire login, the access rule and security headers into the app."""
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+    login_manager.user_loader(_load_user)
+    app.before_request(_authorize_request)
+    app.after_request(_security_headers)
