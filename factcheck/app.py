@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, request
+from flask import Flask, g, request
 
 from factcheck import auth, security
 from factcheck.audit.services import request_context
@@ -21,7 +22,7 @@ def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
     app = Flask(
         "factcheck",
         template_folder=str(TEMPLATE_DIR),
-        instance_path=str(ROOT / "instance"),
+        instance_path=os.environ.get("FACTCHECK_INSTANCE_PATH") or str(ROOT / "instance"),
         instance_relative_config=True,
     )
     load_settings(app, config)
@@ -49,12 +50,14 @@ def register_extensions(app: Flask) -> None:
 
     @app.before_request
     def _audit_context() -> None:
-        request_context.set(
-            {
-                "ip": request.remote_addr,
-                "user_agent": (request.user_agent.string or "")[:200],
-            }
+        g.audit_context_token = request_context.set(
+            {"ip": request.remote_addr, "user_agent": (request.user_agent.string or "")[:200]}
         )
+
+    @app.teardown_request
+    def _clear_audit_context(exc: BaseException | None) -> None:
+        if (token := g.pop("audit_context_token", None)) is not None:
+            request_context.reset(token)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:

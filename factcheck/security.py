@@ -87,9 +87,7 @@ def _authorize_request() -> Any:
         return redirect(url_for("auth.change_password"))
     if access == ANY_USER or current_user.has_role(*access):
         return None
-    log.warning(
-        "access denied: user %s to %s %s", current_user.id, request.method, request.path
-    )
+    log.warning("access denied: user %s to %s %s", current_user.id, request.method, request.path)
     abort(403)
 
 

@@ -62,8 +62,7 @@ def create():
         else:
             db.session.commit()
             if one_time:
-                return render_template("admin/one_time_password.html", user=user,
-                                       password=one_time)
+                return render_template("admin/one_time_password.html", user=user, password=one_time)
             flash(f"Created {user.email}.", "success")
             return redirect(url_for("admin.users"))
     elif form.is_submitted():

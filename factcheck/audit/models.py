@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from factcheck.db import Base, utcnow
+
+if TYPE_CHECKING:
+    from factcheck.auth.models import User
 
 
 class AuditEntry(Base):
@@ -36,7 +39,7 @@ class AuditEntry(Base):
     # Anything else worth keeping: IP address, user agent, reason, counts.
     extra: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON, default=dict)
 
-    actor: so.Mapped["User | None"] = so.relationship()  # noqa: F821
+    actor: so.Mapped[User | None] = so.relationship()
 
     def __repr__(self) -> str:
         return (

@@ -14,7 +14,9 @@ from factcheck.audit.models import AuditEntry
 
 # Where the current request came from (IP address, user agent); set by the web layer
 # so services need not know about HTTP. Empty for the CLI and background jobs.
-request_context: ContextVar[Mapping[str, Any]] = ContextVar("audit_request_context", default={})
+request_context: ContextVar[Mapping[str, Any] | None] = ContextVar(
+    "audit_request_context", default=None
+)
 
 
 class AuditLogImmutable(RuntimeError):
@@ -57,7 +59,7 @@ def record(
     extra: Mapping[str, Any] | None = None,
 ) -> AuditEntry:
     """Add an audit entry to the session (flushed with the change it describes)."""
-    details = {**request_context.get(), **(extra or {})}
+    details = {**(request_context.get() or {}), **(extra or {})}
     entry = AuditEntry(
         actor_id=getattr(actor, "id", None),
         action=action,

@@ -221,7 +221,9 @@ def change_password(
     user.must_change_password = False
     user.session_token = new_session_token()
     session.flush()
-    record(session, actor=user, action="user.password_change", entity_type="user", entity_id=user.id)
+    record(
+        session, actor=user, action="user.password_change", entity_type="user", entity_id=user.id
+    )
 
 
 def _active_admin_ids(session: so.Session) -> set[int]:

@@ -12,8 +12,10 @@ from factcheck.auth.forms import ChangePasswordForm, LoginForm, LogoutForm
 from factcheck.auth.services import (
     LoginFailed,
     authenticate,
-    change_password as change_password_service,
     record_logout,
+)
+from factcheck.auth.services import (
+    change_password as change_password_service,
 )
 from factcheck.errors import InvalidInput
 from factcheck.extensions import db

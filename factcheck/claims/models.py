@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from factcheck.db import Base, enum_check, utcnow
+
+if TYPE_CHECKING:
+    from factcheck.sources.models import Article
 
 # new → in_review → submitted → approved → published, with returned (back to the
 # fact-checker), dismissed, merged (a duplicate of another claim) and retracted.
@@ -38,9 +42,7 @@ class Sentence(Base):
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    article_id: so.Mapped[int] = so.mapped_column(
-        sa.ForeignKey("articles.id", ondelete="CASCADE")
-    )
+    article_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("articles.id", ondelete="CASCADE"))
     position: so.Mapped[int]
     start_offset: so.Mapped[int]
     end_offset: so.Mapped[int]
@@ -48,7 +50,7 @@ class Sentence(Base):
     # The speaker of a transcript line ("SPEAKER: text"), when known.
     speaker: so.Mapped[str | None] = so.mapped_column(sa.String(200))
 
-    article: so.Mapped["Article"] = so.relationship()  # noqa: F821
+    article: so.Mapped[Article] = so.relationship()
     scores: so.Mapped[list[SentenceScore]] = so.relationship(
         back_populates="sentence", cascade="all, delete-orphan", passive_deletes=True
     )
@@ -78,12 +80,8 @@ class SentenceScore(Base):
 claim_sentences = sa.Table(
     "claim_sentences",
     Base.metadata,
-    sa.Column(
-        "claim_id", sa.ForeignKey("claims.id", ondelete="CASCADE"), primary_key=True
-    ),
-    sa.Column(
-        "sentence_id", sa.ForeignKey("sentences.id", ondelete="CASCADE"), primary_key=True
-    ),
+    sa.Column("claim_id", sa.ForeignKey("claims.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("sentence_id", sa.ForeignKey("sentences.id", ondelete="CASCADE"), primary_key=True),
 )
 
 
@@ -99,8 +97,7 @@ class Claim(Base):
             name="dismiss_reason_valid",
         ),
         sa.CheckConstraint(
-            f"claim_type IS NULL OR claim_type IN "
-            f"({', '.join(repr(t) for t in CLAIM_TYPES)})",
+            f"claim_type IS NULL OR claim_type IN ({', '.join(repr(t) for t in CLAIM_TYPES)})",
             name="claim_type_valid",
         ),
         sa.CheckConstraint(

@@ -37,13 +37,23 @@ def users() -> None:
 
 @users.command("create")
 @click.argument("email")
-@click.option("--role", "roles", multiple=True, required=True, type=click.Choice(ROLE_NAMES),
-              help="Role to grant; repeat for several.")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice(ROLE_NAMES),
+    help="Role to grant; repeat for several.",
+)
 @click.option("--name", "display_name", help="Display name (default: the part before @).")
-@click.option("--one-time-password", is_flag=True,
-              help="Generate a one-time password instead of prompting for one.")
-def create_command(email: str, roles: tuple[str, ...], display_name: str | None,
-                   one_time_password: bool) -> None:
+@click.option(
+    "--one-time-password",
+    is_flag=True,
+    help="Generate a one-time password instead of prompting for one.",
+)
+def create_command(
+    email: str, roles: tuple[str, ...], display_name: str | None, one_time_password: bool
+) -> None:
     """Create an account for EMAIL, prompting for its password."""
     password = None
     if not one_time_password:

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from factcheck.db import Base, enum_check, utcnow
+
+if TYPE_CHECKING:
+    from factcheck.auth.models import User
+    from factcheck.claims.models import Claim
+    from factcheck.verdicts.models import VerdictRevision
 
 DECISIONS = ("approved", "returned")
 RULING_STATUSES = ("published", "retracted")
@@ -34,8 +40,8 @@ class EditorialDecision(Base):
     comment: so.Mapped[str | None] = so.mapped_column(sa.Text)
     decided_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
-    revision: so.Mapped["VerdictRevision"] = so.relationship()  # noqa: F821
-    editor: so.Mapped["User"] = so.relationship()  # noqa: F821
+    revision: so.Mapped[VerdictRevision] = so.relationship()
+    editor: so.Mapped[User] = so.relationship()
 
 
 class Ruling(Base):
@@ -66,7 +72,7 @@ class Ruling(Base):
     retracted_at: so.Mapped[datetime | None]
     retraction_note: so.Mapped[str | None] = so.mapped_column(sa.Text)
 
-    claim: so.Mapped["Claim"] = so.relationship()  # noqa: F821
+    claim: so.Mapped[Claim] = so.relationship()
     decision: so.Mapped[EditorialDecision] = so.relationship()
     corrections: so.Mapped[list[Correction]] = so.relationship(
         back_populates="ruling", order_by="Correction.created_at"

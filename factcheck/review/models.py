@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from factcheck.db import Base, utcnow
+
+if TYPE_CHECKING:
+    from factcheck.auth.models import User
+    from factcheck.claims.models import Claim
 
 
 class Assignment(Base):
@@ -40,6 +45,6 @@ class Assignment(Base):
     # Why the lease ended: submitted, released, reassigned, expired.
     release_reason: so.Mapped[str | None] = so.mapped_column(sa.String(20))
 
-    claim: so.Mapped["Claim"] = so.relationship()  # noqa: F821
-    assignee: so.Mapped["User"] = so.relationship(foreign_keys=[assignee_id])  # noqa: F821
-    assigned_by: so.Mapped["User"] = so.relationship(foreign_keys=[assigned_by_id])  # noqa: F821
+    claim: so.Mapped[Claim] = so.relationship()
+    assignee: so.Mapped[User] = so.relationship(foreign_keys=[assignee_id])
+    assigned_by: so.Mapped[User] = so.relationship(foreign_keys=[assigned_by_id])

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from factcheck.db import Base, enum_check, utcnow
+
+if TYPE_CHECKING:
+    from factcheck.auth.models import User
 
 SOURCE_KINDS = ("text", "url", "file", "bulk", "api", "demo")
 
@@ -62,7 +66,7 @@ class Article(Base):
     )
 
     outlet: so.Mapped[Outlet | None] = so.relationship()
-    ingested_by: so.Mapped["User | None"] = so.relationship()  # noqa: F821
+    ingested_by: so.Mapped[User | None] = so.relationship()
 
     def __repr__(self) -> str:
         return f"<Article id={self.id!r} title={self.title[:40]!r}>"

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from factcheck.db import Base, enum_check, utcnow
+
+if TYPE_CHECKING:
+    from factcheck.auth.models import User
 
 RATING_BUCKETS = ("true", "false", "mixed", "other")
 SUMMARY_MAX = 280
@@ -103,7 +107,7 @@ class VerdictRevision(Base):
     parent_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("verdict_revisions.id"))
     rating_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("ratings.id"))
     # The short conclusion (ClaimReview ratingExplanation) and the full write-up.
-    summary: so.Mapped[str | None] = so.mapped_column(sa.String(SUMMARY_MAX))
+    summary: so.Mapped[str | None] = so.mapped_column(sa.Text)
     explanation: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     # Snapshot of the claim's editable fields as this revision saw them.
     claim_text: so.Mapped[str] = so.mapped_column(sa.Text)
@@ -116,7 +120,7 @@ class VerdictRevision(Base):
     submitted_at: so.Mapped[datetime | None]
 
     rating: so.Mapped[Rating | None] = so.relationship()
-    author: so.Mapped["User"] = so.relationship()  # noqa: F821
+    author: so.Mapped[User] = so.relationship()
     evidence: so.Mapped[list[EvidenceSource]] = so.relationship(
         back_populates="revision", order_by="EvidenceSource.position", cascade="all"
     )
@@ -131,12 +135,9 @@ class EvidenceSource(Base):
     __tablename__ = "evidence_sources"
     __table_args__ = (
         sa.UniqueConstraint("revision_id", "position"),
+        sa.CheckConstraint("url LIKE 'http://%' OR url LIKE 'https://%'", name="url_http"),
         sa.CheckConstraint(
-            "url LIKE 'http://%' OR url LIKE 'https://%'", name="url_http"
-        ),
-        sa.CheckConstraint(
-            "archived_url IS NULL OR archived_url LIKE 'http://%' "
-            "OR archived_url LIKE 'https://%'",
+            "archived_url IS NULL OR archived_url LIKE 'http://%' OR archived_url LIKE 'https://%'",
             name="archived_url_http",
         ),
     )

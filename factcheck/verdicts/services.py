@@ -23,12 +23,24 @@ def ensure_default_scale(session: so.Session) -> RatingScale:
         is_default=True,
     )
     scale.ratings = [
-        Rating(label=label, value=value, bucket=bucket, colour=colour, definition=definition,
-               position=i)
+        Rating(
+            label=label,
+            value=value,
+            bucket=bucket,
+            colour=colour,
+            definition=definition,
+            position=i,
+        )
         for i, (label, value, bucket, colour, definition) in enumerate(DEFAULT_SCALE["ratings"])
     ]
     session.add(scale)
     session.flush()
-    record(session, actor=None, action="rating_scale.create", entity_type="rating_scale",
-           entity_id=scale.id, extra={"name": scale.name})
+    record(
+        session,
+        actor=None,
+        action="rating_scale.create",
+        entity_type="rating_scale",
+        entity_id=scale.id,
+        extra={"name": scale.name},
+    )
     return scale

@@ -1,0 +1,276 @@
+"""Fixtures: an app per test on SQLite and (when a server answers) PostgreSQL, clients,
+users of each role, and a signed-in client.
+
+Database tests run once per backend. PostgreSQL is used when FACTCHECK_TEST_DATABASE_URL
+names a database, or when a server answers on 127.0.0.1:5432 (a throwaway database is
+then created for the run and dropped after it). Under CI=true a missing PostgreSQL is an
+error, not a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+import factcheck.models  # noqa: F401  (the whole schema)
+from factcheck import create_app
+from factcheck.auth import password_policy, passwords
+from factcheck.auth.roles import Role
+from factcheck.auth.services import create_user
+from factcheck.db import Base
+from factcheck.extensions import db
+
+PG_SERVER_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+STRONG_PASSWORD = "correct horse battery staple 42"
+
+
+def _pg_answers() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _pg_wanted() -> bool:
+    return bool(os.environ.get("FACTCHECK_TEST_DATABASE_URL")) or _pg_answers()
+
+
+BACKENDS = [
+    "sqlite",
+    pytest.param(
+        "postgresql",
+        marks=pytest.mark.skipif(
+            not _pg_wanted() and os.environ.get("CI") != "true",
+            reason="no PostgreSQL: set FACTCHECK_TEST_DATABASE_URL or start a server on :5432",
+        ),
+    ),
+]
+
+
+class PostgresDatabases:
+    """Creates throwaway databases on the test server and drops them at the end."""
+
+    def __init__(self, server_url: str) -> None:
+        self.server = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+        self.created: list[str] = []
+
+    def create(self) -> str:
+        name = f"factcheck_test_{uuid.uuid4().hex[:10]}"
+        with self.server.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        self.created.append(name)
+        return self.server.url.set(database=name).render_as_string(hide_password=False)
+
+    def drop_all(self) -> None:
+        with self.server.connect() as conn:
+            for name in self.created:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self.server.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_databases() -> Iterator[PostgresDatabases | None]:
+    if not _pg_wanted():
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true but no PostgreSQL answers on 127.0.0.1:5432", pytrace=False)
+        yield None
+        return
+    dbs = PostgresDatabases(os.environ.get("FACTCHECK_TEST_DATABASE_URL") or PG_SERVER_URL)
+    yield dbs
+    dbs.drop_all()
+
+
+@pytest.fixture(scope="session")
+def empty_database(
+    tmp_path_factory: pytest.TempPathFactory, pg_databases: PostgresDatabases | None
+) -> Callable[[str], str]:
+    """Return a factory of URLs of new, empty databases of the given backend."""
+
+    def make(backend: str) -> str:
+        if backend == "sqlite":
+            path = tmp_path_factory.mktemp("db") / "factcheck.db"
+            return f"sqlite:///{path}"
+        if pg_databases is None:
+            pytest.skip("no PostgreSQL")
+        return pg_databases.create()
+
+    return make
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend_name(request: pytest.FixtureRequest) -> str:
+    """The database backend a test runs on: "sqlite" or "postgresql"."""
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def database_url(backend_name: str, empty_database) -> str:
+    """A database of one backend with the models' schema, shared by the session."""
+    url = empty_database(backend_name)
+    engine = sa.create_engine(url)
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    return url
+
+
+def _wipe(engine: sa.Engine) -> None:
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql(
+                "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
+            )
+        else:
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            for table in tables:
+                conn.exec_driver_sql(f'DELETE FROM "{table}"')
+            conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose every request runs in its own app context, as in production.
+
+    The `app` fixture keeps an app context open for the test body; without this, requests
+    would share its `g` (Flask-Login's cached user, Flask-WTF's CSRF token) and its
+    database session. After each request the test's own session is expired, so it reads
+    what the request committed.
+    """
+
+    def open(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.expire_all()
+        return response
+
+
+def make_app(database_url: str, **overrides: object) -> Flask:
+    """Create an app on the testing profile, pointed at database_url."""
+    from factcheck.settings import CONFIG_DIR, _load_toml
+
+    config = _load_toml(CONFIG_DIR / "testing.toml")
+    config.update(DATABASE_URL=database_url, **overrides)
+    app = create_app(config)
+    app.test_client_class = IsolatedClient
+    return app
+
+
+@pytest.fixture
+def app_overrides() -> dict[str, object]:
+    """Settings a test wants changed; override this fixture or mutate it before `app`."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url: str, app_overrides: dict[str, object]) -> Iterator[Flask]:
+    app = make_app(database_url, **app_overrides)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        _wipe(db.engine)
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):
+    return app.test_cli_runner()
+
+
+@dataclass(frozen=True)
+class Account:
+    id: int
+    email: str
+    password: str
+    roles: tuple[str, ...]
+
+
+@pytest.fixture
+def make_user(app: Flask) -> Callable[..., Account]:
+    """Create (and commit) a user; returns its id, email and password."""
+    counter = iter(range(1, 10_000))
+
+    def make(
+        *roles: Role,
+        email: str | None = None,
+        password: str = STRONG_PASSWORD,
+        name: str | None = None,
+        active: bool = True,
+    ) -> Account:
+        roles = roles or (Role.VIEWER,)
+        n = next(counter)
+        email = email or f"{roles[0].value.replace('-', '')}{n}@example.com"
+        user, _ = create_user(
+            db.session,
+            email=email,
+            display_name=name or f"{roles[0].label} {n}",
+            password=password,
+            roles=roles,
+            passwords=passwords(),
+            policy=password_policy(),
+            actor=None,
+        )
+        user.is_active = active
+        db.session.commit()
+        return Account(user.id, user.email, password, tuple(r.value for r in roles))
+
+    return make
+
+
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, path: str = "/login") -> str:
+    """Fetch a page and return the CSRF token it carries, as a browser form would."""
+    response = client.get(path, follow_redirects=True)
+    match = CSRF_META.search(response.get_data(as_text=True))
+    assert match, f"no CSRF token on {path} (status {response.status_code})"
+    return match.group(1)
+
+
+def post_form(
+    client: FlaskClient,
+    path: str,
+    data: dict | None = None,
+    *,
+    token_from: str | None = None,
+    **kwargs,
+):
+    """POST a form with a valid CSRF token taken from a page of the same session."""
+    data = dict(data or {})
+    data["csrf_token"] = csrf_token(client, token_from or "/login")
+    return client.post(path, data=data, **kwargs)
+
+
+def login(client: FlaskClient, account: Account):
+    """Sign the client in; asserts it worked."""
+    response = post_form(client, "/login", {"email": account.email, "password": account.password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return response
+
+
+@pytest.fixture
+def login_as(app: Flask, make_user) -> Callable[..., FlaskClient]:
+    """Return a new client signed in as a fresh user holding the given roles."""
+
+    def sign_in(*roles: Role) -> FlaskClient:
+        account = make_user(*roles)
+        c = app.test_client()
+        login(c, account)
+        c.account = account  # type: ignore[attr-defined]
+        return c
+
+    return sign_in

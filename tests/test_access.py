@@ -1,0 +1,108 @@
+"""Every view declares who may use it; the declaration is enforced in one place."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Blueprint
+
+from factcheck.auth.roles import Role, effective_roles
+from factcheck.extensions import db
+from factcheck.security import PUBLIC, declared_access, roles_allowed
+from tests.conftest import make_app
+
+ADMIN_PAGES = ["/admin/users", "/admin/users/new"]
+
+
+def test_every_view_declares_its_access(app):
+    undeclared = [
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static" and declared_access(app.view_functions[rule.endpoint]) is None
+    ]
+    assert undeclared == []
+
+
+def test_only_login_and_health_are_public(app):
+    public = sorted(
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static"
+        and declared_access(app.view_functions[rule.endpoint]) == PUBLIC
+    )
+    assert public == ["/healthz", "/login"]
+
+
+def test_every_get_page_sends_anonymous_users_to_login(app, client):
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.endpoint == "static":
+            continue
+        if declared_access(app.view_functions[rule.endpoint]) == PUBLIC:
+            continue
+        url = rule.rule.replace("<int:user_id>", "1").replace("<int:article_id>", "1")
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response.headers["Location"].startswith("/login"), url
+
+
+@pytest.mark.parametrize("role", [Role.VIEWER, Role.FACT_CHECKER, Role.EDITOR])
+def test_non_admins_are_refused_admin_pages(login_as, role):
+    client = login_as(role)
+    for page in ADMIN_PAGES:
+        response = client.get(page)
+        assert response.status_code == 403, page
+        assert "permission" in response.get_data(as_text=True)
+
+
+def test_non_admin_cannot_post_to_admin_actions(login_as, make_user):
+    client = login_as(Role.EDITOR)
+    target = make_user(Role.VIEWER)
+    from tests.conftest import csrf_token
+
+    token = csrf_token(client, "/")
+    response = client.post(f"/admin/users/{target.id}/deactivate", data={"csrf_token": token})
+    assert response.status_code == 403
+
+
+def test_admin_reaches_admin_pages(login_as):
+    client = login_as(Role.ADMIN)
+    for page in ADMIN_PAGES:
+        assert client.get(page).status_code == 200, page
+
+
+def test_navigation_depends_on_role(login_as):
+    admin_nav = login_as(Role.ADMIN).get("/").get_data(as_text=True)
+    viewer_nav = login_as(Role.VIEWER).get("/").get_data(as_text=True)
+    assert 'href="/admin/users"' in admin_nav
+    assert 'href="/admin/users"' not in viewer_nav
+
+
+def test_a_view_without_declaration_is_refused_to_everyone(database_url, make_user):
+    app = make_app(database_url)
+    bp = Blueprint("undeclared", __name__)
+
+    @bp.route("/undeclared")
+    def undeclared():
+        return "should never be served"
+
+    @bp.route("/editors-only")
+    @roles_allowed(Role.EDITOR)
+    def editors_only():
+        return "editors"
+
+    app.register_blueprint(bp)
+    with app.app_context():
+        from tests.conftest import login
+
+        client = app.test_client()
+        login(client, make_user(Role.ADMIN, Role.EDITOR))
+        assert client.get("/undeclared").status_code == 403
+        assert client.get("/editors-only").status_code == 200
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_role_implications():
+    assert effective_roles([Role.EDITOR]) == {Role.EDITOR, Role.FACT_CHECKER, Role.VIEWER}
+    assert effective_roles([Role.ADMIN]) == {Role.ADMIN, Role.VIEWER}
+    assert Role.EDITOR not in effective_roles([Role.ADMIN])
+    assert effective_roles([]) == frozenset()

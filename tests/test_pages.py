@@ -1,0 +1,91 @@
+"""Error pages, security headers, the home page, articles and the health check."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Blueprint
+
+from factcheck.auth.roles import Role
+from factcheck.extensions import db
+from factcheck.security import public
+from factcheck.sources.services import create_article
+from tests.conftest import login, make_app
+
+
+def test_404_page_is_friendly(login_as):
+    response = login_as(Role.VIEWER).get("/no/such/page")
+    assert response.status_code == 404
+    body = response.get_data(as_text=True)
+    assert "Page not found" in body and "Traceback" not in body
+
+
+def test_405_for_wrong_method(client):
+    assert client.delete("/login").status_code == 405
+
+
+def test_500_page_leaks_nothing(database_url, caplog):
+    app = make_app(database_url, PROPAGATE_EXCEPTIONS=False)  # behave as in production
+    bp = Blueprint("boom", __name__)
+
+    @bp.route("/boom")
+    @public
+    def boom():
+        raise RuntimeError("secret internal detail /etc/passwd")
+
+    app.register_blueprint(bp)
+    with app.app_context():
+        response = app.test_client().get("/boom")
+        db.engine.dispose()
+    body = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "Something went wrong" in body and "Reference:" in body
+    assert "secret internal detail" not in body and "RuntimeError" not in body
+    assert any("secret internal detail" in str(r.exc_info) for r in caplog.records)
+
+
+def test_security_headers_on_every_response(client, login_as):
+    for response in (client.get("/login"), client.get("/nowhere"), login_as(Role.VIEWER).get("/")):
+        headers = response.headers
+        assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+        assert "'unsafe-inline'" not in headers["Content-Security-Policy"]
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "same-origin"
+        assert "charset=utf-8" in headers["Content-Type"]
+
+
+def test_signed_in_pages_are_not_cached(login_as):
+    assert login_as(Role.VIEWER).get("/").headers["Cache-Control"] == "no-store"
+
+
+def test_session_cookie_flags(client, make_user):
+    response = login(client, make_user())
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_health_check_is_public(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.json == {"status": "ok"}
+
+
+def test_articles_list_and_view(login_as):
+    client = login_as(Role.VIEWER)
+    article = create_article(
+        db.session,
+        title="Council <b>votes</b>",
+        text="One. Two.",
+        outlet="The Chronicle",
+        actor=None,
+    )
+    db.session.commit()
+    listing = client.get("/articles/").get_data(as_text=True)
+    assert "Council &lt;b&gt;votes&lt;/b&gt;" in listing  # escaped, never raw HTML
+    assert "The Chronicle" in listing
+    page = client.get(f"/articles/{article.id}")
+    assert page.status_code == 200 and "One. Two." in page.get_data(as_text=True)
+    assert client.get("/articles/999999").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/.git/config", "/static/../wsgi.py", "/static/../../etc/passwd"])
+def test_no_files_outside_static(client, path):
+    assert client.get(path).status_code == 404

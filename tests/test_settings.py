@@ -1,0 +1,151 @@
+"""Settings load in layers and production refuses unsafe ones."""
+
+from __future__ import annotations
+
+import os
+import socket
+import stat
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from factcheck import create_app
+from factcheck.settings import ROOT, ConfigError
+
+GOOD_SECRET = "k" * 8 + "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch, tmp_path):
+    for key in list(os.environ):
+        if key.startswith("FACTCHECK_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("FACTCHECK_INSTANCE_PATH", str(tmp_path / "instance"))
+
+
+def test_defaults_come_from_config_default_toml(tmp_path):
+    app = create_app()
+    assert app.config["PAGE_SIZE"] == 50
+    assert app.config["REVIEW_LEASE_HOURS"] == 48
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == (
+        f"sqlite:///{tmp_path / 'instance' / 'factcheck.db'}"
+    )
+
+
+def test_development_secrets_are_generated_once_and_private(tmp_path):
+    first = create_app()
+    key_file = tmp_path / "instance" / "secret_key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert (tmp_path / "instance" / "password_pepper").exists()
+    second = create_app()
+    assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
+    assert len(first.config["SECRET_KEY"]) >= 32
+
+
+def test_environment_overrides_files_and_parses_json(monkeypatch, tmp_path):
+    extra = tmp_path / "site.toml"
+    extra.write_text('PAGE_SIZE = 20\nORGANISATION_NAME = "From file"\n')
+    monkeypatch.setenv("FACTCHECK_CONFIG", str(extra))
+    monkeypatch.setenv("FACTCHECK_PAGE_SIZE", "7")
+    monkeypatch.setenv("FACTCHECK_ALLOW_SELF_APPROVAL", "true")
+    app = create_app()
+    assert app.config["PAGE_SIZE"] == 7
+    assert app.config["ALLOW_SELF_APPROVAL"] is True
+    assert app.config["ORGANISATION_NAME"] == "From file"
+
+
+def test_explicit_mapping_wins(monkeypatch):
+    monkeypatch.setenv("FACTCHECK_PAGE_SIZE", "7")
+    assert create_app({"PAGE_SIZE": 3}).config["PAGE_SIZE"] == 3
+
+
+def test_database_url_setting(monkeypatch):
+    monkeypatch.setenv("FACTCHECK_DATABASE_URL", "postgresql+psycopg://u@127.0.0.1:5432/x")
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
+
+
+def test_named_profile():
+    app = create_app("testing")
+    assert app.config["TESTING"] is True and app.config["ARGON2_MEMORY_COST"] == 8
+
+
+def test_broken_settings_file_is_reported(monkeypatch, tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("PAGE_SIZE = = 3")
+    monkeypatch.setenv("FACTCHECK_CONFIG", str(bad))
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        create_app()
+    monkeypatch.setenv("FACTCHECK_CONFIG", str(tmp_path / "missing.toml"))
+    with pytest.raises(ConfigError, match="not found"):
+        create_app()
+
+
+PRODUCTION = {
+    "DEPLOYMENT": "production",
+    "SECRET_KEY": GOOD_SECRET,
+    "PASSWORD_PEPPER": GOOD_SECRET[::-1],
+    "SESSION_COOKIE_SECURE": True,
+    "DATABASE_URL": "postgresql+psycopg://u@127.0.0.1:5432/x",
+}
+
+
+def test_production_starts_with_proper_settings():
+    app = create_app(PRODUCTION)
+    assert app.config["DEPLOYMENT"] == "production"
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"SECRET_KEY": ""}, "FACTCHECK_SECRET_KEY"),
+        ({"SECRET_KEY": "testing-secret-key-not-for-production"}, "FACTCHECK_SECRET_KEY"),
+        ({"PASSWORD_PEPPER": "short"}, "FACTCHECK_PASSWORD_PEPPER"),
+        ({"DEBUG": True}, "DEBUG must be off"),
+        ({"SESSION_COOKIE_SECURE": False}, "SESSION_COOKIE_SECURE"),
+        ({"DEPLOYMENT": "staging"}, "DEPLOYMENT must be"),
+    ],
+)
+def test_production_refuses_unsafe_settings(change, message):
+    with pytest.raises(ConfigError, match=message):
+        create_app({**PRODUCTION, **change})
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_gunicorn_serves_wsgi_app(tmp_path):
+    port = _free_port()
+    env = {**os.environ, "FACTCHECK_DATABASE_URL": f"sqlite:///{tmp_path / 'g.db'}"}
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    proc = subprocess.Popen(
+        [str(gunicorn), "--bind", f"127.0.0.1:{port}", "--workers", "1", "wsgi:app"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                    assert r.status == 200 and b'"ok"' in r.read()
+                    break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise
+                time.sleep(0.2)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5) as r:
+            assert r.status == 200 and b"Sign in" in r.read()
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=10)
