@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask, g, request
 
-from factcheck import auth, security
+from factcheck import auth, classifier, security
 from factcheck.audit.services import request_context
 from factcheck.errors import register_errorhandlers
 from factcheck.extensions import csrf, db, migrate
@@ -44,6 +44,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     security.init_app(app)
     auth.init_app(app)
+    classifier.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             sa.event.listen(db.engine, "connect", _sqlite_pragmas)
@@ -73,6 +74,7 @@ def register_blueprints(app: Flask) -> None:
     """Attach each feature's views."""
     from factcheck.admin.views import bp as admin_bp
     from factcheck.auth.views import bp as auth_bp
+    from factcheck.claims.views import bp as claims_bp
     from factcheck.main.views import bp as main_bp
     from factcheck.sources.views import bp as sources_bp
 
@@ -80,6 +82,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(sources_bp, url_prefix="/articles")
+    app.register_blueprint(claims_bp, url_prefix="/claims")
 
 
 def register_commands(app: Flask) -> None:

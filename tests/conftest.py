@@ -26,8 +26,10 @@ from factcheck import create_app
 from factcheck.auth import password_policy, passwords
 from factcheck.auth.roles import Role
 from factcheck.auth.services import create_user
+from factcheck.classifier import set_classifier
 from factcheck.db import Base
 from factcheck.extensions import db
+from tests.fakes import KeywordClassifier
 
 PG_SERVER_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 STRONG_PASSWORD = "correct horse battery staple 42"
@@ -171,8 +173,17 @@ def app_overrides() -> dict[str, object]:
 
 
 @pytest.fixture
-def app(database_url: str, app_overrides: dict[str, object]) -> Iterator[Flask]:
+def fake_classifier() -> KeywordClassifier:
+    return KeywordClassifier()
+
+
+@pytest.fixture
+def app(
+    database_url: str, app_overrides: dict[str, object], fake_classifier: KeywordClassifier
+) -> Iterator[Flask]:
+    """An app on one backend, scoring with a fast fake (tests of the real model ask for it)."""
     app = make_app(database_url, **app_overrides)
+    set_classifier(app, fake_classifier)
     with app.app_context():
         yield app
         db.session.remove()

@@ -8,6 +8,7 @@ from flask import Blueprint
 from factcheck.auth.roles import Role
 from factcheck.extensions import db
 from factcheck.security import public
+from factcheck.sources.extract import Document
 from factcheck.sources.services import create_article
 from tests.conftest import login, make_app
 
@@ -72,9 +73,7 @@ def test_articles_list_and_view(login_as):
     client = login_as(Role.VIEWER)
     article = create_article(
         db.session,
-        title="Council <b>votes</b>",
-        text="One. Two.",
-        outlet="The Chronicle",
+        Document(text="One. Two.", title="Council <b>votes</b>", outlet="The Chronicle"),
         actor=None,
     )
     db.session.commit()

@@ -200,6 +200,12 @@ def _name_runs(text: str) -> list[tuple[int, list[str]]]:
     return cleaned
 
 
+def _is_name_chunk(chunk: str) -> bool:
+    """Is the whole chunk a (titled) name, like "Jane Smith" or "Senator Maria Lopez"?"""
+    runs = _name_runs(chunk)
+    return len(runs) == 1 and runs[0][0] == 0 and len(runs[0][1]) == len(chunk.split())
+
+
 def _looks_like_person(words: list[str]) -> bool:
     role, name = _split_title(words)
     parts = name.split()
@@ -285,7 +291,7 @@ def _sentence_subject(text: str, people: _People) -> _Person | None:
 def _subject_from(pre: str, people: _People, ctx: _Context,
                   sentence_subject: _Person | None) -> tuple[str | None, str | None]:
     """Find (claimant, role) in the words before the reporting verb."""
-    words = pre.split()
+    words = pre.strip().rstrip(".").split()
     while words and words[-1].lower().strip(",") in _ADVERBS:
         words.pop()
     if not words:
@@ -307,6 +313,10 @@ def _subject_from(pre: str, people: _People, ctx: _Context,
             role_chunk = role_chunk or chunk
             continue
         if first.lower() in _DETERMINERS:
+            if chunks and _is_name_chunk(chunks[-1]) and role_chunk is None:
+                # "Jane Smith, an economist at the bank": a role after the name
+                role_chunk = chunk
+                continue
             # "the Iranian president", "the mayor": a role mention
             person = people.by_role(chunk)
             if person:
@@ -341,8 +351,9 @@ _QUOTE_THEN_VERB_SPEAKER = re.compile(
 )
 _ACCORDING_START = re.compile(r"^\s*According to (?P<who>[^,]{1,120}),\s*(?P<claim>.+)$",
                               re.DOTALL)
-_ACCORDING_END = re.compile(r"^(?P<claim>.+?),\s*according to (?P<who>[^,]{1,120})\.?\s*$",
-                            re.DOTALL)
+_ACCORDING_END = re.compile(
+    r"^(?P<claim>.+?),\s*according to (?P<who>[^,]{1,120}(?:,[^,]{1,120})?)\.?\s*$", re.DOTALL
+)
 
 
 def _resolve_named(who: str, people: _People, ctx: _Context,

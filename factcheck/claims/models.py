@@ -44,6 +44,8 @@ class Sentence(Base):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     article_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("articles.id", ondelete="CASCADE"))
     position: so.Mapped[int]
+    # Paragraph (or speaker turn) number within the article, from 0.
+    paragraph: so.Mapped[int] = so.mapped_column(default=0)
     start_offset: so.Mapped[int]
     end_offset: so.Mapped[int]
     text: so.Mapped[str] = so.mapped_column(sa.Text)
@@ -121,6 +123,18 @@ class Claim(Base):
     claimant_name: so.Mapped[str | None] = so.mapped_column(sa.String(200), index=True)
     claimant_role: so.Mapped[str | None] = so.mapped_column(sa.String(200))
     claimed_on: so.Mapped[date | None]
+    # "claimed", "said", "according to"... as found in the text; None when unattributed.
+    reporting_verb: so.Mapped[str | None] = so.mapped_column(sa.String(40))
+    # The source hedged the claim ("allegedly", "reportedly").
+    hedged: so.Mapped[bool] = so.mapped_column(default=False)
+    # The article it was first found in (a claim may later be linked to several).
+    article_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("articles.id", ondelete="SET NULL"), index=True
+    )
+    # Who created it: None when the classifier flagged it, else the person who promoted it.
+    created_by_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
     status: so.Mapped[str] = so.mapped_column(sa.String(20), default="new")
     # The classifier's score of the source sentence, and the derived queue priority.
     score: so.Mapped[float | None]
@@ -138,7 +152,10 @@ class Claim(Base):
 
     __mapper_args__ = {"version_id_col": version}
 
-    sentences: so.Mapped[list[Sentence]] = so.relationship(secondary=claim_sentences)
+    sentences: so.Mapped[list[Sentence]] = so.relationship(
+        secondary=claim_sentences, order_by="Sentence.position"
+    )
+    article: so.Mapped[Article | None] = so.relationship()
 
     def __repr__(self) -> str:
         return f"<Claim id={self.id!r} status={self.status!r}>"

@@ -21,7 +21,9 @@ def main() -> None:
 def register(app: Flask) -> None:
     """Attach our command groups to the app's CLI."""
     from factcheck.cli.demo import demo
+    from factcheck.cli.ingest import claims, ingest_command, score_command
+    from factcheck.cli.model import model
     from factcheck.cli.users import users
 
-    app.cli.add_command(users)
-    app.cli.add_command(demo)
+    for command in (users, demo, model, ingest_command, score_command, claims):
+        app.cli.add_command(command)

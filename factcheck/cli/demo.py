@@ -15,8 +15,9 @@ from factcheck.auth.models import User, UserRole
 from factcheck.auth.roles import Role
 from factcheck.auth.services import create_user
 from factcheck.extensions import db
-from factcheck.sources.models import Article
-from factcheck.sources.services import content_hash, create_article
+from factcheck.classifier import get_classifier
+from factcheck.sources.extract import Document
+from factcheck.sources.services import find_duplicate, ingest
 from factcheck.verdicts.services import ensure_default_scale
 
 DEMO_ADMIN = "admin@example.com"
@@ -55,19 +56,19 @@ def demo(host: str, port: int) -> None:
             actor=None,
         )
     title, body = _sample()
-    if db.session.scalar(sa.select(Article.id).where(Article.content_hash == content_hash(body))):
+    if find_duplicate(db.session, body):
         click.echo("The sample article is already loaded.")
     else:
-        create_article(
+        click.echo("Scoring the sample article with the check-worthiness model...")
+        result = ingest(
             db.session,
-            title=title,
-            text=body,
-            outlet="Harbour City Chronicle (demo)",
-            author="factcheck demo",
-            published_on=date(2026, 11, 3),
-            source_kind="demo",
+            Document(text=body, title=title, outlet="Harbour City Chronicle (demo)",
+                     author="factcheck demo", published_on=date(2026, 11, 3), language="en"),
             actor=None,
+            classifier=get_classifier(),
+            source_kind="demo",
         )
+        click.echo(f"Loaded the sample article: {len(result.claims)} claims flagged.")
     db.session.commit()
 
     click.echo("")

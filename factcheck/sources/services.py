@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
-from datetime import date
+from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -12,8 +12,13 @@ import sqlalchemy.orm as so
 from factcheck.audit.services import record
 from factcheck.auth.models import User
 from factcheck.auth.roles import Role
+from factcheck.claims.models import Claim
+from factcheck.claims.services import analyse, store_analysis
+from factcheck.classifier import Classifier
 from factcheck.errors import Conflict, InvalidInput
 from factcheck.security import ensure_role
+from factcheck.sources.extract import Document, guess_title
+from factcheck.sources.fetch import check_url
 from factcheck.sources.models import SOURCE_KINDS, Article, Outlet
 
 
@@ -47,42 +52,40 @@ def get_or_create_outlet(session: so.Session, name: str) -> Outlet:
     return outlet
 
 
+def find_duplicate(session: so.Session, text: str) -> int | None:
+    """Return the id of an article with exactly this (normalised) text, if any."""
+    return session.scalar(sa.select(Article.id).where(Article.content_hash == content_hash(text)))
+
+
 def create_article(
     session: so.Session,
+    document: Document,
     *,
-    title: str,
-    text: str,
     actor: User | None,
-    url: str | None = None,
-    outlet: str | None = None,
-    author: str | None = None,
-    published_on: date | None = None,
-    language: str | None = "en",
     source_kind: str = "text",
 ) -> Article:
     """Store an article's text and metadata; refuse text that was ingested before."""
     ensure_role(actor, Role.FACT_CHECKER)
-    body = normalise_text(text)
+    body = normalise_text(document.text)
     if not body.strip():
         raise InvalidInput("The text is empty.")
-    title = " ".join((title or "").split())
-    if not title:
-        raise InvalidInput("Give the article a title.")
     if source_kind not in SOURCE_KINDS:
         raise InvalidInput(f"Unknown source kind {source_kind!r}.")
-    digest = content_hash(body)
-    existing = session.scalar(sa.select(Article.id).where(Article.content_hash == digest))
+    if document.url:
+        check_url(document.url)
+    title = " ".join((document.title or guess_title(body)).split())[:500]
+    existing = find_duplicate(session, body)
     if existing is not None:
         raise DuplicateArticle(existing)
     article = Article(
-        title=title[:500],
+        title=title,
         text=body,
-        url=url,
-        outlet=get_or_create_outlet(session, outlet) if outlet else None,
-        author=author,
-        published_on=published_on,
-        language=language,
-        content_hash=digest,
+        url=document.url,
+        outlet=get_or_create_outlet(session, document.outlet) if document.outlet else None,
+        author=(document.author or None) and document.author[:300],
+        published_on=document.published_on,
+        language=(document.language or "en")[:16],
+        content_hash=content_hash(body),
         source_kind=source_kind,
         ingested_by_id=getattr(actor, "id", None),
     )
@@ -97,3 +100,38 @@ def create_article(
         extra={"title": article.title, "source_kind": source_kind, "characters": len(body)},
     )
     return article
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """The stored article and the claims flagged in it."""
+
+    article: Article
+    claims: list[Claim]
+
+
+def ingest(
+    session: so.Session,
+    document: Document,
+    *,
+    actor: User | None,
+    classifier: Classifier,
+    source_kind: str = "text",
+) -> IngestResult:
+    """Take a document in: article, sentences, scores and claims, flushed together.
+
+    The text is scored before anything is written, so the write transaction stays short;
+    the caller commits once, and a failure anywhere leaves nothing behind.
+    """
+    ensure_role(actor, Role.FACT_CHECKER)
+    body = normalise_text(document.text)
+    if not body.strip():
+        raise InvalidInput("The text is empty.")
+    existing = find_duplicate(session, body)
+    if existing is not None:
+        raise DuplicateArticle(existing)
+    analysis = analyse(body, classifier, language=document.language or "en")
+    article = create_article(session, replace(document, text=body), actor=actor,
+                             source_kind=source_kind)
+    claims = store_analysis(session, article, analysis, classifier=classifier, actor=actor)
+    return IngestResult(article, claims)

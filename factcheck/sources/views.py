@@ -1,14 +1,32 @@
-"""Read articles that were taken in."""
+"""Articles: take them in, list them, read them with their scored sentences."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from markupsafe import Markup, escape
 
-from factcheck.claims.models import Sentence
+from factcheck.auth.roles import Role
+from factcheck.classifier import ModelUnavailable, get_classifier
+from factcheck.claims.models import Claim, Sentence, SentenceScore, claim_sentences
+from factcheck.errors import DomainError
 from factcheck.extensions import db
-from factcheck.security import login_required
+from factcheck.security import login_required, roles_allowed
+from factcheck.sources.extract import Document, from_file, from_text
+from factcheck.sources.fetch import FetchPolicy, from_url
+from factcheck.sources.forms import IngestForm, PromoteForm
 from factcheck.sources.models import Article
+from factcheck.sources.services import DuplicateArticle, ingest
 
 bp = Blueprint("sources", __name__)
 
@@ -23,17 +41,112 @@ def articles():
         per_page=current_app.config["PAGE_SIZE"],
         error_out=False,
     )
-    return render_template("sources/articles.html", page=page)
+    counts = dict(db.session.execute(
+        sa.select(Claim.article_id, sa.func.count()).where(
+            Claim.article_id.in_([a.id for a in page.items])).group_by(Claim.article_id)
+    ).all()) if page.items else {}
+    return render_template("sources/articles.html", page=page, claim_counts=counts)
+
+
+def _document_from(form: IngestForm) -> tuple[Document, str]:
+    if form.file.data:
+        upload = form.file.data
+        document = from_file(upload.filename or "upload.txt", upload.read())
+        kind = "file"
+    elif form.url.data:
+        cfg = current_app.config
+        document = from_url(form.url.data, FetchPolicy(
+            allow_private=cfg["INGEST_ALLOW_PRIVATE_URLS"], timeout=cfg["INGEST_FETCH_TIMEOUT"],
+            max_bytes=cfg["INGEST_FETCH_MAX_BYTES"]))
+        kind = "url"
+    else:
+        document = from_text(form.text.data)
+        kind = "text"
+    document = document.with_overrides(
+        title=form.title.data, url=form.source_url.data, outlet=form.outlet.data,
+        author=form.author.data, published_on=form.published_on.data,
+        language=form.language.data)
+    return document, kind
+
+
+@bp.route("/ingest", methods=["GET", "POST"])
+@roles_allowed(Role.FACT_CHECKER)
+def ingest_view():
+    """Take in a text, page or file and flag its check-worthy claims."""
+    form = IngestForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            document, kind = _document_from(form)
+            result = ingest(db.session, document, actor=current_user._get_current_object(),
+                            classifier=get_classifier(), source_kind=kind)
+        except DuplicateArticle as exc:
+            db.session.rollback()
+            link = url_for("sources.article", article_id=exc.existing_id)
+            form.form_errors.append(Markup(
+                f'{escape(exc.message)} <a href="{link}">Open the existing article</a>.'))
+            status = 409
+        except DomainError as exc:
+            db.session.rollback()
+            form.form_errors.append(exc.message)
+            status = exc.status_code
+        except ModelUnavailable:
+            db.session.rollback()
+            current_app.logger.exception("classifier unavailable")
+            form.form_errors.append("The claim classifier is not available right now; nothing "
+                                    "was saved. Tell your administrator.")
+            status = 503
+        else:
+            db.session.commit()
+            flash(f"Ingested “{result.article.title}”: {len(result.claims)} claims flagged.",
+                  "success")
+            return redirect(url_for("sources.article", article_id=result.article.id))
+    elif form.is_submitted():
+        status = 400
+    return render_template("sources/ingest.html", form=form), status
+
+
+def _get_article(article_id: int) -> Article:
+    article = db.session.get(Article, article_id)
+    if article is None:
+        abort(404)
+    return article
 
 
 @bp.route("/<int:article_id>")
 @login_required
 def article(article_id: int):
-    """Show one article with its sentences."""
-    item = db.session.get(Article, article_id)
-    if item is None:
-        abort(404)
+    """Show an article with each sentence's score and the claims flagged in it."""
+    item = _get_article(article_id)
     sentences = db.session.scalars(
         sa.select(Sentence).where(Sentence.article_id == item.id).order_by(Sentence.position)
     ).all()
-    return render_template("sources/article.html", article=item, sentences=sentences)
+    scores = {
+        sid: (score, name, version)
+        for sid, score, name, version in db.session.execute(
+            sa.select(SentenceScore.sentence_id, SentenceScore.score, SentenceScore.model_name,
+                      SentenceScore.model_version)
+            .join(Sentence).where(Sentence.article_id == item.id)
+            .order_by(SentenceScore.scored_at)
+        )
+    }
+    claim_of = {
+        sid: claim
+        for sid, claim in db.session.execute(
+            sa.select(claim_sentences.c.sentence_id, Claim)
+            .join(Claim, Claim.id == claim_sentences.c.claim_id)
+            .join(Sentence, Sentence.id == claim_sentences.c.sentence_id)
+            .where(Sentence.article_id == item.id)
+        ).all()
+    }
+    paragraphs: list[list[Sentence]] = []
+    for s in sentences:
+        if not paragraphs or paragraphs[-1][0].paragraph != s.paragraph:
+            paragraphs.append([])
+        paragraphs[-1].append(s)
+    classifier = get_classifier()
+    return render_template(
+        "sources/article.html", article=item, paragraphs=paragraphs, scores=scores,
+        claim_of=claim_of, threshold=classifier.threshold, promote_form=PromoteForm(),
+        claims=sorted({c.id: c for c in claim_of.values()}.values(), key=lambda c: -c.priority),
+    )

@@ -1,0 +1,207 @@
+"""`factcheck ingest`, `factcheck score` and `factcheck claims extract`."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+from flask import current_app
+from tqdm.auto import tqdm
+
+from factcheck.errors import DomainError
+
+
+def _fail(message: str, code: int = 1) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
+
+
+def _read_source(source: str) -> tuple[str, bytes]:
+    if source == "-":
+        return "stdin.txt", sys.stdin.buffer.read()
+    path = Path(source)
+    if not path.is_file():
+        _fail(f"no such file: {source}")
+    return path.name, path.read_bytes()
+
+
+def _fetch_policy():  # noqa: ANN202
+    from factcheck.sources.fetch import FetchPolicy
+
+    cfg = current_app.config
+    return FetchPolicy(allow_private=cfg["INGEST_ALLOW_PRIVATE_URLS"],
+                       timeout=cfg["INGEST_FETCH_TIMEOUT"], max_bytes=cfg["INGEST_FETCH_MAX_BYTES"])
+
+
+def load_document(source: str):  # noqa: ANN201
+    """Read a FILE, a URL or - (stdin) into a Document."""
+    from factcheck.sources.extract import from_file
+    from factcheck.sources.fetch import from_url
+
+    if source.startswith(("http://", "https://")):
+        return from_url(source, _fetch_policy())
+    name, data = _read_source(source)
+    return from_file(name, data)
+
+
+@click.command("ingest")
+@click.argument("source")
+@click.option("--bulk", is_flag=True,
+              help="SOURCE is a .csv or .jsonl of articles (column `text`, optional title, url, "
+                   "outlet, author, published_on, language); each is ingested on its own.")
+@click.option("--title")
+@click.option("--url", "url_", help="Where the text was published.")
+@click.option("--outlet")
+@click.option("--author")
+@click.option("--date", "published", type=click.DateTime(["%Y-%m-%d"]),
+              help="Publication date, YYYY-MM-DD.")
+@click.option("--language", default=None, help="Language tag, e.g. en.")
+def ingest_command(source: str, bulk: bool, title: str | None, url_: str | None,
+                   outlet: str | None, author: str | None, published, language: str | None) -> None:  # noqa: ANN001
+    """Take in a FILE (.txt .html .pdf .docx), a URL or - for stdin; flag its claims."""
+    from factcheck.classifier import ModelUnavailable, get_classifier
+    from factcheck.extensions import db
+    from factcheck.sources.services import ingest
+
+    if bulk:
+        _bulk(source)
+        return
+    try:
+        document = load_document(source).with_overrides(
+            title=title, url=url_, outlet=outlet, author=author,
+            published_on=published.date() if published else None, language=language)
+        result = ingest(db.session, document, actor=None, classifier=get_classifier(),
+                        source_kind="url" if source.startswith("http") else "file")
+    except (DomainError, ModelUnavailable) as exc:
+        db.session.rollback()
+        _fail(getattr(exc, "message", str(exc)))
+    db.session.commit()
+    click.echo(f"Ingested article {result.article.id}: {result.article.title!r}, "
+               f"{len(result.claims)} claims flagged.")
+
+
+def _bulk_rows(path: Path):  # noqa: ANN202
+    if path.suffix.lower() == ".jsonl":
+        with path.open(encoding="utf-8") as fh:
+            for number, line in enumerate(fh, start=1):
+                if line.strip():
+                    try:
+                        yield number, json.loads(line)
+                    except json.JSONDecodeError as exc:
+                        yield number, exc
+    elif path.suffix.lower() == ".csv":
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            for number, row in enumerate(csv.DictReader(fh), start=2):
+                yield number, row
+    else:
+        _fail("bulk files must be .csv or .jsonl")
+
+
+def _bulk(source: str) -> None:
+    from factcheck.classifier import get_classifier
+    from factcheck.extensions import db
+    from factcheck.sources.extract import Document
+    from factcheck.sources.services import ingest
+
+    path = Path(source)
+    if not path.is_file():
+        _fail(f"no such file: {source}")
+    rows = list(_bulk_rows(path))
+    classifier = get_classifier()
+    done = duplicates = failed = 0
+    for number, row in tqdm(rows, desc="ingesting", unit="article"):
+        try:
+            if isinstance(row, Exception):
+                raise DomainError(f"not valid JSON ({row})")
+            if not isinstance(row, dict):
+                raise DomainError("each line must be a JSON object")
+            published = row.get("published_on") or row.get("date")
+            document = Document(
+                text=row.get("text") or "", title=row.get("title"), url=row.get("url"),
+                outlet=row.get("outlet"), author=row.get("author"),
+                published_on=date.fromisoformat(published[:10]) if published else None,
+                language=row.get("language"))
+            ingest(db.session, document, actor=None, classifier=classifier,
+                   source_kind="bulk")
+            db.session.commit()
+            done += 1
+        except (DomainError, ValueError) as exc:
+            db.session.rollback()
+            if getattr(exc, "existing_id", None):
+                duplicates += 1
+            else:
+                failed += 1
+                tqdm.write(f"{path.name}:{number}: {getattr(exc, 'message', str(exc))}",
+                           file=sys.stderr)
+    click.echo(f"Ingested {done}, skipped {duplicates} already present, {failed} failed.")
+    if failed:
+        sys.exit(1)
+
+
+@click.command("score")
+@click.argument("sentences", nargs=-1)
+@click.option("--input", "input_", type=click.File("r", encoding="utf-8-sig"),
+              help="CSV with columns id,text (others ignored); - for stdin.")
+@click.option("--output", type=click.File("w", encoding="utf-8"),
+              help="Where to write id,score (in input order); - for stdout.")
+def score_command(sentences: tuple[str, ...], input_, output) -> None:  # noqa: ANN001
+    """Score SENTENCES, or a CSV, for check-worthiness (0..1) with the active model."""
+    from factcheck.classifier import ModelUnavailable, get_classifier
+
+    if bool(sentences) == bool(input_):
+        _fail("give sentences as arguments, or --input FILE (not both)", 2)
+    try:
+        classifier = get_classifier()
+        if sentences:
+            for text, value in zip(sentences, classifier.score(list(sentences)), strict=True):
+                flag = "claim" if value >= classifier.threshold else "-"
+                click.echo(f"{value:.4f}\t{flag}\t{text}")
+            return
+        reader = csv.DictReader(input_)
+        if not {"id", "text"} <= set(reader.fieldnames or ()):
+            _fail("the input CSV needs the columns id and text")
+        rows = list(reader)
+        scores: list[float] = []
+        batch = 256
+        for start in tqdm(range(0, len(rows), batch), desc="scoring", unit="batch",
+                          file=sys.stderr):
+            scores += classifier.score([r["text"] or "" for r in rows[start:start + batch]])
+    except ModelUnavailable as exc:
+        _fail(str(exc))
+    out = output or click.get_text_stream("stdout")
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["id", "score"])
+    for row, value in zip(rows, scores, strict=True):
+        writer.writerow([row["id"], f"{value:.6f}"])
+
+
+@click.group("claims")
+def claims() -> None:
+    """Work with claims from the command line."""
+
+
+@claims.command("extract")
+@click.argument("source", type=click.File("rb"))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per sentence (JSONL).")
+def extract_command(source, as_json: bool) -> None:  # noqa: ANN001
+    """Split a text FILE (or -) into sentences with scores and attributions; saves nothing."""
+    from factcheck.classifier import ModelUnavailable, get_classifier
+    from factcheck.claims.services import analyse
+    from factcheck.sources.extract import decode_text
+
+    try:
+        text = decode_text(source.read())
+        results = analyse(text, get_classifier())
+    except (DomainError, ModelUnavailable) as exc:
+        _fail(getattr(exc, "message", str(exc)))
+    for item in results:
+        record = item.as_json()
+        if as_json:
+            click.echo(json.dumps(record, ensure_ascii=False))
+        elif item.is_claim:
+            who = f" [{record['claimant']}]" if record["claimant"] else ""
+            click.echo(f"{record['score']:.3f}{who} {record['claim']}")

@@ -1,0 +1,210 @@
+"""Turn what users bring (pasted text, files, URLs) into plain text plus metadata.
+
+Everything here is pure parsing with explicit limits; nothing touches the database.
+Each failure raises ExtractionError with a message a user can act on.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass, replace
+from datetime import date
+from urllib.parse import urlsplit
+
+from factcheck.errors import InvalidInput
+
+MAX_DOCX_UNCOMPRESSED = 50 * 1024 * 1024
+MAX_DOCX_MEMBERS = 2000
+FILE_KINDS = ("txt", "html", "pdf", "docx")
+
+
+class ExtractionError(InvalidInput):
+    """The input could not be turned into text; the message says why."""
+
+
+@dataclass(frozen=True)
+class Document:
+    """Text to ingest and what is known about it."""
+
+    text: str
+    title: str | None = None
+    url: str | None = None
+    outlet: str | None = None
+    author: str | None = None
+    published_on: date | None = None
+    language: str | None = None
+
+    def with_defaults(self, **values: object) -> Document:
+        """Fill in fields that are still empty (e.g. from a form or the command line)."""
+        updates = {k: v for k, v in values.items() if v not in (None, "") and not getattr(self, k)}
+        return replace(self, **updates)
+
+    def with_overrides(self, **values: object) -> Document:
+        """Replace fields with the given non-empty values."""
+        return replace(self, **{k: v for k, v in values.items() if v not in (None, "")})
+
+
+def decode_text(data: bytes) -> str:
+    """Decode bytes as UTF-8 (BOM allowed), else by detection; refuse binary data."""
+    if b"\x00" in data[:4096]:
+        raise ExtractionError("This file contains binary data, not text.")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None or best.encoding is None:
+        raise ExtractionError(
+            "The text is not UTF-8 and its encoding could not be detected. "
+            "Save it as UTF-8 and try again."
+        )
+    return str(best)
+
+
+def guess_title(text: str) -> str:
+    """Use a short first line as the title, else the start of the first sentence."""
+    first = text.strip().split("\n", 1)[0].strip()
+    if 0 < len(first) <= 150 and first[-1] not in ".!?":
+        return first
+    sentence = re.split(r"(?<=[.!?])\s", first, maxsplit=1)[0]
+    return sentence if len(sentence) <= 120 else sentence[:117].rsplit(" ", 1)[0] + "…"
+
+
+def from_text(text: str) -> Document:
+    """A pasted or plain-text document."""
+    if not text or not text.strip():
+        raise ExtractionError("The text is empty.")
+    return Document(text=text)
+
+
+def _parse_date(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def from_html(data: bytes | str, url: str | None = None) -> Document:
+    """Extract the article text and metadata from an HTML page with trafilatura."""
+    import json
+
+    import trafilatura
+
+    html = data if isinstance(data, str) else decode_text(data)
+    if not re.search(r"<(html|body|p|article|div|h1)\b", html[:200_000], re.IGNORECASE):
+        raise ExtractionError("This does not look like an HTML page.")
+    result = trafilatura.extract(
+        html, url=url, output_format="json", with_metadata=True, favor_precision=True,
+        include_comments=False,
+    )
+    if not result:
+        raise ExtractionError("No article text could be found on this page.")
+    meta = json.loads(result)
+    text = meta.get("text") or meta.get("raw_text") or ""
+    if not text.strip():
+        raise ExtractionError("No article text could be found on this page.")
+    host = urlsplit(url).hostname if url else None
+    return Document(
+        text=text,
+        title=meta.get("title"),
+        url=url,
+        outlet=meta.get("sitename") or (host.removeprefix("www.") if host else None),
+        author=meta.get("author"),
+        published_on=_parse_date(meta.get("date")),
+        language=meta.get("language"),
+    )
+
+
+def from_pdf(data: bytes) -> Document:
+    """Extract the text layer of a PDF."""
+    if not data.startswith(b"%PDF-"):
+        raise ExtractionError("This file is not a PDF (it does not start with %PDF-).")
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        pages = [page.extract_text() or "" for page in reader.pages]
+        title = (reader.metadata or {}).get("/Title") if reader.metadata else None
+    except (PdfReadError, ValueError, KeyError, TypeError, RecursionError) as exc:
+        raise ExtractionError(f"This PDF could not be read ({type(exc).__name__}).") from exc
+    text = "\n\n".join(p.strip() for p in pages if p.strip())
+    if not text.strip():
+        raise ExtractionError(
+            "This PDF has no text layer (it is probably scanned images). "
+            "Run it through OCR first, or paste the text."
+        )
+    return Document(text=text, title=str(title) if title else None)
+
+
+def _check_zip(data: bytes) -> zipfile.ZipFile:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as exc:
+        raise ExtractionError("This file is not a valid Word document (.docx).") from exc
+    members = archive.infolist()
+    if len(members) > MAX_DOCX_MEMBERS:
+        raise ExtractionError("This Word document has too many parts to be safe to open.")
+    if sum(m.file_size for m in members) > MAX_DOCX_UNCOMPRESSED:
+        raise ExtractionError("This Word document unpacks to more than 50 MB; refused.")
+    if "word/document.xml" not in archive.namelist():
+        raise ExtractionError("This file is a zip archive but not a Word document (.docx).")
+    return archive
+
+
+def from_docx(data: bytes) -> Document:
+    """Extract paragraphs (and table cells) from a .docx file."""
+    if not data.startswith(b"PK\x03\x04"):
+        raise ExtractionError("This file is not a Word document (.docx).")
+    _check_zip(data)
+    import docx
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except Exception as exc:  # noqa: BLE001  (python-docx raises many kinds)
+        raise ExtractionError(f"This Word document could not be read ({type(exc).__name__}).") \
+            from exc
+    paragraphs = [p.text.strip() for p in document.paragraphs if p.text.strip()]
+    for table in document.tables:
+        for row in table.rows:
+            cells = [c.text.strip() for c in row.cells if c.text.strip()]
+            if cells:
+                paragraphs.append(" | ".join(cells))
+    if not paragraphs:
+        raise ExtractionError("This Word document contains no text.")
+    title = document.core_properties.title or None
+    return Document(text="\n\n".join(paragraphs), title=title)
+
+
+def kind_of(filename: str) -> str:
+    """Return the file kind from its name, or raise for unsupported ones."""
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    aliases = {"htm": "html", "text": "txt", "md": "txt"}
+    kind = aliases.get(suffix, suffix)
+    if kind not in FILE_KINDS:
+        raise ExtractionError(
+            f"Files of type .{suffix or '?'} are not supported. Use .txt, .html, .pdf or .docx."
+        )
+    return kind
+
+
+def from_file(filename: str, data: bytes) -> Document:
+    """Extract a document from an uploaded file, checking its content matches its name."""
+    if not data:
+        raise ExtractionError("The file is empty.")
+    kind = kind_of(filename)
+    if kind == "pdf":
+        return from_pdf(data)
+    if kind == "docx":
+        return from_docx(data)
+    if kind == "html":
+        return from_html(data)
+    if data.startswith((b"%PDF-", b"PK\x03\x04")):
+        raise ExtractionError("This file is named .txt but holds a PDF or Word document.")
+    return from_text(decode_text(data))
