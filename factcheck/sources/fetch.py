@@ -71,7 +71,7 @@ def fetch(url: str, policy: FetchPolicy) -> Fetched:
                     body += chunk
                     if len(body) > policy.max_bytes:
                         raise ExtractionError(
-                            f"The page is larger than {policy.max_bytes // (1024 * 1024)} MB."
+                            f"The page is larger than the {policy.max_bytes / 1048576:.1f} MB limit."
                         )
                 return Fetched(resp.url, bytes(body), content_type or "text/html")
     except InvalidIPAddress as exc:

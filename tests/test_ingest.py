@@ -1,0 +1,211 @@
+"""Ingest: one transaction per article, scores with model versions, claims with claimants."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from factcheck.audit.models import AuditEntry
+from factcheck.auth.roles import Role
+from factcheck.claims.models import Claim, Sentence, SentenceScore
+from factcheck.extensions import db
+from factcheck.sources.extract import Document
+from factcheck.sources.models import Article
+from factcheck.sources.services import DuplicateArticle, ingest
+from tests.conftest import post_form
+
+SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "article-2024-12-03-syria.txt"
+
+
+def count(model) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_ingest_stores_everything_in_one_go(app, fake_classifier):
+    text = SEED.read_text("utf-8")
+    result = ingest(db.session, Document(text=text, title="Iran backs Assad", outlet="IPS"),
+                    actor=None, classifier=fake_classifier)
+    db.session.commit()
+    article = result.article
+    sentences = db.session.scalars(
+        sa.select(Sentence).where(Sentence.article_id == article.id).order_by(Sentence.position)
+    ).all()
+    assert len(sentences) > 20
+    for s in sentences:
+        assert article.text[s.start_offset:s.end_offset] == s.text
+    scores = db.session.scalars(sa.select(SentenceScore)).all()
+    assert len(scores) == len(sentences)
+    assert {(s.model_name, s.model_version) for s in scores} == {("keyword-fake", "test-1")}
+    claims = {c.claimant_name for c in result.claims}
+    baghaei = next(c for c in result.claims if c.text.startswith("Israel and the US"))
+    assert baghaei.claimant_name == "Esmaeil Baghaei"
+    assert baghaei.claimant_role == "spokesman of the Iranian foreign ministry"
+    assert baghaei.reporting_verb == "claimed" and baghaei.status == "new"
+    assert baghaei.article_id == article.id and baghaei.priority == baghaei.score
+    assert {"Masoud Pezeshkian", "Abbas Araghchi", "Esmaeil Baghaei"} <= claims
+    actions = db.session.scalars(sa.select(AuditEntry.action)).all()
+    assert actions.count("article.ingest") == 1
+    assert actions.count("claim.flag") == len(result.claims)
+
+
+def test_exact_reingest_is_refused_and_nothing_added(app, fake_classifier):
+    first = ingest(db.session, Document(text="Taxes rose 40% last year."), actor=None,
+                   classifier=fake_classifier).article
+    db.session.commit()
+    before = (count(Article), count(Sentence), count(Claim))
+    with pytest.raises(DuplicateArticle) as caught:
+        ingest(db.session, Document(text="Taxes rose 40% last year.\r\n"), actor=None,
+               classifier=fake_classifier)
+    db.session.rollback()
+    assert caught.value.existing_id == first.id
+    assert (count(Article), count(Sentence), count(Claim)) == before
+
+
+def test_failure_midway_leaves_nothing(app, fake_classifier, monkeypatch):
+    import factcheck.sources.services as services
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(services, "store_analysis", broken)
+    with pytest.raises(RuntimeError):
+        ingest(db.session, Document(text="Crime rose 20% in 2024."), actor=None,
+               classifier=fake_classifier)
+    db.session.rollback()
+    assert (count(Article), count(Sentence), count(Claim), count(AuditEntry)) == (0, 0, 0, 0)
+
+
+def test_near_identical_sentences_share_one_claim(app, fake_classifier):
+    text = ("The mayor said crime rose 20% in 2024.\n\nLater: the mayor said crime rose 20% "
+            "in 2024!\n\nThe weather was fine.")
+    result = ingest(db.session, Document(text=text), actor=None, classifier=fake_classifier)
+    db.session.commit()
+    assert len(result.claims) == 1
+    assert len(result.claims[0].sentences) == 2
+
+
+def test_threshold_decides_what_becomes_a_claim(app, fake_classifier):
+    fake_classifier.threshold = 0.99
+    result = ingest(db.session, Document(text="Crime rose 20% in 2024."), actor=None,
+                    classifier=fake_classifier)
+    assert result.claims == []
+    assert count(Sentence) == 1
+
+
+def test_viewer_cannot_ingest(app, fake_classifier, make_user):
+    from factcheck.auth.models import User
+    from factcheck.errors import PermissionDenied
+
+    viewer = db.session.get(User, make_user(Role.VIEWER).id)
+    with pytest.raises(PermissionDenied):
+        ingest(db.session, Document(text="Crime rose."), actor=viewer, classifier=fake_classifier)
+
+
+class TestWeb:
+    def _ingest(self, client, **fields):
+        data = {"text": "", "url": "", "title": "", "language": "en"}
+        data.update(fields)
+        return post_form(client, "/articles/ingest", data, token_from="/articles/ingest",
+                         content_type="multipart/form-data")
+
+    def test_paste_text_and_see_flagged_claims(self, login_as):
+        client = login_as(Role.FACT_CHECKER)
+        response = self._ingest(client, text=SEED.read_text("utf-8"), title="Iran backs Assad",
+                                outlet="IPS News", published_on="2024-12-03")
+        assert response.status_code == 302
+        page = client.get(response.headers["Location"]).get_data(as_text=True)
+        assert "Esmaeil Baghaei" in page and "claims flagged" in page
+        assert 'class="sentence s' in page and "flagged at ≥ 0.50" in page
+        article = db.session.scalars(sa.select(Article)).one()
+        assert article.outlet.name == "IPS News" and str(article.published_on) == "2024-12-03"
+        claims_page = client.get("/claims/").get_data(as_text=True)
+        assert "Esmaeil Baghaei" in claims_page and "spokesman of the Iranian" in claims_page
+
+    def test_duplicate_shows_a_link_to_the_existing_article(self, login_as):
+        client = login_as(Role.FACT_CHECKER)
+        self._ingest(client, text="Crime rose 20% in 2024.")
+        response = self._ingest(client, text="Crime rose 20% in 2024.")
+        assert response.status_code == 409
+        article = db.session.scalars(sa.select(Article)).one()
+        assert f'href="/articles/{article.id}"' in response.get_data(as_text=True)
+
+    def test_empty_and_ambiguous_input(self, login_as):
+        client = login_as(Role.FACT_CHECKER)
+        response = self._ingest(client, text="   ")
+        assert response.status_code == 400
+        assert "Paste some text" in response.get_data(as_text=True)
+        response = self._ingest(client, text="Some text.", url="https://example.com/")
+        assert response.status_code == 400
+        assert "only one" in response.get_data(as_text=True)
+        assert count(Article) == 0
+
+    def test_upload_docx_and_bad_upload(self, login_as):
+        import docx
+
+        client = login_as(Role.FACT_CHECKER)
+        document = docx.Document()
+        document.add_paragraph("ANCHOR: Welcome.")
+        document.add_paragraph("SMITH: Crime rose 20% last year.")
+        buffer = io.BytesIO()
+        document.save(buffer)
+        response = self._ingest(client, file=(io.BytesIO(buffer.getvalue()), "debate.docx"))
+        assert response.status_code == 302
+        claim = db.session.scalars(sa.select(Claim)).one()
+        assert claim.claimant_name == "SMITH"
+        response = self._ingest(client, file=(io.BytesIO(b"hello"), "fake.pdf"))
+        assert response.status_code == 422
+        assert "not a PDF" in response.get_data(as_text=True)
+        response = self._ingest(client, file=(io.BytesIO(b"MZ"), "tool.exe"))
+        assert response.status_code == 400
+        assert count(Article) == 1
+
+    def test_upload_over_the_size_limit_is_413(self, app, login_as):
+        app.config["MAX_CONTENT_LENGTH"] = 1024
+        client = login_as(Role.FACT_CHECKER)
+        response = self._ingest(client, file=(io.BytesIO(b"a" * 4096), "big.txt"))
+        assert response.status_code == 413
+        assert "larger than this installation accepts" in response.get_data(as_text=True)
+
+    def test_url_to_private_address_is_refused(self, login_as):
+        client = login_as(Role.FACT_CHECKER)
+        response = self._ingest(client, url="http://127.0.0.1:9/article")
+        assert response.status_code == 422
+        assert "private or local network" in response.get_data(as_text=True)
+
+    def test_viewer_cannot_reach_ingest(self, login_as):
+        assert login_as(Role.VIEWER).get("/articles/ingest").status_code == 403
+
+    def test_claim_page_shows_context_and_model(self, login_as, fake_classifier):
+        client = login_as(Role.VIEWER)
+        ingest(db.session, Document(text="It was cold. The mayor said crime rose 20% in 2024. "
+                                         "Then it rained."),
+               actor=None, classifier=fake_classifier)
+        db.session.commit()
+        claim = db.session.scalars(sa.select(Claim)).one()
+        page = client.get(f"/claims/{claim.id}").get_data(as_text=True)
+        assert "It was cold." in page and "Then it rained." in page
+        assert "keyword-fake test-1" in page
+        assert client.get("/claims/999999").status_code == 404
+
+    def test_promote_a_missed_sentence(self, login_as, fake_classifier):
+        client = login_as(Role.FACT_CHECKER)
+        result = ingest(db.session, Document(text="The bridge is the oldest in the county. "
+                                                  "Crime rose 20%."),
+                        actor=None, classifier=fake_classifier)
+        db.session.commit()
+        missed = db.session.scalars(sa.select(Sentence).where(Sentence.position == 0)).one()
+        response = post_form(client, f"/claims/promote/{missed.id}", {"claim_text": ""},
+                             token_from=f"/articles/{result.article.id}")
+        assert response.status_code == 302
+        promoted = db.session.scalars(sa.select(Claim).where(Claim.created_by_id.is_not(None))).one()
+        assert promoted.text == "The bridge is the oldest in the county."
+        again = post_form(client, f"/claims/promote/{missed.id}", {"claim_text": ""},
+                          token_from=f"/articles/{result.article.id}")
+        assert again.status_code == 302
+        assert count(Claim) == 2  # not promoted twice
+        viewer = login_as(Role.VIEWER)
+        refused = post_form(viewer, f"/claims/promote/{missed.id}", {}, token_from="/")
+        assert refused.status_code == 403
