@@ -30,26 +30,38 @@ def test_seed_article_claimants():
     assert claimant == "Esmaeil Baghaei"
     assert role == "spokesman of the Iranian foreign ministry"
     assert verb == "claimed"
-    assert claim == ("Israel and the US have supported the terrorist groups in Syria in order to "
-                     "derail the regional effort of peace in Gaza.")
+    assert claim == (
+        "Israel and the US have supported the terrorist groups in Syria in order to "
+        "derail the regional effort of peace in Gaza."
+    )
 
     claimant, role, verb, claim, _ = find(results, "Alleging that fresh troubles")
     assert (claimant, role, verb) == ("Masoud Pezeshkian", "Iranian President", "claimed")
     assert claim.startswith("Such incidents are part of vicious plots by the Zionist regime")
 
     assert find(results, "He said that Syria has been able")[:3] == (
-        "Abbas Araghchi", "Iranian Foreign Minister", "said")
+        "Abbas Araghchi",
+        "Iranian Foreign Minister",
+        "said",
+    )
     assert find(results, "Araghchi traveled to Turkey")[0] == "Abbas Araghchi"
     assert find(results, "He claimed that his country makes no distinction")[0] == (
-        "Abbas Araghchi")
+        "Abbas Araghchi"
+    )
     assert find(results, "“We believe that following")[0] == "Abbas Araghchi"
 
     assert find(results, "Al-Sudani echoed Pezeshkian")[:3] == (
-        "Mohammed Shia al-Sudani", "Iraqi Prime Minister", "announced")
+        "Mohammed Shia al-Sudani",
+        "Iraqi Prime Minister",
+        "announced",
+    )
     # "the Iranian president" and the "he said" after his quote resolve to Pezeshkian
     assert find(results, "On Sunday, during a phone call")[0] == "Masoud Pezeshkian"
     assert find(results, "“Under the circumstances")[:3] == (
-        "Masoud Pezeshkian", "Iranian President", "said")
+        "Masoud Pezeshkian",
+        "Iranian President",
+        "said",
+    )
     # the quote paragraph after Baghaei's claim is his
     assert find(results, "“Over the past 14 months")[0] == "Esmaeil Baghaei"
     assert find(results, "Talking about Araghchi’s visit")[0] == "Esmaeil Baghaei"

@@ -50,8 +50,9 @@ def _pdf_with_text(text: str) -> bytes:
     out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
     for offset in offsets:
         out.write(f"{offset:010d} 00000 n \n".encode())
-    out.write(f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF"
-              .encode())
+    out.write(
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF".encode()
+    )
     return out.getvalue()
 
 
@@ -96,8 +97,10 @@ def test_unsupported_and_mislabelled_files():
 
 
 def test_pdf_text_layer_and_scanned_pdf():
-    assert "Unemployment fell to 3.5 percent" in from_file(
-        "a.pdf", _pdf_with_text("Unemployment fell to 3.5 percent")).text
+    assert (
+        "Unemployment fell to 3.5 percent"
+        in from_file("a.pdf", _pdf_with_text("Unemployment fell to 3.5 percent")).text
+    )
     from pypdf import PdfWriter
 
     blank = io.BytesIO()
@@ -184,16 +187,27 @@ def test_fetch_and_extract_from_loopback_when_allowed(server):
 
 
 def test_private_addresses_are_refused_by_default(server):
-    for url in (f"{server}/article", "http://localhost:9/", "http://10.0.0.1/",
-                "http://192.168.1.1/", "http://169.254.169.254/latest/meta-data/",
-                "http://[::1]:9/", "http://0.0.0.0:9/"):
+    for url in (
+        f"{server}/article",
+        "http://localhost:9/",
+        "http://10.0.0.1/",
+        "http://192.168.1.1/",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]:9/",
+        "http://0.0.0.0:9/",
+    ):
         with pytest.raises(ExtractionError, match="private or local network"):
             fetch(url, FetchPolicy(timeout=2))
 
 
 def test_bad_urls_and_answers(server):
-    for url in ("ftp://example.com/a", "file:///etc/passwd", "javascript:alert(1)", "example.com",
-                "http://user:pw@example.com/"):
+    for url in (
+        "ftp://example.com/a",
+        "file:///etc/passwd",
+        "javascript:alert(1)",
+        "example.com",
+        "http://user:pw@example.com/",
+    ):
         with pytest.raises(ExtractionError):
             check_url(url)
     with pytest.raises(ExtractionError, match="HTTP 404"):

@@ -26,8 +26,12 @@ def count(model) -> int:
 
 def test_ingest_stores_everything_in_one_go(app, fake_classifier):
     text = SEED.read_text("utf-8")
-    result = ingest(db.session, Document(text=text, title="Iran backs Assad", outlet="IPS"),
-                    actor=None, classifier=fake_classifier)
+    result = ingest(
+        db.session,
+        Document(text=text, title="Iran backs Assad", outlet="IPS"),
+        actor=None,
+        classifier=fake_classifier,
+    )
     db.session.commit()
     article = result.article
     sentences = db.session.scalars(
@@ -35,7 +39,7 @@ def test_ingest_stores_everything_in_one_go(app, fake_classifier):
     ).all()
     assert len(sentences) > 20
     for s in sentences:
-        assert article.text[s.start_offset:s.end_offset] == s.text
+        assert article.text[s.start_offset : s.end_offset] == s.text
     scores = db.session.scalars(sa.select(SentenceScore)).all()
     assert len(scores) == len(sentences)
     assert {(s.model_name, s.model_version) for s in scores} == {("keyword-fake", "test-1")}
@@ -52,13 +56,21 @@ def test_ingest_stores_everything_in_one_go(app, fake_classifier):
 
 
 def test_exact_reingest_is_refused_and_nothing_added(app, fake_classifier):
-    first = ingest(db.session, Document(text="Taxes rose 40% last year."), actor=None,
-                   classifier=fake_classifier).article
+    first = ingest(
+        db.session,
+        Document(text="Taxes rose 40% last year."),
+        actor=None,
+        classifier=fake_classifier,
+    ).article
     db.session.commit()
     before = (count(Article), count(Sentence), count(Claim))
     with pytest.raises(DuplicateArticle) as caught:
-        ingest(db.session, Document(text="Taxes rose 40% last year.\r\n"), actor=None,
-               classifier=fake_classifier)
+        ingest(
+            db.session,
+            Document(text="Taxes rose 40% last year.\r\n"),
+            actor=None,
+            classifier=fake_classifier,
+        )
     db.session.rollback()
     assert caught.value.existing_id == first.id
     assert (count(Article), count(Sentence), count(Claim)) == before
@@ -72,15 +84,21 @@ def test_failure_midway_leaves_nothing(app, fake_classifier, monkeypatch):
 
     monkeypatch.setattr(services, "store_analysis", broken)
     with pytest.raises(RuntimeError):
-        ingest(db.session, Document(text="Crime rose 20% in 2024."), actor=None,
-               classifier=fake_classifier)
+        ingest(
+            db.session,
+            Document(text="Crime rose 20% in 2024."),
+            actor=None,
+            classifier=fake_classifier,
+        )
     db.session.rollback()
     assert (count(Article), count(Sentence), count(Claim), count(AuditEntry)) == (0, 0, 0, 0)
 
 
 def test_near_identical_sentences_share_one_claim(app, fake_classifier):
-    text = ("The mayor said crime rose 20% in 2024.\n\nLater: the mayor said crime rose 20% "
-            "in 2024!\n\nThe weather was fine.")
+    text = (
+        "The mayor said crime rose 20% in 2024.\n\nLater: the mayor said crime rose 20% "
+        "in 2024!\n\nThe weather was fine."
+    )
     result = ingest(db.session, Document(text=text), actor=None, classifier=fake_classifier)
     db.session.commit()
     assert len(result.claims) == 1
@@ -89,8 +107,9 @@ def test_near_identical_sentences_share_one_claim(app, fake_classifier):
 
 def test_threshold_decides_what_becomes_a_claim(app, fake_classifier):
     fake_classifier.threshold = 0.99
-    result = ingest(db.session, Document(text="Crime rose 20% in 2024."), actor=None,
-                    classifier=fake_classifier)
+    result = ingest(
+        db.session, Document(text="Crime rose 20% in 2024."), actor=None, classifier=fake_classifier
+    )
     assert result.claims == []
     assert count(Sentence) == 1
 
@@ -108,13 +127,23 @@ class TestWeb:
     def _ingest(self, client, **fields):
         data = {"text": "", "url": "", "title": "", "language": "en"}
         data.update(fields)
-        return post_form(client, "/articles/ingest", data, token_from="/articles/ingest",
-                         content_type="multipart/form-data")
+        return post_form(
+            client,
+            "/articles/ingest",
+            data,
+            token_from="/articles/ingest",
+            content_type="multipart/form-data",
+        )
 
     def test_paste_text_and_see_flagged_claims(self, login_as):
         client = login_as(Role.FACT_CHECKER)
-        response = self._ingest(client, text=SEED.read_text("utf-8"), title="Iran backs Assad",
-                                outlet="IPS News", published_on="2024-12-03")
+        response = self._ingest(
+            client,
+            text=SEED.read_text("utf-8"),
+            title="Iran backs Assad",
+            outlet="IPS News",
+            published_on="2024-12-03",
+        )
         assert response.status_code == 302
         page = client.get(response.headers["Location"]).get_data(as_text=True)
         assert "Esmaeil Baghaei" in page and "claims flagged" in page
@@ -180,9 +209,12 @@ class TestWeb:
 
     def test_claim_page_shows_context_and_model(self, login_as, fake_classifier):
         client = login_as(Role.VIEWER)
-        ingest(db.session, Document(text="It was cold. The mayor said crime rose 20% in 2024. "
-                                         "Then it rained."),
-               actor=None, classifier=fake_classifier)
+        ingest(
+            db.session,
+            Document(text="It was cold. The mayor said crime rose 20% in 2024. Then it rained."),
+            actor=None,
+            classifier=fake_classifier,
+        )
         db.session.commit()
         claim = db.session.scalars(sa.select(Claim)).one()
         page = client.get(f"/claims/{claim.id}").get_data(as_text=True)
@@ -192,18 +224,31 @@ class TestWeb:
 
     def test_promote_a_missed_sentence(self, login_as, fake_classifier):
         client = login_as(Role.FACT_CHECKER)
-        result = ingest(db.session, Document(text="The bridge is the oldest in the county. "
-                                                  "Crime rose 20%."),
-                        actor=None, classifier=fake_classifier)
+        result = ingest(
+            db.session,
+            Document(text="The bridge is the oldest in the county. Crime rose 20%."),
+            actor=None,
+            classifier=fake_classifier,
+        )
         db.session.commit()
         missed = db.session.scalars(sa.select(Sentence).where(Sentence.position == 0)).one()
-        response = post_form(client, f"/claims/promote/{missed.id}", {"claim_text": ""},
-                             token_from=f"/articles/{result.article.id}")
+        response = post_form(
+            client,
+            f"/claims/promote/{missed.id}",
+            {"claim_text": ""},
+            token_from=f"/articles/{result.article.id}",
+        )
         assert response.status_code == 302
-        promoted = db.session.scalars(sa.select(Claim).where(Claim.created_by_id.is_not(None))).one()
+        promoted = db.session.scalars(
+            sa.select(Claim).where(Claim.created_by_id.is_not(None))
+        ).one()
         assert promoted.text == "The bridge is the oldest in the county."
-        again = post_form(client, f"/claims/promote/{missed.id}", {"claim_text": ""},
-                          token_from=f"/articles/{result.article.id}")
+        again = post_form(
+            client,
+            f"/claims/promote/{missed.id}",
+            {"claim_text": ""},
+            token_from=f"/articles/{result.article.id}",
+        )
         assert again.status_code == 302
         assert count(Claim) == 2  # not promoted twice
         viewer = login_as(Role.VIEWER)

@@ -17,19 +17,32 @@ def texts(text: str) -> list[str]:
     return [s.text for s in segment(text)]
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("The U.S. economy grew. Then it shrank.", ["The U.S. economy grew.", "Then it shrank."]),
-    ("Dr. Amira Haddad spoke first. Mr. Smith spoke next.",
-     ["Dr. Amira Haddad spoke first.", "Mr. Smith spoke next."]),
-    ("Inflation hit 3.5% in June. Wages rose 2.1 percent.",
-     ["Inflation hit 3.5% in June.", "Wages rose 2.1 percent."]),
-    ("The wall opens on Nov. 27 next year. Residents can comment.",
-     ["The wall opens on Nov. 27 next year.", "Residents can comment."]),
-    ('"Nobody has shown us the money," he said. The vote passed.',
-     ['"Nobody has shown us the money," he said.', "The vote passed."]),
-    ("It cost $48.5 million, i.e. more than planned. Really?",
-     ["It cost $48.5 million, i.e. more than planned.", "Really?"]),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("The U.S. economy grew. Then it shrank.", ["The U.S. economy grew.", "Then it shrank."]),
+        (
+            "Dr. Amira Haddad spoke first. Mr. Smith spoke next.",
+            ["Dr. Amira Haddad spoke first.", "Mr. Smith spoke next."],
+        ),
+        (
+            "Inflation hit 3.5% in June. Wages rose 2.1 percent.",
+            ["Inflation hit 3.5% in June.", "Wages rose 2.1 percent."],
+        ),
+        (
+            "The wall opens on Nov. 27 next year. Residents can comment.",
+            ["The wall opens on Nov. 27 next year.", "Residents can comment."],
+        ),
+        (
+            '"Nobody has shown us the money," he said. The vote passed.',
+            ['"Nobody has shown us the money," he said.', "The vote passed."],
+        ),
+        (
+            "It cost $48.5 million, i.e. more than planned. Really?",
+            ["It cost $48.5 million, i.e. more than planned.", "Really?"],
+        ),
+    ],
+)
 def test_no_split_inside_abbreviations_numbers_and_quotes(text, expected):
     assert texts(text) == expected
 
@@ -37,17 +50,24 @@ def test_no_split_inside_abbreviations_numbers_and_quotes(text, expected):
 def test_paragraphs_are_numbered_and_headings_stand_alone():
     spans = segment("Council votes on wall\n\nThe council voted 7 to 2. It was late.\n\nEnd.")
     assert [(s.paragraph, s.text) for s in spans] == [
-        (0, "Council votes on wall"), (1, "The council voted 7 to 2."), (1, "It was late."),
+        (0, "Council votes on wall"),
+        (1, "The council voted 7 to 2."),
+        (1, "It was late."),
         (2, "End."),
     ]
 
 
 def test_transcript_keeps_speakers():
-    spans = segment("MODERATOR: Welcome, both.\nTRUMP: Taxes went up 40%. Believe me.\n"
-                    "It is true.\nCLINTON: That is false.")
+    spans = segment(
+        "MODERATOR: Welcome, both.\nTRUMP: Taxes went up 40%. Believe me.\n"
+        "It is true.\nCLINTON: That is false."
+    )
     assert [(s.speaker, s.text) for s in spans] == [
-        ("MODERATOR", "Welcome, both."), ("TRUMP", "Taxes went up 40%."),
-        ("TRUMP", "Believe me."), ("TRUMP", "It is true."), ("CLINTON", "That is false."),
+        ("MODERATOR", "Welcome, both."),
+        ("TRUMP", "Taxes went up 40%."),
+        ("TRUMP", "Believe me."),
+        ("TRUMP", "It is true."),
+        ("CLINTON", "That is false."),
     ]
 
 
@@ -60,7 +80,7 @@ def test_seed_article_offsets_and_tricky_sentences():
     text = SEED.read_text("utf-8")
     spans = segment(text)
     for s in spans:
-        assert text[s.start:s.end] == s.text
+        assert text[s.start : s.end] == s.text
     sentences = [s.text for s in spans]
     assert "Advance since late Nov. shown as of 2 December." in sentences
     baghaei = [t for t in sentences if t.startswith("Addressing a weekly press conference")]
@@ -75,7 +95,7 @@ def test_spans_are_sorted_disjoint_and_exact(text):
     previous_end = 0
     for s in spans:
         assert previous_end <= s.start < s.end <= len(text)
-        assert text[s.start:s.end] == s.text
+        assert text[s.start : s.end] == s.text
         assert s.text == s.text.strip()
         previous_end = s.end
     covered = "".join(s.text for s in spans)

@@ -60,34 +60,170 @@ _HEDGES = re.compile(
     r"according to unnamed|sources say)\b",
     re.IGNORECASE,
 )
-_ADVERBS = {"also", "too", "again", "repeatedly", "previously", "later", "then", "now",
-            "has", "have", "had", "once", "further", "had", "falsely", "wrongly", "publicly"}
+_ADVERBS = {
+    "also",
+    "too",
+    "again",
+    "repeatedly",
+    "previously",
+    "later",
+    "then",
+    "now",
+    "has",
+    "have",
+    "had",
+    "once",
+    "further",
+    "falsely",
+    "wrongly",
+    "publicly",
+}
 _PRONOUNS = {"he", "she"}
 _TITLE_WORDS = {
-    "president", "minister", "prime", "foreign", "interior", "defence", "defense", "finance",
-    "secretary", "spokesman", "spokeswoman", "spokesperson", "mayor", "councillor",
-    "councilor", "senator", "sen.", "governor", "gov.", "chancellor", "king", "queen",
-    "prince", "general", "gen.", "dr.", "professor", "prof.", "judge", "chief", "ambassador",
-    "representative", "rep.", "ceo", "chairman", "chairwoman", "chair", "director", "leader",
-    "vice", "deputy", "commissioner", "mr.", "mrs.", "ms.", "state", "supreme", "opposition",
-    "health", "economy", "trade", "justice", "home", "education", "party", "house", "speaker",
-    "attorney", "lieutenant", "colonel", "captain", "sheikh", "ayatollah", "cardinal", "pope",
+    "president",
+    "minister",
+    "prime",
+    "foreign",
+    "interior",
+    "defence",
+    "defense",
+    "finance",
+    "secretary",
+    "spokesman",
+    "spokeswoman",
+    "spokesperson",
+    "mayor",
+    "councillor",
+    "councilor",
+    "senator",
+    "sen.",
+    "governor",
+    "gov.",
+    "chancellor",
+    "king",
+    "queen",
+    "prince",
+    "general",
+    "gen.",
+    "dr.",
+    "professor",
+    "prof.",
+    "judge",
+    "chief",
+    "ambassador",
+    "representative",
+    "rep.",
+    "ceo",
+    "chairman",
+    "chairwoman",
+    "chair",
+    "director",
+    "leader",
+    "vice",
+    "deputy",
+    "commissioner",
+    "mr.",
+    "mrs.",
+    "ms.",
+    "state",
+    "supreme",
+    "opposition",
+    "health",
+    "economy",
+    "trade",
+    "justice",
+    "home",
+    "education",
+    "party",
+    "house",
+    "speaker",
+    "attorney",
+    "lieutenant",
+    "colonel",
+    "captain",
+    "sheikh",
+    "ayatollah",
+    "cardinal",
+    "pope",
 }
 _PARTICLES = {"al", "el", "bin", "ibn", "de", "da", "di", "van", "von", "der", "la", "le"}
 # Capitalised words that start sentences or name dates rather than people.
 _NOT_NAMES = {
-    "on", "in", "at", "during", "after", "before", "the", "a", "an", "this", "that", "these",
-    "those", "it", "its", "his", "her", "their", "our", "we", "i", "he", "she", "they", "but",
-    "and", "or", "if", "when", "while", "since", "as", "according", "over", "under", "for",
-    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
-    "january", "february", "march", "april", "may", "june", "july", "august", "september",
-    "october", "november", "december", "jan.", "feb.", "mar.", "apr.", "jun.", "jul.",
-    "aug.", "sep.", "sept.", "oct.", "nov.", "dec.", "photo", "image", "credit",
+    "on",
+    "in",
+    "at",
+    "during",
+    "after",
+    "before",
+    "the",
+    "a",
+    "an",
+    "this",
+    "that",
+    "these",
+    "those",
+    "it",
+    "its",
+    "his",
+    "her",
+    "their",
+    "our",
+    "we",
+    "i",
+    "he",
+    "she",
+    "they",
+    "but",
+    "and",
+    "or",
+    "if",
+    "when",
+    "while",
+    "since",
+    "as",
+    "according",
+    "over",
+    "under",
+    "for",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "jan.",
+    "feb.",
+    "mar.",
+    "apr.",
+    "jun.",
+    "jul.",
+    "aug.",
+    "sep.",
+    "sept.",
+    "oct.",
+    "nov.",
+    "dec.",
+    "photo",
+    "image",
+    "credit",
 }
 _DETERMINERS = {"a", "an", "the", "its", "his", "her", "their"}
 _NAME_TOKEN = re.compile(r"^(?:[A-Z][\w'’.-]*|(?:al|el|bin|ibn)-[A-Z][\w'’-]*)$")
-_OPEN_QUOTES = "“\"‘"
-_CLOSE_QUOTES = "”\"’"
+_OPEN_QUOTES = '“"‘'
+_CLOSE_QUOTES = '”"’'
 
 
 @dataclass(frozen=True)
@@ -156,7 +292,8 @@ def _split_title(words: list[str]) -> tuple[str | None, str]:
         w = words[i].lower()
         is_title = w in _TITLE_WORDS
         is_demonym = re.search(r"(ian|ean|ese|ish|i|an)$", w) and words[i + 1].lower() in (
-            _TITLE_WORDS)
+            _TITLE_WORDS
+        )
         if not (is_title or is_demonym):
             break
         i += 1
@@ -180,7 +317,7 @@ def _name_runs(text: str) -> list[tuple[int, list[str]]]:
             if not current:
                 start = i
             current.append(word.rstrip("’'s") if word.endswith(("’s", "'s")) else word)
-            if raw.endswith((",", ";", ":", ")", "”", "\"")):
+            if raw.endswith((",", ";", ":", ")", "”", '"')):
                 runs.append((start, current))
                 current = []
         else:
@@ -227,7 +364,8 @@ def build_people(spans: Sequence[Span]) -> _People:
         for match in re.finditer(
             r"((?:[A-Z][\w'’-]+|al-[A-Z][\w'’-]+)(?:\s+(?:[A-Z][\w'’-]+|al-[A-Z][\w'’-]+))+),\s+"
             r"((?:an?\s+|the\s+)?[a-z][\w\s'’-]*?(?:of|at|for|in)\s+[^,]+?)(?=,|\s+(?:"
-            + "|".join(map(re.escape, _VERBS)) + r")\b)",
+            + "|".join(map(re.escape, _VERBS))
+            + r")\b)",
             text,
         ):
             people.add(match.group(1), _clean_role(match.group(2)))
@@ -288,8 +426,9 @@ def _sentence_subject(text: str, people: _People) -> _Person | None:
     return person
 
 
-def _subject_from(pre: str, people: _People, ctx: _Context,
-                  sentence_subject: _Person | None) -> tuple[str | None, str | None]:
+def _subject_from(
+    pre: str, people: _People, ctx: _Context, sentence_subject: _Person | None
+) -> tuple[str | None, str | None]:
     """Find (claimant, role) in the words before the reporting verb."""
     words = pre.strip().rstrip(".").split()
     while words and words[-1].lower().strip(",") in _ADVERBS:
@@ -341,7 +480,8 @@ def _subject_from(pre: str, people: _People, ctx: _Context,
 
 _QUOTE_THEN_SPEAKER = re.compile(
     r"^\s*[“\"](?P<quote>.+)[,.!?]?[”\"]\s*,?\s*(?P<who>[^,.]{1,80}?)\s+(?P<verb>"
-    + "|".join(map(re.escape, _VERBS)) + r")\b(?P<rest>.*)$",
+    + "|".join(map(re.escape, _VERBS))
+    + r")\b(?P<rest>.*)$",
     re.DOTALL,
 )
 _QUOTE_THEN_VERB_SPEAKER = re.compile(
@@ -349,15 +489,15 @@ _QUOTE_THEN_VERB_SPEAKER = re.compile(
     r"(?P<who>[^,.]{1,80}?)\s*[.,]",
     re.DOTALL,
 )
-_ACCORDING_START = re.compile(r"^\s*According to (?P<who>[^,]{1,120}),\s*(?P<claim>.+)$",
-                              re.DOTALL)
+_ACCORDING_START = re.compile(r"^\s*According to (?P<who>[^,]{1,120}),\s*(?P<claim>.+)$", re.DOTALL)
 _ACCORDING_END = re.compile(
     r"^(?P<claim>.+?),\s*according to (?P<who>[^,]{1,120}(?:,[^,]{1,120})?)\.?\s*$", re.DOTALL
 )
 
 
-def _resolve_named(who: str, people: _People, ctx: _Context,
-                   sentence_subject: _Person | None) -> tuple[str | None, str | None]:
+def _resolve_named(
+    who: str, people: _People, ctx: _Context, sentence_subject: _Person | None
+) -> tuple[str | None, str | None]:
     return _subject_from(who, people, ctx, sentence_subject)
 
 
@@ -400,7 +540,12 @@ def _attribute_sentence(
         match = pattern.match(text)
         if match:
             claimant, role = _resolve_named(match.group("who"), people, ctx, subject)
-            return match.group("claim"), claimant or match.group("who").strip(), role, "according to"
+            return (
+                match.group("claim"),
+                claimant or match.group("who").strip(),
+                role,
+                "according to",
+            )
     for match in _VERB_RE.finditer(text):
         pre = text[: match.start()]
         if not pre.strip() or pre.count("“") > pre.count("”"):
@@ -408,7 +553,7 @@ def _attribute_sentence(
         claimant, role = _subject_from(pre, people, ctx, subject)
         if not claimant:
             continue
-        rest = text[match.end():]
+        rest = text[match.end() :]
         rest = re.sub(r"^\s*(?:that\b|:|,)\s*", "", rest)
         if len(rest.split()) < 3:
             continue

@@ -97,8 +97,11 @@ def store_analysis(
             text=item.span.text,
             speaker=item.span.speaker,
         )
-        sentence.scores.append(SentenceScore(
-            score=item.score, model_name=classifier.name, model_version=classifier.version))
+        sentence.scores.append(
+            SentenceScore(
+                score=item.score, model_name=classifier.name, model_version=classifier.version
+            )
+        )
         session.add(sentence)
         if not item.is_claim:
             continue
@@ -115,14 +118,28 @@ def store_analysis(
         created.append(claim)
     session.flush()
     for claim in created:
-        record(session, actor=actor, action="claim.flag", entity_type="claim", entity_id=claim.id,
-               extra={"article_id": article.id, "score": claim.score,
-                      "model": f"{classifier.name} {classifier.version}"})
+        record(
+            session,
+            actor=actor,
+            action="claim.flag",
+            entity_type="claim",
+            entity_id=claim.id,
+            extra={
+                "article_id": article.id,
+                "score": claim.score,
+                "model": f"{classifier.name} {classifier.version}",
+            },
+        )
     return created
 
 
-def _new_claim(article: Article, attribution: Attribution, score: float,
-               sentence: Sentence, created_by: User | None = None) -> Claim:
+def _new_claim(
+    article: Article,
+    attribution: Attribution,
+    score: float,
+    sentence: Sentence,
+    created_by: User | None = None,
+) -> Claim:
     return Claim(
         text=attribution.claim,
         claimant_name=attribution.claimant,
@@ -141,9 +158,13 @@ def _new_claim(article: Article, attribution: Attribution, score: float,
 
 def claims_of_sentence(session: so.Session, sentence_id: int) -> list[Claim]:
     """Return the claims a sentence belongs to."""
-    return list(session.scalars(
-        sa.select(Claim).join(claim_sentences).where(claim_sentences.c.sentence_id == sentence_id)
-    ))
+    return list(
+        session.scalars(
+            sa.select(Claim)
+            .join(claim_sentences)
+            .where(claim_sentences.c.sentence_id == sentence_id)
+        )
+    )
 
 
 def promote_sentence(
@@ -154,24 +175,35 @@ def promote_sentence(
     if claims_of_sentence(session, sentence.id):
         raise Conflict("This sentence is already part of a claim.")
     spans = session.scalars(
-        sa.select(Sentence).where(Sentence.article_id == sentence.article_id)
+        sa.select(Sentence)
+        .where(Sentence.article_id == sentence.article_id)
         .order_by(Sentence.position)
     ).all()
-    attributions = attribute([
-        Span(s.start_offset, s.end_offset, s.text, s.paragraph, s.speaker)
-        for s in spans
-    ])
+    attributions = attribute(
+        [Span(s.start_offset, s.end_offset, s.text, s.paragraph, s.speaker) for s in spans]
+    )
     attribution = attributions[[s.id for s in spans].index(sentence.id)]
     if text is not None:
         text = " ".join(text.split())
         if not text:
             raise InvalidInput("The claim text is empty.")
-        attribution = Attribution(text, attribution.claimant, attribution.claimant_role,
-                                  attribution.reporting_verb, attribution.hedged)
+        attribution = Attribution(
+            text,
+            attribution.claimant,
+            attribution.claimant_role,
+            attribution.reporting_verb,
+            attribution.hedged,
+        )
     score = max((s.score for s in sentence.scores), default=0.0)
     claim = _new_claim(sentence.article, attribution, score, sentence, created_by=actor)
     session.add(claim)
     session.flush()
-    record(session, actor=actor, action="claim.promote", entity_type="claim", entity_id=claim.id,
-           extra={"sentence_id": sentence.id, "score": score})
+    record(
+        session,
+        actor=actor,
+        action="claim.promote",
+        entity_type="claim",
+        entity_id=claim.id,
+        extra={"sentence_id": sentence.id, "score": score},
+    )
     return claim

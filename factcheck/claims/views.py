@@ -27,10 +27,13 @@ def index():
         if status not in CLAIM_STATUSES:
             abort(404)
         query = query.where(Claim.status == status)
-    page = db.paginate(query, page=request.args.get("page", 1, type=int),
-                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
-    return render_template("claims/index.html", page=page, status=status,
-                           statuses=CLAIM_STATUSES)
+    page = db.paginate(
+        query,
+        page=request.args.get("page", 1, type=int),
+        per_page=current_app.config["PAGE_SIZE"],
+        error_out=False,
+    )
+    return render_template("claims/index.html", page=page, status=status, statuses=CLAIM_STATUSES)
 
 
 @bp.route("/<int:claim_id>")
@@ -43,13 +46,16 @@ def claim(claim_id: int):
     contexts = []
     for sentence in item.sentences:
         neighbours = db.session.scalars(
-            sa.select(Sentence).where(
+            sa.select(Sentence)
+            .where(
                 Sentence.article_id == sentence.article_id,
                 Sentence.position.between(sentence.position - 1, sentence.position + 1),
-            ).order_by(Sentence.position)
+            )
+            .order_by(Sentence.position)
         ).all()
         score = db.session.scalars(
-            sa.select(SentenceScore).where(SentenceScore.sentence_id == sentence.id)
+            sa.select(SentenceScore)
+            .where(SentenceScore.sentence_id == sentence.id)
             .order_by(SentenceScore.scored_at.desc())
         ).first()
         contexts.append((sentence, neighbours, score))
@@ -65,12 +71,18 @@ def promote(sentence_id: int):
         abort(404)
     form = PromoteForm()
     if not form.validate_on_submit():
-        flash("; ".join(e for errs in form.errors.values() for e in errs) or "Invalid request.",
-              "error")
+        flash(
+            "; ".join(e for errs in form.errors.values() for e in errs) or "Invalid request.",
+            "error",
+        )
         return redirect(url_for("sources.article", article_id=sentence.article_id)), 400
     try:
-        item = promote_sentence(db.session, sentence, actor=current_user._get_current_object(),
-                                text=form.claim_text.data or None)
+        item = promote_sentence(
+            db.session,
+            sentence,
+            actor=current_user._get_current_object(),
+            text=form.claim_text.data or None,
+        )
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")

@@ -39,8 +39,9 @@ class ModelUnavailable(RuntimeError):
 class TransformerClassifier:
     """The fine-tuned MiniLM model; loads on the first call to score(), once per process."""
 
-    def __init__(self, model_dir: Path, *, batch_size: int = 32,
-                 threshold: float | None = None) -> None:
+    def __init__(
+        self, model_dir: Path, *, batch_size: int = 32, threshold: float | None = None
+    ) -> None:
         self.model_dir = Path(model_dir)
         self.batch_size = batch_size
         self._threshold = threshold
@@ -81,7 +82,7 @@ class TransformerClassifier:
 
             try:
                 self._model = CheckworthinessModel.load(self.model_dir)
-            except (OSError, ValueError) as exc:
+            except Exception as exc:  # noqa: BLE001  (torch/safetensors raise many kinds)
                 raise ModelUnavailable(f"cannot load the model in {self.model_dir}: {exc}") from exc
             self._tokenizer = load_tokenizer()
 

@@ -59,8 +59,12 @@ def train_and_save(
     digest = hashlib.sha256((out / "adapter.safetensors").read_bytes()).hexdigest()[:10]
     model.spec.version = f"{datetime.now(UTC):%Y.%m.%d}-{digest}"
     model.save(out)
-    metrics = {"version": model.spec.version, "threshold": model.spec.threshold,
-               **model.spec.metrics, "training": model.spec.training}
+    metrics = {
+        "version": model.spec.version,
+        "threshold": model.spec.threshold,
+        **model.spec.metrics,
+        "training": model.spec.training,
+    }
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     return metrics
 
@@ -75,8 +79,13 @@ def evaluate_file(path: Path, scorer: Scorer, threshold: float) -> dict:
     return {"kind": "classification", **classification_report(labels, scores, threshold)}
 
 
-def baseline(train_files: Sequence[Path], *, seed: int = 13, val_fraction: float = 0.1,
-             progress: bool = False) -> tuple[Scorer, float]:
+def baseline(
+    train_files: Sequence[Path],
+    *,
+    seed: int = 13,
+    val_fraction: float = 0.1,
+    progress: bool = False,
+) -> tuple[Scorer, float]:
     """Fit the frozen-encoder + logistic-regression baseline; threshold from a held-out split."""
     examples = _dedupe([e for path in train_files for e in read_examples(path)])
     train, val = stratified_split(examples, val_fraction, seed)
@@ -117,8 +126,11 @@ def cross_validate(
     for number, held_debates in enumerate(debate_folds(examples, folds), start=1):
         held = [e for e in examples if e.group in held_debates]
         held_texts = {e.text for e in held}
-        train = _dedupe(without_texts(
-            [e for e in examples if e.group not in held_debates] + extra_examples, held_texts))
+        train = _dedupe(
+            without_texts(
+                [e for e in examples if e.group not in held_debates] + extra_examples, held_texts
+            )
+        )
         labels, groups = [e.label for e in held], [e.group for e in held]
         base_scores = baseline_scorer(train, progress=progress)([e.text for e in held])
         model, tokenizer = fine_tune(train, cfg, progress=progress)
@@ -129,10 +141,17 @@ def cross_validate(
         all_groups += groups
         all_base += base_scores
         all_model += model_scores
-        row = {"fold": number, "debates": sorted(held_debates), "train": len(train),
-               "baseline_map": base_map, "model_map": tuned_map}
-        report(f"fold {number}: baseline MAP {base_map:.4f}  model MAP {tuned_map:.4f}  "
-               f"({len(held_debates)} debates held out, {len(train)} training sentences)")
+        row = {
+            "fold": number,
+            "debates": sorted(held_debates),
+            "train": len(train),
+            "baseline_map": base_map,
+            "model_map": tuned_map,
+        }
+        report(
+            f"fold {number}: baseline MAP {base_map:.4f}  model MAP {tuned_map:.4f}  "
+            f"({len(held_debates)} debates held out, {len(train)} training sentences)"
+        )
         results.append(row)
     # Pooled over every held-out debate: MAP = mean of the per-debate average precisions.
     summary = {

@@ -18,8 +18,14 @@ from torch import nn
 
 from factcheck.classifier.lora import apply_lora
 
-LORA_TARGETS = ("query", "key", "value", "attention.output.dense", "intermediate.dense",
-                "output.dense")
+LORA_TARGETS = (
+    "query",
+    "key",
+    "value",
+    "attention.output.dense",
+    "intermediate.dense",
+    "output.dense",
+)
 
 
 def base_encoder_path() -> Path:
@@ -50,7 +56,9 @@ class CheckworthinessModel(nn.Module):
     def __init__(self, spec: ModelSpec, encoder_dir: Path | None = None) -> None:
         super().__init__()
         from transformers import AutoModel
+        from transformers.utils import logging as hf_logging
 
+        hf_logging.disable_progress_bar()
         self.spec = spec
         self.encoder = AutoModel.from_pretrained(
             str(encoder_dir or base_encoder_path()), local_files_only=True

@@ -55,9 +55,7 @@ def load_tokenizer():  # noqa: ANN201
     return AutoTokenizer.from_pretrained(str(base_encoder_path()), local_files_only=True)
 
 
-def _batches(
-    texts: Sequence[str], batch_size: int, rng: random.Random | None
-) -> list[list[int]]:
+def _batches(texts: Sequence[str], batch_size: int, rng: random.Random | None) -> list[list[int]]:
     """Index batches of similar-length texts (less padding); shuffled when rng is given."""
     order = list(range(len(texts)))
     if rng is None:
@@ -84,10 +82,16 @@ def predict(
     """Return a probability in [0, 1] per text, in input order."""
     model.eval()
     scores = [0.0] * len(texts)
-    for batch in tqdm(_batches(texts, batch_size, None), desc="scoring", disable=not progress,
-                      leave=False):
-        enc = tokenizer([texts[i] for i in batch], padding=True, truncation=True,
-                        max_length=model.spec.max_length, return_tensors="pt")
+    for batch in tqdm(
+        _batches(texts, batch_size, None), desc="scoring", disable=not progress, leave=False
+    ):
+        enc = tokenizer(
+            [texts[i] for i in batch],
+            padding=True,
+            truncation=True,
+            max_length=model.spec.max_length,
+            return_tensors="pt",
+        )
         probs = torch.sigmoid(model(enc["input_ids"], enc["attention_mask"])).tolist()
         for i, p in zip(batch, probs, strict=True):
             scores[i] = float(p)
@@ -99,8 +103,13 @@ def fine_tune(
 ) -> tuple[CheckworthinessModel, object]:
     """Train LoRA adapters and the head on the examples; return (model, tokenizer)."""
     seed_everything(cfg.seed)
-    spec = ModelSpec(version=version, lora_rank=cfg.lora_rank, lora_alpha=cfg.lora_alpha,
-                     max_length=cfg.max_length, training=asdict(cfg))
+    spec = ModelSpec(
+        version=version,
+        lora_rank=cfg.lora_rank,
+        lora_alpha=cfg.lora_alpha,
+        max_length=cfg.max_length,
+        training=asdict(cfg),
+    )
     model = CheckworthinessModel(spec)
     tokenizer = load_tokenizer()
     texts = [e.text for e in train]
@@ -126,8 +135,13 @@ def fine_tune(
     for epoch in range(cfg.epochs):
         running = 0.0
         for n, batch in enumerate(_batches(texts, cfg.batch_size, rng), start=1):
-            enc = tokenizer([texts[i] for i in batch], padding=True, truncation=True,
-                            max_length=cfg.max_length, return_tensors="pt")
+            enc = tokenizer(
+                [texts[i] for i in batch],
+                padding=True,
+                truncation=True,
+                max_length=cfg.max_length,
+                return_tensors="pt",
+            )
             logits = model(enc["input_ids"], enc["attention_mask"])
             loss = loss_fn(logits, labels[batch])
             loss.backward()
@@ -144,17 +158,24 @@ def fine_tune(
 
 
 @torch.inference_mode()
-def embed_frozen(texts: Sequence[str], *, max_length: int = 96, batch_size: int = 64,
-                 progress: bool = False) -> np.ndarray:
+def embed_frozen(
+    texts: Sequence[str], *, max_length: int = 96, batch_size: int = 64, progress: bool = False
+) -> np.ndarray:
     """Mean-pooled embeddings of the untouched packaged encoder (for the baseline)."""
     model = CheckworthinessModel(ModelSpec(lora_rank=0, max_length=max_length))
     model.eval()
     tokenizer = load_tokenizer()
     out = np.zeros((len(texts), model.encoder.config.hidden_size), dtype=np.float32)
-    for batch in tqdm(_batches(texts, batch_size, None), desc="embedding", disable=not progress,
-                      leave=False):
-        enc = tokenizer([texts[i] for i in batch], padding=True, truncation=True,
-                        max_length=max_length, return_tensors="pt")
+    for batch in tqdm(
+        _batches(texts, batch_size, None), desc="embedding", disable=not progress, leave=False
+    ):
+        enc = tokenizer(
+            [texts[i] for i in batch],
+            padding=True,
+            truncation=True,
+            max_length=max_length,
+            return_tensors="pt",
+        )
         out[batch] = model.embed(enc["input_ids"], enc["attention_mask"]).numpy()
     return out
 
@@ -175,9 +196,12 @@ def fit_logistic_regression(
     def closure() -> torch.Tensor:
         opt.zero_grad()
         logits = xt @ w + b
-        loss = (nn.functional.binary_cross_entropy_with_logits(logits, yt, weight=weights,
-                                                               reduction="sum")
-                + 0.5 * l2 * (w * w).sum()) / len(yt)
+        loss = (
+            nn.functional.binary_cross_entropy_with_logits(
+                logits, yt, weight=weights, reduction="sum"
+            )
+            + 0.5 * l2 * (w * w).sum()
+        ) / len(yt)
         loss.backward()
         return loss
 

@@ -14,8 +14,8 @@ from factcheck.auth import password_policy, passwords
 from factcheck.auth.models import User, UserRole
 from factcheck.auth.roles import Role
 from factcheck.auth.services import create_user
-from factcheck.extensions import db
 from factcheck.classifier import get_classifier
+from factcheck.extensions import db
 from factcheck.sources.extract import Document
 from factcheck.sources.services import find_duplicate, ingest
 from factcheck.verdicts.services import ensure_default_scale
@@ -62,8 +62,14 @@ def demo(host: str, port: int) -> None:
         click.echo("Scoring the sample article with the check-worthiness model...")
         result = ingest(
             db.session,
-            Document(text=body, title=title, outlet="Harbour City Chronicle (demo)",
-                     author="factcheck demo", published_on=date(2026, 11, 3), language="en"),
+            Document(
+                text=body,
+                title=title,
+                outlet="Harbour City Chronicle (demo)",
+                author="factcheck demo",
+                published_on=date(2026, 11, 3),
+                language="en",
+            ),
             actor=None,
             classifier=get_classifier(),
             source_kind="demo",

@@ -33,8 +33,11 @@ def _fetch_policy():  # noqa: ANN202
     from factcheck.sources.fetch import FetchPolicy
 
     cfg = current_app.config
-    return FetchPolicy(allow_private=cfg["INGEST_ALLOW_PRIVATE_URLS"],
-                       timeout=cfg["INGEST_FETCH_TIMEOUT"], max_bytes=cfg["INGEST_FETCH_MAX_BYTES"])
+    return FetchPolicy(
+        allow_private=cfg["INGEST_ALLOW_PRIVATE_URLS"],
+        timeout=cfg["INGEST_FETCH_TIMEOUT"],
+        max_bytes=cfg["INGEST_FETCH_MAX_BYTES"],
+    )
 
 
 def load_document(source: str):  # noqa: ANN201
@@ -50,18 +53,30 @@ def load_document(source: str):  # noqa: ANN201
 
 @click.command("ingest")
 @click.argument("source")
-@click.option("--bulk", is_flag=True,
-              help="SOURCE is a .csv or .jsonl of articles (column `text`, optional title, url, "
-                   "outlet, author, published_on, language); each is ingested on its own.")
+@click.option(
+    "--bulk",
+    is_flag=True,
+    help="SOURCE is a .csv or .jsonl of articles (column `text`, optional title, url, "
+    "outlet, author, published_on, language); each is ingested on its own.",
+)
 @click.option("--title")
 @click.option("--url", "url_", help="Where the text was published.")
 @click.option("--outlet")
 @click.option("--author")
-@click.option("--date", "published", type=click.DateTime(["%Y-%m-%d"]),
-              help="Publication date, YYYY-MM-DD.")
+@click.option(
+    "--date", "published", type=click.DateTime(["%Y-%m-%d"]), help="Publication date, YYYY-MM-DD."
+)
 @click.option("--language", default=None, help="Language tag, e.g. en.")
-def ingest_command(source: str, bulk: bool, title: str | None, url_: str | None,
-                   outlet: str | None, author: str | None, published, language: str | None) -> None:  # noqa: ANN001
+def ingest_command(
+    source: str,
+    bulk: bool,
+    title: str | None,
+    url_: str | None,
+    outlet: str | None,
+    author: str | None,
+    published,
+    language: str | None,
+) -> None:  # noqa: ANN001
     """Take in a FILE (.txt .html .pdf .docx), a URL or - for stdin; flag its claims."""
     from factcheck.classifier import ModelUnavailable, get_classifier
     from factcheck.extensions import db
@@ -72,16 +87,28 @@ def ingest_command(source: str, bulk: bool, title: str | None, url_: str | None,
         return
     try:
         document = load_document(source).with_overrides(
-            title=title, url=url_, outlet=outlet, author=author,
-            published_on=published.date() if published else None, language=language)
-        result = ingest(db.session, document, actor=None, classifier=get_classifier(),
-                        source_kind="url" if source.startswith("http") else "file")
+            title=title,
+            url=url_,
+            outlet=outlet,
+            author=author,
+            published_on=published.date() if published else None,
+            language=language,
+        )
+        result = ingest(
+            db.session,
+            document,
+            actor=None,
+            classifier=get_classifier(),
+            source_kind="url" if source.startswith("http") else "file",
+        )
     except (DomainError, ModelUnavailable) as exc:
         db.session.rollback()
         _fail(getattr(exc, "message", str(exc)))
     db.session.commit()
-    click.echo(f"Ingested article {result.article.id}: {result.article.title!r}, "
-               f"{len(result.claims)} claims flagged.")
+    click.echo(
+        f"Ingested article {result.article.id}: {result.article.title!r}, "
+        f"{len(result.claims)} claims flagged."
+    )
 
 
 def _bulk_rows(path: Path):  # noqa: ANN202
@@ -121,12 +148,15 @@ def _bulk(source: str) -> None:
                 raise DomainError("each line must be a JSON object")
             published = row.get("published_on") or row.get("date")
             document = Document(
-                text=row.get("text") or "", title=row.get("title"), url=row.get("url"),
-                outlet=row.get("outlet"), author=row.get("author"),
+                text=row.get("text") or "",
+                title=row.get("title"),
+                url=row.get("url"),
+                outlet=row.get("outlet"),
+                author=row.get("author"),
                 published_on=date.fromisoformat(published[:10]) if published else None,
-                language=row.get("language"))
-            ingest(db.session, document, actor=None, classifier=classifier,
-                   source_kind="bulk")
+                language=row.get("language"),
+            )
+            ingest(db.session, document, actor=None, classifier=classifier, source_kind="bulk")
             db.session.commit()
             done += 1
         except (DomainError, ValueError) as exc:
@@ -135,8 +165,9 @@ def _bulk(source: str) -> None:
                 duplicates += 1
             else:
                 failed += 1
-                tqdm.write(f"{path.name}:{number}: {getattr(exc, 'message', str(exc))}",
-                           file=sys.stderr)
+                tqdm.write(
+                    f"{path.name}:{number}: {getattr(exc, 'message', str(exc))}", file=sys.stderr
+                )
     click.echo(f"Ingested {done}, skipped {duplicates} already present, {failed} failed.")
     if failed:
         sys.exit(1)
@@ -144,10 +175,17 @@ def _bulk(source: str) -> None:
 
 @click.command("score")
 @click.argument("sentences", nargs=-1)
-@click.option("--input", "input_", type=click.File("r", encoding="utf-8-sig"),
-              help="CSV with columns id,text (others ignored); - for stdin.")
-@click.option("--output", type=click.File("w", encoding="utf-8"),
-              help="Where to write id,score (in input order); - for stdout.")
+@click.option(
+    "--input",
+    "input_",
+    type=click.File("r", encoding="utf-8-sig"),
+    help="CSV with columns id,text (others ignored); - for stdin.",
+)
+@click.option(
+    "--output",
+    type=click.File("w", encoding="utf-8"),
+    help="Where to write id,score (in input order); - for stdout.",
+)
 def score_command(sentences: tuple[str, ...], input_, output) -> None:  # noqa: ANN001
     """Score SENTENCES, or a CSV, for check-worthiness (0..1) with the active model."""
     from factcheck.classifier import ModelUnavailable, get_classifier
@@ -167,9 +205,10 @@ def score_command(sentences: tuple[str, ...], input_, output) -> None:  # noqa: 
         rows = list(reader)
         scores: list[float] = []
         batch = 256
-        for start in tqdm(range(0, len(rows), batch), desc="scoring", unit="batch",
-                          file=sys.stderr):
-            scores += classifier.score([r["text"] or "" for r in rows[start:start + batch]])
+        for start in tqdm(
+            range(0, len(rows), batch), desc="scoring", unit="batch", file=sys.stderr
+        ):
+            scores += classifier.score([r["text"] or "" for r in rows[start : start + batch]])
     except ModelUnavailable as exc:
         _fail(str(exc))
     out = output or click.get_text_stream("stdout")
@@ -189,8 +228,8 @@ def claims() -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per sentence (JSONL).")
 def extract_command(source, as_json: bool) -> None:  # noqa: ANN001
     """Split a text FILE (or -) into sentences with scores and attributions; saves nothing."""
-    from factcheck.classifier import ModelUnavailable, get_classifier
     from factcheck.claims.services import analyse
+    from factcheck.classifier import ModelUnavailable, get_classifier
     from factcheck.sources.extract import decode_text
 
     try:

@@ -22,17 +22,27 @@ def _fail(message: str) -> None:
 def _print_report(path: Path, result: dict) -> None:
     click.echo(f"{path}:")
     if result["kind"] == "ranking":
-        click.echo(f"  debates {result['debates']}  sentences {result['n']}  "
-                   f"positives {result['positives']}")
-        click.echo(f"  MAP {result['map']:.4f}  P@10 {result['p_at_10']:.4f}  "
-                   f"R-precision {result['r_precision']:.4f}")
+        click.echo(
+            f"  debates {result['debates']}  sentences {result['n']}  "
+            f"positives {result['positives']}"
+        )
+        click.echo(
+            f"  MAP {result['map']:.4f}  P@10 {result['p_at_10']:.4f}  "
+            f"R-precision {result['r_precision']:.4f}"
+        )
     else:
-        click.echo(f"  sentences {result['n']}  positives {result['positives']}  "
-                   f"threshold {result['threshold']:.4f}")
-        click.echo(f"  precision {result['precision']:.4f}  recall {result['recall']:.4f}  "
-                   f"F1 {result['f1']:.4f}  macro F1 {result['macro_f1']:.4f}")
-        click.echo(f"  ROC-AUC {result['roc_auc']:.4f}  average precision "
-                   f"{result['average_precision']:.4f}")
+        click.echo(
+            f"  sentences {result['n']}  positives {result['positives']}  "
+            f"threshold {result['threshold']:.4f}"
+        )
+        click.echo(
+            f"  precision {result['precision']:.4f}  recall {result['recall']:.4f}  "
+            f"F1 {result['f1']:.4f}  macro F1 {result['macro_f1']:.4f}"
+        )
+        click.echo(
+            f"  ROC-AUC {result['roc_auc']:.4f}  average precision "
+            f"{result['average_precision']:.4f}"
+        )
 
 
 @click.group()
@@ -42,17 +52,25 @@ def model() -> None:
 
 def _config_options(f):  # noqa: ANN001, ANN201
     defaults = TrainConfig()
-    for name, kind, help_text in reversed([
-        ("epochs", int, "Passes over the training data."),
-        ("learning-rate", float, "Peak learning rate (AdamW, warm-up then cosine decay)."),
-        ("batch-size", int, "Sentences per step."),
-        ("lora-rank", int, "Rank of the LoRA adapters."),
-        ("seed", int, "Random seed (data split, initialisation, shuffling)."),
-        ("val-fraction", float, "Share of the data held out to choose the threshold."),
-    ]):
+    for name, kind, help_text in reversed(
+        [
+            ("epochs", int, "Passes over the training data."),
+            ("learning-rate", float, "Peak learning rate (AdamW, warm-up then cosine decay)."),
+            ("batch-size", int, "Sentences per step."),
+            ("lora-rank", int, "Rank of the LoRA adapters."),
+            ("seed", int, "Random seed (data split, initialisation, shuffling)."),
+            ("val-fraction", float, "Share of the data held out to choose the threshold."),
+        ]
+    ):
         attr = name.replace("-", "_")
-        f = click.option(f"--{name}", attr, type=kind, default=getattr(defaults, attr),
-                         show_default=True, help=help_text)(f)
+        f = click.option(
+            f"--{name}",
+            attr,
+            type=kind,
+            default=getattr(defaults, attr),
+            show_default=True,
+            help=help_text,
+        )(f)
     return f
 
 
@@ -61,10 +79,20 @@ def _config(**values) -> TrainConfig:  # noqa: ANN003
 
 
 @model.command("train")
-@click.option("--data", "data", multiple=True, required=True, type=DATA,
-              help="Labelled CSV (id,text,label); repeat to combine files.")
-@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Directory for model.json, adapter.safetensors and metrics.json.")
+@click.option(
+    "--data",
+    "data",
+    multiple=True,
+    required=True,
+    type=DATA,
+    help="Labelled CSV (id,text,label); repeat to combine files.",
+)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory for model.json, adapter.safetensors and metrics.json.",
+)
 @_config_options
 def train_command(data: tuple[Path, ...], out: Path, **options) -> None:  # noqa: ANN003
     """Fine-tune LoRA adapters and a head on top of the packaged encoder."""
@@ -76,17 +104,29 @@ def train_command(data: tuple[Path, ...], out: Path, **options) -> None:  # noqa
         _fail(str(exc))
     val = metrics["validation"]
     click.echo(f"Saved model {metrics['version']} to {out}")
-    click.echo(f"Threshold {metrics['threshold']:.4f} (best F1 on the held-out split): "
-               f"precision {val['precision']:.4f}, recall {val['recall']:.4f}, "
-               f"F1 {val['f1']:.4f}, ROC-AUC {val['roc_auc']:.4f}")
+    click.echo(
+        f"Threshold {metrics['threshold']:.4f} (best F1 on the held-out split): "
+        f"precision {val['precision']:.4f}, recall {val['recall']:.4f}, "
+        f"F1 {val['f1']:.4f}, ROC-AUC {val['roc_auc']:.4f}"
+    )
 
 
 @model.command("evaluate")
-@click.option("--data", "data", multiple=True, required=True, type=DATA,
-              help="Labelled CSV to score; repeat for several. Files with a `debate` column "
-                   "get ranking measures.")
-@click.option("--model", "model_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Model directory (default: the configured model).")
+@click.option(
+    "--data",
+    "data",
+    multiple=True,
+    required=True,
+    type=DATA,
+    help="Labelled CSV to score; repeat for several. Files with a `debate` column "
+    "get ranking measures.",
+)
+@click.option(
+    "--model",
+    "model_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Model directory (default: the configured model).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 def evaluate_command(data: tuple[Path, ...], model_dir: Path | None, as_json: bool) -> None:
     """Print quality measures of a model on labelled files."""
@@ -95,8 +135,10 @@ def evaluate_command(data: tuple[Path, ...], model_dir: Path | None, as_json: bo
 
     try:
         classifier = TransformerClassifier(model_dir) if model_dir else get_classifier()
-        click.echo(f"Model {classifier.name} {classifier.version}, threshold "
-                   f"{classifier.threshold:.4f}", err=as_json)
+        click.echo(
+            f"Model {classifier.name} {classifier.version}, threshold {classifier.threshold:.4f}",
+            err=as_json,
+        )
         results = {str(p): evaluate_file(p, classifier.score, classifier.threshold) for p in data}
     except (DataError, ModelUnavailable) as exc:
         _fail(str(exc))
@@ -108,10 +150,22 @@ def evaluate_command(data: tuple[Path, ...], model_dir: Path | None, as_json: bo
 
 
 @model.command("baseline")
-@click.option("--train", "train_files", multiple=True, required=True, type=DATA,
-              help="Training CSV for the baseline; repeat to combine.")
-@click.option("--data", "data", multiple=True, required=True, type=DATA,
-              help="Labelled CSV to evaluate on; repeat for several.")
+@click.option(
+    "--train",
+    "train_files",
+    multiple=True,
+    required=True,
+    type=DATA,
+    help="Training CSV for the baseline; repeat to combine.",
+)
+@click.option(
+    "--data",
+    "data",
+    multiple=True,
+    required=True,
+    type=DATA,
+    help="Labelled CSV to evaluate on; repeat for several.",
+)
 def baseline_command(train_files: tuple[Path, ...], data: tuple[Path, ...]) -> None:
     """Evaluate the reference point: frozen encoder + logistic regression."""
     from factcheck.classifier.evaluation import baseline, evaluate_file
@@ -127,27 +181,40 @@ def baseline_command(train_files: tuple[Path, ...], data: tuple[Path, ...]) -> N
 @model.command("crossval")
 @click.option("--data", required=True, type=DATA, help="Debate CSV (with a `debate` column).")
 @click.option("--folds", default=4, show_default=True, help="Number of folds of debates.")
-@click.option("--extra", multiple=True, type=DATA,
-              help="More training data used in every fold (its sentences that also occur in "
-                   "the held-out debates are dropped).")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write the results as JSON here.")
+@click.option(
+    "--extra",
+    multiple=True,
+    type=DATA,
+    help="More training data used in every fold (its sentences that also occur in "
+    "the held-out debates are dropped).",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the results as JSON here.",
+)
 @_config_options
-def crossval_command(data: Path, folds: int, extra: tuple[Path, ...], out: Path | None,
-                     **options) -> None:  # noqa: ANN003
+def crossval_command(
+    data: Path, folds: int, extra: tuple[Path, ...], out: Path | None, **options
+) -> None:  # noqa: ANN003
     """Leave-debates-out cross-validation: the model's MAP against the baseline's."""
     from factcheck.classifier.evaluation import cross_validate
 
     try:
-        summary = cross_validate(data, folds=folds, extra=list(extra), cfg=_config(**options),
-                                 report=click.echo)
+        summary = cross_validate(
+            data, folds=folds, extra=list(extra), cfg=_config(**options), report=click.echo
+        )
     except (DataError, ValueError) as exc:
         _fail(str(exc))
     base, tuned = summary["baseline"], summary["model"]
-    click.echo(f"baseline: MAP {base['map']:.4f}  P@10 {base['p_at_10']:.4f}  "
-               f"R-precision {base['r_precision']:.4f}")
-    click.echo(f"model:    MAP {tuned['map']:.4f}  P@10 {tuned['p_at_10']:.4f}  "
-               f"R-precision {tuned['r_precision']:.4f}")
+    click.echo(
+        f"baseline: MAP {base['map']:.4f}  P@10 {base['p_at_10']:.4f}  "
+        f"R-precision {base['r_precision']:.4f}"
+    )
+    click.echo(
+        f"model:    MAP {tuned['map']:.4f}  P@10 {tuned['p_at_10']:.4f}  "
+        f"R-precision {tuned['r_precision']:.4f}"
+    )
     click.echo(f"gain in MAP: {summary['gain']:+.4f} over {base['debates']} debates")
     if out:
         out.write_text(json.dumps(summary, indent=2) + "\n")

@@ -100,7 +100,11 @@ def from_html(data: bytes | str, url: str | None = None) -> Document:
     if not re.search(r"<(html|body|p|article|div|h1)\b", html[:200_000], re.IGNORECASE):
         raise ExtractionError("This does not look like an HTML page.")
     result = trafilatura.extract(
-        html, url=url, output_format="json", with_metadata=True, favor_precision=True,
+        html,
+        url=url,
+        output_format="json",
+        with_metadata=True,
+        favor_precision=True,
         include_comments=False,
     )
     if not result:
@@ -168,8 +172,9 @@ def from_docx(data: bytes) -> Document:
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # noqa: BLE001  (python-docx raises many kinds)
-        raise ExtractionError(f"This Word document could not be read ({type(exc).__name__}).") \
-            from exc
+        raise ExtractionError(
+            f"This Word document could not be read ({type(exc).__name__})."
+        ) from exc
     paragraphs = [p.text.strip() for p in document.paragraphs if p.text.strip()]
     for table in document.tables:
         for row in table.rows:

@@ -46,13 +46,15 @@ def check_url(url: str) -> str:
 def fetch(url: str, policy: FetchPolicy) -> Fetched:
     """Download a page, or raise ExtractionError saying what went wrong."""
     url = check_url(url)
-    manager = Manager(Config(
-        ip_filter_enable=not policy.allow_private,
-        ip_filter_allow_loopback_ips=policy.allow_private,
-        never_redirect=False,
-        default_timeout=(policy.timeout, policy.timeout),
-        user_agent_override="factcheck/0.1 (+fact-check ingest)",
-    ))
+    manager = Manager(
+        Config(
+            ip_filter_enable=not policy.allow_private,
+            ip_filter_allow_loopback_ips=policy.allow_private,
+            never_redirect=False,
+            default_timeout=(policy.timeout, policy.timeout),
+            user_agent_override="factcheck/0.1 (+fact-check ingest)",
+        )
+    )
     try:
         with manager.get_session() as session:
             session.max_redirects = policy.max_redirects
@@ -60,8 +62,11 @@ def fetch(url: str, policy: FetchPolicy) -> Fetched:
                 if resp.status_code >= 400:
                     raise ExtractionError(f"The page answered with HTTP {resp.status_code}.")
                 content_type = resp.headers.get("Content-Type", "").split(";")[0].strip().lower()
-                if content_type and content_type not in ("text/html", "application/xhtml+xml",
-                                                         "text/plain"):
+                if content_type and content_type not in (
+                    "text/html",
+                    "application/xhtml+xml",
+                    "text/plain",
+                ):
                     raise ExtractionError(
                         f"The address returned {content_type}, not a web page. Download the "
                         "file and upload it instead."
@@ -71,7 +76,8 @@ def fetch(url: str, policy: FetchPolicy) -> Fetched:
                     body += chunk
                     if len(body) > policy.max_bytes:
                         raise ExtractionError(
-                            f"The page is larger than the {policy.max_bytes / 1048576:.1f} MB limit."
+                            "The page is larger than the "
+                            f"{policy.max_bytes / 1048576:.1f} MB limit."
                         )
                 return Fetched(resp.url, bytes(body), content_type or "text/html")
     except InvalidIPAddress as exc:
@@ -81,18 +87,18 @@ def fetch(url: str, policy: FetchPolicy) -> Fetched:
     except requests.TooManyRedirects as exc:
         raise ExtractionError("The page redirects too many times.") from exc
     except requests.Timeout as exc:
-        raise ExtractionError(f"The page did not answer within {policy.timeout:.0f} seconds.") \
-            from exc
+        raise ExtractionError(
+            f"The page did not answer within {policy.timeout:.0f} seconds."
+        ) from exc
     except requests.ConnectionError as exc:
-        raise ExtractionError("The page could not be reached (no answer from the server).") \
-            from exc
+        raise ExtractionError("The page could not be reached (no answer from the server).") from exc
     except requests.RequestException as exc:
         raise ExtractionError(f"The page could not be fetched ({type(exc).__name__}).") from exc
 
 
 def from_url(url: str, policy: FetchPolicy):  # noqa: ANN201
     """Fetch a URL and extract its article."""
-    from factcheck.sources.extract import from_html, from_text, decode_text
+    from factcheck.sources.extract import decode_text, from_html, from_text
 
     page = fetch(url, policy)
     if page.content_type == "text/plain":

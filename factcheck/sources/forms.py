@@ -11,10 +11,15 @@ class IngestForm(FlaskForm):
 
     text = TextAreaField("Paste text", validators=[Optional(), Length(max=2_000_000)])
     url = StringField("…or a web address", validators=[Optional(), Length(max=2048)])
-    file = FileField("…or upload a file", validators=[
-        FileAllowed(["txt", "text", "md", "html", "htm", "pdf", "docx"],
-                    "Upload a .txt, .html, .pdf or .docx file."),
-    ])
+    file = FileField(
+        "…or upload a file",
+        validators=[
+            FileAllowed(
+                ["txt", "text", "md", "html", "htm", "pdf", "docx"],
+                "Upload a .txt, .html, .pdf or .docx file.",
+            ),
+        ],
+    )
     title = StringField("Title", validators=[Optional(), Length(max=500)])
     source_url = StringField("Published at (URL)", validators=[Optional(), Length(max=2048)])
     outlet = StringField("Outlet", validators=[Optional(), Length(max=200)])
@@ -25,8 +30,11 @@ class IngestForm(FlaskForm):
 
     def validate(self, extra_validators=None) -> bool:  # noqa: ANN001
         ok = super().validate(extra_validators)
-        given = [bool(self.text.data and self.text.data.strip()), bool(self.url.data),
-                 bool(self.file.data)]
+        given = [
+            bool(self.text.data and self.text.data.strip()),
+            bool(self.url.data),
+            bool(self.file.data),
+        ]
         if sum(given) == 0:
             self.form_errors.append("Paste some text, give a web address or upload a file.")
             return False

@@ -131,7 +131,8 @@ def ingest(
     if existing is not None:
         raise DuplicateArticle(existing)
     analysis = analyse(body, classifier, language=document.language or "en")
-    article = create_article(session, replace(document, text=body), actor=actor,
-                             source_kind=source_kind)
+    article = create_article(
+        session, replace(document, text=body), actor=actor, source_kind=source_kind
+    )
     claims = store_analysis(session, article, analysis, classifier=classifier, actor=actor)
     return IngestResult(article, claims)

@@ -14,11 +14,11 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from factcheck.auth.roles import Role
-from factcheck.classifier import ModelUnavailable, get_classifier
 from factcheck.claims.models import Claim, Sentence, SentenceScore, claim_sentences
+from factcheck.classifier import ModelUnavailable, get_classifier
 from factcheck.errors import DomainError
 from factcheck.extensions import db
 from factcheck.security import login_required, roles_allowed
@@ -41,10 +41,17 @@ def articles():
         per_page=current_app.config["PAGE_SIZE"],
         error_out=False,
     )
-    counts = dict(db.session.execute(
-        sa.select(Claim.article_id, sa.func.count()).where(
-            Claim.article_id.in_([a.id for a in page.items])).group_by(Claim.article_id)
-    ).all()) if page.items else {}
+    counts = (
+        dict(
+            db.session.execute(
+                sa.select(Claim.article_id, sa.func.count())
+                .where(Claim.article_id.in_([a.id for a in page.items]))
+                .group_by(Claim.article_id)
+            ).all()
+        )
+        if page.items
+        else {}
+    )
     return render_template("sources/articles.html", page=page, claim_counts=counts)
 
 
@@ -55,17 +62,26 @@ def _document_from(form: IngestForm) -> tuple[Document, str]:
         kind = "file"
     elif form.url.data:
         cfg = current_app.config
-        document = from_url(form.url.data, FetchPolicy(
-            allow_private=cfg["INGEST_ALLOW_PRIVATE_URLS"], timeout=cfg["INGEST_FETCH_TIMEOUT"],
-            max_bytes=cfg["INGEST_FETCH_MAX_BYTES"]))
+        document = from_url(
+            form.url.data,
+            FetchPolicy(
+                allow_private=cfg["INGEST_ALLOW_PRIVATE_URLS"],
+                timeout=cfg["INGEST_FETCH_TIMEOUT"],
+                max_bytes=cfg["INGEST_FETCH_MAX_BYTES"],
+            ),
+        )
         kind = "url"
     else:
         document = from_text(form.text.data)
         kind = "text"
     document = document.with_overrides(
-        title=form.title.data, url=form.source_url.data, outlet=form.outlet.data,
-        author=form.author.data, published_on=form.published_on.data,
-        language=form.language.data)
+        title=form.title.data,
+        url=form.source_url.data,
+        outlet=form.outlet.data,
+        author=form.author.data,
+        published_on=form.published_on.data,
+        language=form.language.data,
+    )
     return document, kind
 
 
@@ -78,13 +94,19 @@ def ingest_view():
     if form.validate_on_submit():
         try:
             document, kind = _document_from(form)
-            result = ingest(db.session, document, actor=current_user._get_current_object(),
-                            classifier=get_classifier(), source_kind=kind)
+            result = ingest(
+                db.session,
+                document,
+                actor=current_user._get_current_object(),
+                classifier=get_classifier(),
+                source_kind=kind,
+            )
         except DuplicateArticle as exc:
             db.session.rollback()
             link = url_for("sources.article", article_id=exc.existing_id)
-            form.form_errors.append(Markup(
-                f'{escape(exc.message)} <a href="{link}">Open the existing article</a>.'))
+            form.form_errors.append(
+                Markup('{} <a href="{}">Open the existing article</a>.').format(exc.message, link)
+            )
             status = 409
         except DomainError as exc:
             db.session.rollback()
@@ -93,13 +115,17 @@ def ingest_view():
         except ModelUnavailable:
             db.session.rollback()
             current_app.logger.exception("classifier unavailable")
-            form.form_errors.append("The claim classifier is not available right now; nothing "
-                                    "was saved. Tell your administrator.")
+            form.form_errors.append(
+                "The claim classifier is not available right now; nothing "
+                "was saved. Tell your administrator."
+            )
             status = 503
         else:
             db.session.commit()
-            flash(f"Ingested “{result.article.title}”: {len(result.claims)} claims flagged.",
-                  "success")
+            flash(
+                f"Ingested “{result.article.title}”: {len(result.claims)} claims flagged.",
+                "success",
+            )
             return redirect(url_for("sources.article", article_id=result.article.id))
     elif form.is_submitted():
         status = 400
@@ -124,9 +150,14 @@ def article(article_id: int):
     scores = {
         sid: (score, name, version)
         for sid, score, name, version in db.session.execute(
-            sa.select(SentenceScore.sentence_id, SentenceScore.score, SentenceScore.model_name,
-                      SentenceScore.model_version)
-            .join(Sentence).where(Sentence.article_id == item.id)
+            sa.select(
+                SentenceScore.sentence_id,
+                SentenceScore.score,
+                SentenceScore.model_name,
+                SentenceScore.model_version,
+            )
+            .join(Sentence)
+            .where(Sentence.article_id == item.id)
             .order_by(SentenceScore.scored_at)
         )
     }
@@ -146,7 +177,12 @@ def article(article_id: int):
         paragraphs[-1].append(s)
     classifier = get_classifier()
     return render_template(
-        "sources/article.html", article=item, paragraphs=paragraphs, scores=scores,
-        claim_of=claim_of, threshold=classifier.threshold, promote_form=PromoteForm(),
+        "sources/article.html",
+        article=item,
+        paragraphs=paragraphs,
+        scores=scores,
+        claim_of=claim_of,
+        threshold=classifier.threshold,
+        promote_form=PromoteForm(),
         claims=sorted({c.id: c for c in claim_of.values()}.values(), key=lambda c: -c.priority),
     )
