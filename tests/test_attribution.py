@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from factcheck.claims.attribution import attribute
 from factcheck.claims.segment import segment
-
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "article-2024-12-03-syria.txt"
+from tests.shared import seed_text
 
 
 def attributed(text: str) -> dict[str, tuple]:
@@ -25,7 +22,7 @@ def find(results: dict, start: str) -> tuple:
 
 
 def test_seed_article_claimants():
-    results = attributed(SEED.read_text("utf-8"))
+    results = attributed(seed_text())
     claimant, role, verb, claim, _ = find(results, "Addressing a weekly press conference")
     assert claimant == "Esmaeil Baghaei"
     assert role == "spokesman of the Iranian foreign ministry"

@@ -20,10 +20,7 @@ from factcheck.classifier import (
     get_classifier,
 )
 from factcheck.cli import main
-from factcheck.settings import ROOT
-
-SEED = ROOT.parent / "shared" / "seeds" / "article-2024-12-03-syria.txt"
-CLAIMBUSTER = ROOT.parent / "shared" / "data" / "claimbuster"
+from tests.shared import seed_text, shared_file
 
 
 @pytest.fixture(scope="module")
@@ -128,6 +125,7 @@ def test_score_command_csv_contract(tmp_path):
 
 
 def test_claims_extract_json_offline_without_a_database(tmp_path):
+    seed = shared_file("seeds", "article-2024-12-03-syria.txt")
     env = {
         **os.environ,
         "FACTCHECK_INSTANCE_PATH": str(tmp_path / "instance"),
@@ -136,7 +134,7 @@ def test_claims_extract_json_offline_without_a_database(tmp_path):
     env.pop("FACTCHECK_DATABASE_URL", None)
     factcheck = Path(sys.executable).parent / "factcheck"
     done = subprocess.run(
-        [str(factcheck), "claims", "extract", str(SEED), "--json"],
+        [str(factcheck), "claims", "extract", str(seed), "--json"],
         capture_output=True,
         text=True,
         env=env,
@@ -145,7 +143,7 @@ def test_claims_extract_json_offline_without_a_database(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     records = [json.loads(line) for line in done.stdout.splitlines()]
-    text = SEED.read_text("utf-8")
+    text = seed_text()
     keys = [
         "start",
         "end",
@@ -215,10 +213,9 @@ def test_train_and_evaluate_commands_on_a_tiny_set(tmp_path):
     assert result.exit_code == 2
 
 
-@pytest.mark.skipif(not (CLAIMBUSTER / "test.csv").exists(), reason="shared data not present")
 def test_evaluate_prints_classification_measures(tmp_path):
     sample = tmp_path / "sample.csv"
-    lines = (CLAIMBUSTER / "test.csv").read_text().splitlines()
+    lines = shared_file("data", "claimbuster", "test.csv").read_text().splitlines()
     sample.write_text("\n".join(lines[:41]) + "\n")
     result = _cli(["model", "evaluate", "--data", str(sample)])
     assert result.exit_code == 0, result.output

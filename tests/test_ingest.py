@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -16,8 +15,7 @@ from factcheck.sources.extract import Document
 from factcheck.sources.models import Article
 from factcheck.sources.services import DuplicateArticle, ingest
 from tests.conftest import post_form
-
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "article-2024-12-03-syria.txt"
+from tests.shared import seed_text
 
 
 def count(model) -> int:
@@ -25,7 +23,7 @@ def count(model) -> int:
 
 
 def test_ingest_stores_everything_in_one_go(app, fake_classifier):
-    text = SEED.read_text("utf-8")
+    text = seed_text()
     result = ingest(
         db.session,
         Document(text=text, title="Iran backs Assad", outlet="IPS"),
@@ -139,7 +137,7 @@ class TestWeb:
         client = login_as(Role.FACT_CHECKER)
         response = self._ingest(
             client,
-            text=SEED.read_text("utf-8"),
+            text=seed_text(),
             title="Iran backs Assad",
             outlet="IPS News",
             published_on="2024-12-03",

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from factcheck.claims.segment import segment
-
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "article-2024-12-03-syria.txt"
+from tests.shared import seed_text
 
 
 def texts(text: str) -> list[str]:
@@ -77,7 +74,7 @@ def test_prose_with_a_colon_is_not_a_transcript():
 
 
 def test_seed_article_offsets_and_tricky_sentences():
-    text = SEED.read_text("utf-8")
+    text = seed_text()
     spans = segment(text)
     for s in spans:
         assert text[s.start : s.end] == s.text
