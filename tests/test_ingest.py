@@ -252,3 +252,41 @@ class TestWeb:
         viewer = login_as(Role.VIEWER)
         refused = post_form(viewer, f"/claims/promote/{missed.id}", {}, token_from="/")
         assert refused.status_code == 403
+
+
+class TestCommandLine:
+    def test_ingest_a_file_and_refuse_it_twice(self, app, runner, tmp_path):
+        source = tmp_path / "statement.txt"
+        source.write_text("Senator Maria Lopez said the budget doubled in 2024.\n")
+        result = runner.invoke(args=["ingest", str(source), "--outlet", "Wire", "--date",
+                                     "2026-11-01"])
+        assert result.exit_code == 0, result.output
+        assert "1 claims flagged" in result.output
+        article = db.session.scalars(sa.select(Article)).one()
+        assert article.outlet.name == "Wire" and str(article.published_on) == "2026-11-01"
+        claim = db.session.scalars(sa.select(Claim)).one()
+        assert (claim.claimant_name, claim.claimant_role) == ("Maria Lopez", "Senator")
+        again = runner.invoke(args=["ingest", str(source)])
+        assert again.exit_code == 1 and f"already ingested as article {article.id}" in again.output
+        missing = runner.invoke(args=["ingest", str(tmp_path / "nope.txt")])
+        assert missing.exit_code == 1 and "no such file" in missing.output
+
+    def test_bulk_csv_and_jsonl(self, app, runner, tmp_path):
+        rows = tmp_path / "articles.csv"
+        rows.write_text(
+            "title,text,outlet,published_on\n"
+            "One,Crime rose 20% in 2024.,Wire,2026-01-02\n"
+            "Two,Taxes fell 3% in 2023.,Wire,\n"
+            "Empty,,Wire,\n"
+            "Again,Crime rose 20% in 2024.,Wire,\n"
+        )
+        result = runner.invoke(args=["ingest", "--bulk", str(rows)])
+        assert result.exit_code == 1  # one row failed, and says so
+        assert "Ingested 2, skipped 1 already present, 1 failed." in result.output
+        assert "articles.csv:4: The text is empty." in result.output
+        assert count(Article) == 2
+        jsonl = tmp_path / "more.jsonl"
+        jsonl.write_text('{"text": "Wages rose 4% in 2025.", "title": "Three"}\nnot json\n')
+        result = runner.invoke(args=["ingest", "--bulk", str(jsonl)])
+        assert "Ingested 1, skipped 0 already present, 1 failed." in result.output
+        assert count(Article) == 3
