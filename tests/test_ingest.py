@@ -258,8 +258,9 @@ class TestCommandLine:
     def test_ingest_a_file_and_refuse_it_twice(self, app, runner, tmp_path):
         source = tmp_path / "statement.txt"
         source.write_text("Senator Maria Lopez said the budget doubled in 2024.\n")
-        result = runner.invoke(args=["ingest", str(source), "--outlet", "Wire", "--date",
-                                     "2026-11-01"])
+        result = runner.invoke(
+            args=["ingest", str(source), "--outlet", "Wire", "--date", "2026-11-01"]
+        )
         assert result.exit_code == 0, result.output
         assert "1 claims flagged" in result.output
         article = db.session.scalars(sa.select(Article)).one()
