@@ -75,14 +75,24 @@ def register_blueprints(app: Flask) -> None:
     from factcheck.admin.views import bp as admin_bp
     from factcheck.auth.views import bp as auth_bp
     from factcheck.claims.views import bp as claims_bp
+    from factcheck.editorial.views import bp as editorial_bp
+    from factcheck.editorial.views import rulings_bp
     from factcheck.main.views import bp as main_bp
+    from factcheck.notifications.views import bp as notifications_bp
+    from factcheck.review.views import bp as review_bp
     from factcheck.sources.views import bp as sources_bp
+    from factcheck.verdicts.views import bp as verdicts_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(sources_bp, url_prefix="/articles")
     app.register_blueprint(claims_bp, url_prefix="/claims")
+    app.register_blueprint(review_bp, url_prefix="/claims")
+    app.register_blueprint(verdicts_bp, url_prefix="/claims")
+    app.register_blueprint(editorial_bp, url_prefix="/claims")
+    app.register_blueprint(rulings_bp, url_prefix="/rulings")
+    app.register_blueprint(notifications_bp, url_prefix="/notifications")
 
 
 def register_commands(app: Flask) -> None:
@@ -98,4 +108,27 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def _globals() -> dict[str, Any]:
-        return {"Role": Role, "organisation_name": app.config["ORGANISATION_NAME"]}
+        return {
+            "Role": Role,
+            "organisation_name": app.config["ORGANISATION_NAME"],
+            "nav_counts": _nav_counts,
+        }
+
+
+def _nav_counts() -> dict[str, int]:
+    """Counts for the navigation (called by the template only for signed-in users)."""
+    from flask_login import current_user
+
+    from factcheck.db import utcnow
+    from factcheck.notifications.services import unread_count
+    from factcheck.review.services import my_claims, status_counts
+
+    counts = status_counts(db.session)
+    return {
+        "waiting": sum(counts.get(s, 0) for s in ("new", "in_review", "returned")),
+        "new": counts.get("new", 0),
+        "submitted": counts.get("submitted", 0),
+        "approved": counts.get("approved", 0),
+        "mine": len(my_claims(db.session, current_user, utcnow())),
+        "unread": unread_count(db.session, current_user),
+    }

@@ -24,14 +24,16 @@ def test_every_view_declares_its_access(app):
     assert undeclared == []
 
 
-def test_only_login_and_health_are_public(app):
+def test_only_login_health_and_rulings_are_public(app):
+    # The ruling page is declared public but serves anonymous visitors only when the
+    # deployment sets PUBLIC_RULINGS (tests/test_workflow_views.py covers both cases).
     public = sorted(
         rule.rule
         for rule in app.url_map.iter_rules()
         if rule.endpoint != "static"
         and declared_access(app.view_functions[rule.endpoint]) == PUBLIC
     )
-    assert public == ["/healthz", "/login"]
+    assert public == ["/healthz", "/login", "/rulings/<int:claim_id>"]
 
 
 def test_every_get_page_sends_anonymous_users_to_login(app, client):

@@ -2,7 +2,9 @@
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    DateField,
     EmailField,
+    IntegerField,
     PasswordField,
     SelectChoice,
     SelectMultipleField,
@@ -53,3 +55,17 @@ class UserCreateForm(UserEditForm):
 
 class ActionForm(FlaskForm):
     """An empty form for button actions (deactivate, reset password): CSRF only."""
+
+
+class AuditFilterForm(FlaskForm):
+    """Filters of the audit log, from the query string."""
+
+    class Meta:
+        csrf = False
+
+    actor = StringField("Who (email)", validators=[Optional(), Length(max=254)])
+    action = StringField("Action starts with", validators=[Optional(), Length(max=64)])
+    entity_type = StringField("Entity type", validators=[Optional(), Length(max=40)])
+    entity_id = IntegerField("Entity id", validators=[Optional()])
+    since = DateField("From", validators=[Optional()])
+    until = DateField("To", validators=[Optional()])

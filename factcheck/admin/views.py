@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time, timedelta
+
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+import sqlalchemy.orm as so
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from factcheck.admin.forms import ActionForm, UserCreateForm, UserEditForm
+from factcheck.admin.forms import ActionForm, AuditFilterForm, UserCreateForm, UserEditForm
+from factcheck.audit.models import AuditEntry
 from factcheck.auth import password_policy, passwords
 from factcheck.auth.models import User
 from factcheck.auth.roles import Role
@@ -149,4 +153,48 @@ def reset(user_id: int):
         user_id,
         lambda u: reset_password(db.session, u, passwords=passwords(), actor=_actor()),
         "",
+    )
+
+
+@bp.route("/audit")
+@roles_allowed(Role.ADMIN)
+def audit():
+    """The audit log, newest first, filtered; read-only (nothing here edits an entry)."""
+    form = AuditFilterForm(request.args)
+    query = sa.select(AuditEntry).options(so.joinedload(AuditEntry.actor))
+    if form.validate():
+        if form.actor.data:
+            query = query.join(User, User.id == AuditEntry.actor_id).where(
+                User.email.ilike(f"%{form.actor.data.strip().lower()}%")
+            )
+        if form.action.data:
+            query = query.where(AuditEntry.action.startswith(form.action.data.strip()))
+        if form.entity_type.data:
+            query = query.where(AuditEntry.entity_type == form.entity_type.data.strip())
+        if form.entity_id.data is not None:
+            query = query.where(AuditEntry.entity_id == form.entity_id.data)
+        if form.since.data:
+            query = query.where(
+                AuditEntry.occurred_at >= datetime.combine(form.since.data, time(), UTC)
+            )
+        if form.until.data:
+            query = query.where(
+                AuditEntry.occurred_at
+                < datetime.combine(form.until.data + timedelta(days=1), time(), UTC)
+            )
+    before = request.args.get("before", type=int)
+    if before:
+        query = query.where(AuditEntry.id < before)
+    limit = current_app.config["PAGE_SIZE"]
+    rows = db.session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit + 1)).all()
+    args = {k: v for k, v in request.args.items() if k != "before" and v}
+    next_url = (
+        url_for("admin.audit", **args, before=rows[limit - 1].id) if len(rows) > limit else None
+    )
+    return render_template(
+        "admin/audit.html",
+        form=form,
+        entries=rows[:limit],
+        next_url=next_url,
+        first_url=url_for("admin.audit", **args) if before else None,
     )

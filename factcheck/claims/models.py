@@ -26,6 +26,21 @@ CLAIM_STATUSES = (
     "dismissed",
     "merged",
 )
+# The claims waiting for a fact-checker: the default view of the queue.
+OPEN_STATUSES = ("new", "in_review", "returned")
+# Every status change a claim may make. The service layer checks it first (with a
+# message a person can act on); a trigger in the database refuses anything else.
+CLAIM_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "new": ("in_review", "dismissed", "merged"),
+    "in_review": ("new", "submitted", "dismissed", "merged"),
+    "returned": ("submitted", "dismissed", "merged"),
+    "submitted": ("approved", "returned"),
+    "approved": ("published",),
+    "published": ("retracted",),
+    "dismissed": ("new",),
+    "merged": (),
+    "retracted": (),
+}
 DISMISS_REASONS = ("not_a_claim", "not_check_worthy")
 CLAIM_TYPES = ("numerical", "quote", "causal", "prediction", "comparison", "policy", "other")
 
@@ -116,6 +131,12 @@ class Claim(Base):
         # Queue order: highest priority first, id breaks ties (keyset pagination).
         sa.Index("ix_claims_status_priority", "status", "priority", "id"),
         sa.Index("ix_claims_created_at", "created_at"),
+        # Full-text search over claim text (PostgreSQL; SQLite matches words with LIKE).
+        sa.Index(
+            "ix_claims_text_search",
+            sa.text("to_tsvector('english', text)"),
+            postgresql_using="gin",
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -135,6 +156,10 @@ class Claim(Base):
     created_by_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
+    # Normalised words of the text: finds the same claim repeated in other articles.
+    text_key: so.Mapped[str | None] = so.mapped_column(sa.String(64), index=True)
+    # How many articles carry this claim (boosts priority).
+    article_count: so.Mapped[int] = so.mapped_column(default=1, server_default="1")
     status: so.Mapped[str] = so.mapped_column(sa.String(20), default="new")
     # The classifier's score of the source sentence, and the derived queue priority.
     score: so.Mapped[float | None]
@@ -159,3 +184,50 @@ class Claim(Base):
 
     def __repr__(self) -> str:
         return f"<Claim id={self.id!r} status={self.status!r}>"
+
+
+def _transition_pairs() -> list[tuple[str, str]]:
+    return [(old, new) for old, targets in CLAIM_TRANSITIONS.items() for new in targets]
+
+
+def transition_guard_ddl(dialect: str) -> list[str]:
+    """SQL that makes the database refuse a claim status change not in CLAIM_TRANSITIONS."""
+    allowed = " OR ".join(
+        f"(OLD.status = '{old}' AND NEW.status = '{new}')" for old, new in _transition_pairs()
+    )
+    if dialect == "sqlite":
+        return [
+            "CREATE TRIGGER claims_status_transition BEFORE UPDATE OF status ON claims "
+            f"FOR EACH ROW WHEN OLD.status <> NEW.status AND NOT ({allowed}) "
+            "BEGIN SELECT RAISE(ABORT, 'claim status transition not allowed'); END"
+        ]
+    if dialect == "postgresql":
+        return [
+            "CREATE FUNCTION claims_status_transition() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            f"BEGIN IF OLD.status <> NEW.status AND NOT ({allowed}) THEN "
+            "RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = "
+            "'claim status transition not allowed: ' || OLD.status || ' -> ' || NEW.status; "
+            "END IF; "
+            "RETURN NEW; END $$",
+            "CREATE TRIGGER claims_status_transition BEFORE UPDATE OF status ON claims "
+            "FOR EACH ROW EXECUTE FUNCTION claims_status_transition()",
+        ]
+    return []
+
+
+def drop_transition_guard_ddl(dialect: str) -> list[str]:
+    """SQL that removes the trigger made by transition_guard_ddl()."""
+    if dialect == "sqlite":
+        return ["DROP TRIGGER IF EXISTS claims_status_transition"]
+    if dialect == "postgresql":
+        return [
+            "DROP TRIGGER IF EXISTS claims_status_transition ON claims",
+            "DROP FUNCTION IF EXISTS claims_status_transition()",
+        ]
+    return []
+
+
+@sa.event.listens_for(Claim.__table__, "after_create")
+def _create_transition_guard(target, connection, **kw) -> None:  # noqa: ANN001
+    for statement in transition_guard_ddl(connection.dialect.name):
+        connection.exec_driver_sql(statement)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -16,6 +19,7 @@ from factcheck.claims.attribution import Attribution, attribute
 from factcheck.claims.models import Claim, Sentence, SentenceScore, claim_sentences
 from factcheck.claims.segment import Span, segment
 from factcheck.classifier import Classifier
+from factcheck.db import utcnow
 from factcheck.errors import Conflict, InvalidInput
 from factcheck.security import ensure_role
 from factcheck.sources.models import Article
@@ -71,9 +75,54 @@ def _similar(a: frozenset[str], b: frozenset[str]) -> bool:
     return len(a & b) / len(a | b) >= NEAR_DUPLICATE
 
 
-def priority_of(score: float) -> float:
-    """Queue priority of a new claim (the review queue refines this)."""
-    return round(score, 6)
+def text_key(text: str) -> str:
+    """A key equal for claims whose words are the same (case, punctuation aside)."""
+    words = " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+    return hashlib.sha256(words.encode("utf-8")).hexdigest()[:40]
+
+
+# Queue priority (README, "The review queue"):
+#   priority = score + REPEAT_WEIGHT * ln(articles)
+#              + days(claim date - PRIORITY_EPOCH) / RECENCY_DAYS
+# A claim repeated in a second article gains 0.10; a claim 14 days newer gains 0.10. The
+# recency term grows with the date itself, so stored priorities never go stale: comparing
+# two claims gives the same answer today and next month.
+REPEAT_WEIGHT = 0.15
+RECENCY_DAYS = 140.0
+PRIORITY_EPOCH = date(2024, 1, 1)
+
+
+def priority_of(
+    score: float | None, article_count: int = 1, claim_date: date | datetime | None = None
+) -> float:
+    """Queue priority from the classifier score, how often it recurs and how recent it is."""
+    when = claim_date or utcnow()
+    if isinstance(when, datetime):
+        when = when.date()
+    recency = (when - PRIORITY_EPOCH).days / RECENCY_DAYS
+    repeats = REPEAT_WEIGHT * math.log(max(article_count, 1))
+    return round((score or 0.0) + repeats + recency, 6)
+
+
+def refresh_priority(claim: Claim) -> None:
+    """Recompute a claim's stored priority after its score, repeats or date changed."""
+    claim.priority = priority_of(
+        claim.score, claim.article_count, claim.claimed_on or claim.created_at
+    )
+
+
+def find_repeated(session: so.Session, claim_text: str, article_id: int) -> Claim | None:
+    """Return a live claim from another article with the same words, if there is one."""
+    return session.scalar(
+        sa.select(Claim)
+        .where(
+            Claim.text_key == text_key(claim_text),
+            Claim.status.not_in(("merged", "dismissed")),
+            Claim.article_id != article_id,
+        )
+        .order_by(Claim.id)
+        .limit(1)
+    )
 
 
 def store_analysis(
@@ -110,7 +159,12 @@ def store_analysis(
         if twin is not None:
             twin.sentences.append(sentence)
             twin.score = max(twin.score or 0.0, item.score)
-            twin.priority = priority_of(twin.score)
+            refresh_priority(twin)
+            continue
+        repeated = find_repeated(session, item.attribution.claim, article.id)
+        if repeated is not None:
+            _record_repeat(session, repeated, article, sentence, item.score, actor)
+            claims.append((key, repeated))
             continue
         claim = _new_claim(article, item.attribution, item.score, sentence)
         session.add(claim)
@@ -133,6 +187,34 @@ def store_analysis(
     return created
 
 
+def _record_repeat(
+    session: so.Session,
+    claim: Claim,
+    article: Article,
+    sentence: Sentence,
+    score: float,
+    actor: User | None,
+) -> None:
+    """Link a sentence of another article to an existing claim and boost its priority."""
+    before = {"article_count": claim.article_count, "priority": claim.priority}
+    claim.sentences.append(sentence)
+    claim.article_count += 1
+    refresh_priority(claim)
+    session.flush()
+    record(
+        session,
+        actor=actor,
+        action="claim.repeat",
+        entity_type="claim",
+        entity_id=claim.id,
+        changes={
+            "article_count": [before["article_count"], claim.article_count],
+            "priority": [before["priority"], claim.priority],
+        },
+        extra={"article_id": article.id, "sentence_id": sentence.id, "score": score},
+    )
+
+
 def _new_claim(
     article: Article,
     attribution: Attribution,
@@ -142,6 +224,7 @@ def _new_claim(
 ) -> Claim:
     return Claim(
         text=attribution.claim,
+        text_key=text_key(attribution.claim),
         claimant_name=attribution.claimant,
         claimant_role=attribution.claimant_role,
         reporting_verb=attribution.reporting_verb,
@@ -149,7 +232,7 @@ def _new_claim(
         claimed_on=article.published_on,
         article_id=article.id,
         score=score,
-        priority=priority_of(score),
+        priority=priority_of(score, 1, article.published_on),
         status="new",
         sentences=[sentence],
         created_by_id=getattr(created_by, "id", None),

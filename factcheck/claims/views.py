@@ -1,48 +1,165 @@
-"""Claims: the list of flagged claims, one claim in context, promoting a missed sentence."""
+"""Claims: the queue, one claim with its whole story, promoting a missed sentence."""
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from factcheck.audit.models import AuditEntry
+from factcheck.auth.models import User, UserRole
 from factcheck.auth.roles import Role
-from factcheck.claims.models import CLAIM_STATUSES, Claim, Sentence, SentenceScore
+from factcheck.claims.models import OPEN_STATUSES, Claim, Sentence, SentenceScore
 from factcheck.claims.services import promote_sentence
-from factcheck.errors import DomainError
+from factcheck.db import utcnow
+from factcheck.editorial.forms import DecisionForm, PublishForm, RetractForm
+from factcheck.editorial.services import decisions, ruling_of
+from factcheck.errors import DomainError, InvalidInput
 from factcheck.extensions import db
+from factcheck.review.forms import ActionForm, AssignForm, DismissForm, MergeForm, QueueFilterForm
+from factcheck.review.services import (
+    QueueFilters,
+    holder,
+    holders_of,
+    my_claims,
+    open_assignment,
+    queue_page,
+)
 from factcheck.security import login_required, roles_allowed
 from factcheck.sources.forms import PromoteForm
+from factcheck.sources.models import Outlet
+from factcheck.verdicts.diff import diff_revisions
+from factcheck.verdicts.services import revisions
 
 bp = Blueprint("claims", __name__)
+
+
+def fact_checkers() -> list[User]:
+    """Active people who can hold a claim (fact-checkers and editors)."""
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(User.is_active, UserRole.role.in_([Role.FACT_CHECKER, Role.EDITOR]))
+            .distinct()
+            .order_by(User.display_name)
+        )
+    )
+
+
+def _filters(form: QueueFilterForm) -> QueueFilters:
+    status = form.status.data or "open"
+    statuses = OPEN_STATUSES if status == "open" else () if status == "all" else (status,)
+    assignee: int | str | None = None
+    if form.assignee.data == "none":
+        assignee = "none"
+    elif form.assignee.data == "me":
+        assignee = current_user.id
+    elif (form.assignee.data or "").isdigit():
+        assignee = int(form.assignee.data)
+    return QueueFilters(
+        statuses=statuses,
+        min_score=float(form.min_score.data) if isinstance(form.min_score.data, Decimal) else None,
+        max_score=float(form.max_score.data) if isinstance(form.max_score.data, Decimal) else None,
+        outlet_id=int(form.outlet.data) if (form.outlet.data or "").isdigit() else None,
+        claimant=(form.claimant.data or "").strip() or None,
+        found_from=form.found_from.data,
+        found_to=form.found_to.data,
+        assignee=assignee,
+        claim_type=form.claim_type.data or None,
+        search=(form.q.data or "").strip() or None,
+    )
+
+
+def _cursor(raw: str | None) -> tuple[float, int] | None:
+    if not raw:
+        return None
+    priority, _, last_id = raw.partition("_")
+    try:
+        return float(priority), int(last_id)
+    except ValueError as exc:
+        raise InvalidInput("The page link is damaged; start again from the first page.") from exc
 
 
 @bp.route("/")
 @login_required
 def index():
-    """Claims by priority, optionally of one status."""
-    status = request.args.get("status") or None
-    query = sa.select(Claim).order_by(Claim.priority.desc(), Claim.id.desc())
-    if status:
-        if status not in CLAIM_STATUSES:
-            abort(404)
-        query = query.where(Claim.status == status)
-    page = db.paginate(
-        query,
-        page=request.args.get("page", 1, type=int),
-        per_page=current_app.config["PAGE_SIZE"],
-        error_out=False,
+    """The queue: claims by priority, filtered, a keyset page at a time."""
+    form = QueueFilterForm(request.args)
+    outlets = db.session.scalars(sa.select(Outlet).order_by(Outlet.name)).all()
+    form.outlet.choices = [("", "Any outlet")] + [(str(o.id), o.name) for o in outlets]
+    form.assignee.choices = [("", "Anyone or no one"), ("none", "Nobody"), ("me", "Me")] + [
+        (str(u.id), u.display_name) for u in fact_checkers()
+    ]
+    if not form.validate():
+        return render_template("claims/index.html", form=form, items=[], holders={}), 400
+    try:
+        filters = _filters(form)
+        page = queue_page(
+            db.session,
+            filters,
+            now=utcnow(),
+            after=_cursor(request.args.get("after")),
+            limit=current_app.config["PAGE_SIZE"],
+        )
+    except DomainError as exc:
+        form.form_errors.append(exc.message)
+        return render_template("claims/index.html", form=form, items=[], holders={}), 400
+    args = {k: v for k, v in request.args.items() if k != "after" and v}
+    next_url = (
+        url_for("claims.index", **args, after=f"{page.next_cursor[0]!r}_{page.next_cursor[1]}")
+        if page.next_cursor
+        else None
     )
-    return render_template("claims/index.html", page=page, status=status, statuses=CLAIM_STATUSES)
+    return render_template(
+        "claims/index.html",
+        form=form,
+        items=page.items,
+        holders=holders_of(db.session, [c.id for c in page.items], utcnow()),
+        next_url=next_url,
+        first_url=url_for("claims.index", **args) if request.args.get("after") else None,
+        take_form=ActionForm(),
+    )
 
 
-@bp.route("/<int:claim_id>")
-@login_required
-def claim(claim_id: int):
-    """One claim: its sentence in context, claimant, score and model version."""
-    item = db.session.get(Claim, claim_id)
-    if item is None:
-        abort(404)
+@bp.route("/mine")
+@roles_allowed(Role.FACT_CHECKER)
+def mine():
+    """The claims I hold, and my verdicts waiting for an editor."""
+    held = my_claims(db.session, current_user, utcnow())
+    from factcheck.verdicts.models import VerdictRevision
+
+    waiting = db.session.scalars(
+        sa.select(Claim)
+        .where(
+            Claim.status == "submitted",
+            Claim.id.in_(
+                sa.select(VerdictRevision.claim_id).where(
+                    VerdictRevision.author_id == current_user.id
+                )
+            ),
+        )
+        .order_by(Claim.updated_at.desc())
+    ).all()
+    return render_template("claims/mine.html", held=held, waiting=waiting, next_form=ActionForm())
+
+
+@bp.route("/awaiting")
+@roles_allowed(Role.EDITOR)
+def awaiting():
+    """Submitted verdicts waiting for an editor, oldest first; approved ones to publish."""
+    submitted = db.session.scalars(
+        sa.select(Claim).where(Claim.status == "submitted").order_by(Claim.updated_at)
+    ).all()
+    approved = db.session.scalars(
+        sa.select(Claim).where(Claim.status == "approved").order_by(Claim.updated_at)
+    ).all()
+    return render_template("claims/awaiting.html", submitted=submitted, approved=approved)
+
+
+def _contexts(item: Claim) -> list:
     contexts = []
     for sentence in item.sentences:
         neighbours = db.session.scalars(
@@ -59,7 +176,49 @@ def claim(claim_id: int):
             .order_by(SentenceScore.scored_at.desc())
         ).first()
         contexts.append((sentence, neighbours, score))
-    return render_template("claims/claim.html", claim=item, contexts=contexts)
+    return contexts
+
+
+@bp.route("/<int:claim_id>")
+@login_required
+def claim(claim_id: int):
+    """One claim: context, who holds it, its verdict, revision history, decisions, timeline."""
+    item = db.session.get(Claim, claim_id)
+    if item is None:
+        abort(404)
+    now = utcnow()
+    history = revisions(db.session, item)
+    diffs = [
+        (rev, diff_revisions(history[i - 1] if i else None, rev)) for i, rev in enumerate(history)
+    ]
+    timeline = db.session.scalars(
+        sa.select(AuditEntry)
+        .where(AuditEntry.entity_type == "claim", AuditEntry.entity_id == item.id)
+        .order_by(AuditEntry.occurred_at, AuditEntry.id)
+    ).all()
+    assign_form = AssignForm()
+    assign_form.assignee.choices = [(u.id, u.display_name) for u in fact_checkers()]
+    latest = history[-1] if history else None
+    return render_template(
+        "claims/claim.html",
+        claim=item,
+        contexts=_contexts(item),
+        lease=holder(db.session, item, now),
+        stale_lease=open_assignment(db.session, item),
+        latest=latest,
+        diffs=list(reversed(diffs)),
+        decisions=decisions(db.session, item),
+        ruling=ruling_of(db.session, item),
+        timeline=timeline,
+        action_form=ActionForm(),
+        assign_form=assign_form,
+        dismiss_form=DismissForm(),
+        merge_form=MergeForm(),
+        decision_form=DecisionForm(revision_id=latest.id if latest else ""),
+        publish_form=PublishForm(),
+        retract_form=RetractForm(),
+        duplicate_of=db.session.get(Claim, item.duplicate_of_id) if item.duplicate_of_id else None,
+    )
 
 
 @bp.route("/promote/<int:sentence_id>", methods=["POST"])

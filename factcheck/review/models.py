@@ -33,6 +33,7 @@ class Assignment(Base):
             postgresql_where=sa.text("released_at IS NULL"),
         ),
         sa.Index("ix_assignments_assignee_open", "assignee_id", "released_at"),
+        sa.Index("ix_assignments_lease_expires_at", "lease_expires_at"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

@@ -155,3 +155,28 @@ class EvidenceSource(Base):
     archived_url: so.Mapped[str | None] = so.mapped_column(sa.String(2048))
 
     revision: so.Mapped[VerdictRevision] = so.relationship(back_populates="evidence")
+
+
+class RevisionImmutable(RuntimeError):
+    """Raised when code tries to change a saved verdict revision or its evidence."""
+
+
+@sa.event.listens_for(VerdictRevision, "before_update")
+def _revision_append_only(mapper, connection, target) -> None:  # noqa: ANN001
+    # The one change allowed: stamping submitted_at, once, when the author submits.
+    state = sa.inspect(target)
+    changed = {
+        attr.key
+        for attr in state.attrs
+        if attr.key not in ("rating", "author", "evidence") and attr.history.has_changes()
+    }
+    submitted = state.attrs.submitted_at.history
+    if changed - {"submitted_at"} or (submitted.has_changes() and submitted.deleted != [None]):
+        raise RevisionImmutable("verdict revisions are append-only")
+
+
+@sa.event.listens_for(VerdictRevision, "before_delete")
+@sa.event.listens_for(EvidenceSource, "before_delete")
+@sa.event.listens_for(EvidenceSource, "before_update")
+def _refuse_change(mapper, connection, target) -> None:  # noqa: ANN001
+    raise RevisionImmutable("verdict revisions and their evidence are append-only")

@@ -1,0 +1,196 @@
+"""Editors: decide on submitted verdicts, publish, correct, retract; the public ruling page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from factcheck.auth.roles import Role
+from factcheck.db import utcnow
+from factcheck.editorial import services
+from factcheck.editorial.forms import DecisionForm, PublishForm, RetractForm
+from factcheck.errors import DomainError
+from factcheck.extensions import db
+from factcheck.review.services import get_claim
+from factcheck.security import public, roles_allowed
+from factcheck.verdicts.diff import diff_revisions
+from factcheck.verdicts.forms import CorrectionForm
+from factcheck.verdicts.services import StaleVerdict, active_ratings, latest_revision, revisions
+
+bp = Blueprint("editorial", __name__)
+rulings_bp = Blueprint("rulings", __name__)
+
+
+def _actor():  # noqa: ANN202
+    return current_user._get_current_object()
+
+
+def _review_page(claim, form, status: int = 200):  # noqa: ANN001
+    latest = latest_revision(db.session, claim)
+    approval = services.last_approval(db.session, claim)
+    approved_rev = approval.revision if approval else None
+    return (
+        render_template(
+            "editorial/review.html",
+            claim=claim,
+            rev=latest,
+            approved=approved_rev,
+            changes=diff_revisions(approved_rev, latest) if latest else [],
+            form=form,
+            decisions=services.decisions(db.session, claim),
+            self_authored=latest is not None and latest.author_id == current_user.id,
+            allow_self=current_app.config["ALLOW_SELF_APPROVAL"],
+        ),
+        status,
+    )
+
+
+@bp.route("/<int:claim_id>/review", methods=["GET", "POST"])
+@roles_allowed(Role.EDITOR)
+def review(claim_id: int):
+    """The submitted revision with its evidence and the diff against the last approved one."""
+    claim = get_claim(db.session, claim_id)
+    form = DecisionForm()
+    if not form.is_submitted():
+        latest = latest_revision(db.session, claim)
+        form.revision_id.data = str(latest.id) if latest else ""
+        return _review_page(claim, form)
+    if not form.validate():
+        return _review_page(claim, form, 422)
+    now = utcnow()
+    revision_id = int(form.revision_id.data) if form.revision_id.data.isdigit() else 0
+    try:
+        if form.send_back.data:
+            services.return_verdict(
+                db.session,
+                claim,
+                revision_id=revision_id,
+                comment=form.comment.data,
+                actor=_actor(),
+                now=now,
+                lease_hours=float(current_app.config["REVIEW_LEASE_HOURS"]),
+            )
+            message = "The verdict is returned to the fact-checker with your comment."
+        else:
+            services.approve(
+                db.session,
+                claim,
+                revision_id=revision_id,
+                actor=_actor(),
+                now=now,
+                comment=form.comment.data,
+                allow_self_approval=current_app.config["ALLOW_SELF_APPROVAL"],
+            )
+            message = "The verdict is approved."
+            if form.approve_publish.data:
+                services.publish(db.session, claim, actor=_actor(), now=now)
+                message = "The verdict is approved and the ruling is published."
+    except DomainError as exc:
+        db.session.rollback()
+        form.form_errors.append(exc.message)
+        return _review_page(claim, form, exc.status_code)
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("claims.claim", claim_id=claim.id))
+
+
+@bp.route("/<int:claim_id>/publish", methods=["POST"])
+@roles_allowed(Role.EDITOR)
+def publish(claim_id: int):
+    claim = get_claim(db.session, claim_id, for_update=True)
+    if not PublishForm().validate_on_submit():
+        flash("The form expired; reload the page and try again.", "error")
+        return redirect(url_for("claims.claim", claim_id=claim_id))
+    try:
+        services.publish(db.session, claim, actor=_actor(), now=utcnow())
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("claims.claim", claim_id=claim_id))
+    db.session.commit()
+    flash("The ruling is published.", "success")
+    return redirect(url_for("claims.claim", claim_id=claim_id))
+
+
+@bp.route("/<int:claim_id>/retract", methods=["POST"])
+@roles_allowed(Role.EDITOR)
+def retract(claim_id: int):
+    claim = get_claim(db.session, claim_id, for_update=True)
+    form = RetractForm()
+    if not form.validate_on_submit():
+        flash("; ".join(e for errs in form.errors.values() for e in errs), "error")
+        return redirect(url_for("claims.claim", claim_id=claim_id))
+    try:
+        services.retract(db.session, claim, note=form.note.data, actor=_actor(), now=utcnow())
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("claims.claim", claim_id=claim_id))
+    db.session.commit()
+    flash("The ruling is retracted; the record and the reason stay public.", "success")
+    return redirect(url_for("claims.claim", claim_id=claim_id))
+
+
+@bp.route("/<int:claim_id>/correct", methods=["GET", "POST"])
+@roles_allowed(Role.EDITOR)
+def correct(claim_id: int):
+    """Correct a published ruling: the verdict as corrected plus a public note."""
+    claim = get_claim(db.session, claim_id)
+    form = CorrectionForm()
+    form.set_ratings(active_ratings(db.session))
+    status = 200
+    newer = None
+    if not form.is_submitted():
+        form.fill_from(claim, latest_revision(db.session, claim))
+    elif form.validate():
+        try:
+            services.correct(
+                db.session,
+                claim,
+                form.to_input(),
+                note=form.note.data,
+                base_revision_id=form.base_revision_id(),
+                actor=_actor(),
+                now=utcnow(),
+            )
+        except StaleVerdict as exc:
+            db.session.rollback()
+            form.form_errors.append(exc.message)
+            newer, status = exc.latest, 409
+        except DomainError as exc:
+            db.session.rollback()
+            form.form_errors.append(exc.message)
+            status = exc.status_code
+        else:
+            db.session.commit()
+            flash("The correction is published with its note.", "success")
+            return redirect(url_for("claims.claim", claim_id=claim.id))
+    else:
+        status = 422
+    form.add_blank_rows()
+    return (
+        render_template("editorial/correct.html", claim=claim, form=form, newer=newer),
+        status,
+    )
+
+
+@rulings_bp.route("/<int:claim_id>")
+@public
+def ruling(claim_id: int):
+    """The published ruling on a claim: public when the deployment allows it."""
+    if not current_app.config["PUBLIC_RULINGS"] and not current_user.is_authenticated:
+        from factcheck.extensions import login_manager
+
+        return login_manager.unauthorized()
+    claim = get_claim(db.session, claim_id)
+    ruling = services.ruling_of(db.session, claim)
+    if ruling is None:
+        abort(404)
+    shown = ruling.decision.revision
+    history = {r.id: r for r in revisions(db.session, claim)}
+    return render_template(
+        "editorial/ruling.html",
+        claim=claim,
+        ruling=ruling,
+        rev=history.get(shown.id, shown),
+    )

@@ -1,0 +1,107 @@
+"""The verdict editor, and earlier revisions with what each one changed."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from factcheck.auth.roles import Role
+from factcheck.db import utcnow
+from factcheck.errors import DomainError
+from factcheck.extensions import db
+from factcheck.review.services import get_claim, holder
+from factcheck.security import login_required, roles_allowed
+from factcheck.verdicts import services
+from factcheck.verdicts.diff import diff_revisions
+from factcheck.verdicts.forms import VerdictForm
+
+bp = Blueprint("verdicts", __name__)
+
+
+def _render(claim, form, *, newer=None, status: int = 200):  # noqa: ANN001
+    form.add_blank_rows()
+    latest = services.latest_revision(db.session, claim)
+    newer_diff = None
+    if newer is not None:
+        # Show what the other person changed relative to the revision this form started from.
+        base = db.session.get(services.VerdictRevision, form.base_revision_id() or 0)
+        newer_diff = diff_revisions(base, newer)
+        # The next save builds on their revision, keeping what this person typed.
+        form.base_revision.data = str(newer.id)
+    return (
+        render_template(
+            "verdicts/edit.html",
+            claim=claim,
+            form=form,
+            latest=latest,
+            newer=newer,
+            newer_diff=newer_diff,
+            lease=holder(db.session, claim, utcnow()),
+        ),
+        status,
+    )
+
+
+@bp.route("/<int:claim_id>/verdict", methods=["GET", "POST"])
+@roles_allowed(Role.FACT_CHECKER)
+def edit(claim_id: int):
+    """Write or revise the verdict; every save is a new revision."""
+    claim = get_claim(db.session, claim_id)
+    form = VerdictForm()
+    form.set_ratings(services.active_ratings(db.session))
+    if not form.is_submitted():
+        form.fill_from(claim, services.latest_revision(db.session, claim))
+        return _render(claim, form)
+    if not form.validate():
+        return _render(claim, form, status=422)
+    actor = current_user._get_current_object()
+    now = utcnow()
+    try:
+        revision, changed = services.save_revision(
+            db.session,
+            claim,
+            form.to_input(),
+            actor=actor,
+            base_revision_id=form.base_revision_id(),
+            now=now,
+        )
+        if form.submit_for_approval.data:
+            services.submit(db.session, claim, actor=actor, revision_id=revision.id, now=now)
+    except services.StaleVerdict as exc:
+        db.session.rollback()
+        form.form_errors.append(exc.message)
+        return _render(claim, form, newer=exc.latest, status=409)
+    except DomainError as exc:
+        db.session.rollback()
+        form.form_errors.append(exc.message)
+        return _render(claim, form, status=exc.status_code)
+    db.session.commit()
+    if form.submit_for_approval.data:
+        flash(f"Revision {revision.number} is submitted to the editors.", "success")
+        return redirect(url_for("claims.claim", claim_id=claim.id))
+    if changed:
+        flash(f"Saved as revision {revision.number}.", "success")
+    else:
+        flash(f"Nothing changed since revision {revision.number}; nothing new was saved.", "info")
+    return redirect(url_for("verdicts.edit", claim_id=claim.id))
+
+
+@bp.route("/<int:claim_id>/revisions/<int:number>")
+@login_required
+def revision(claim_id: int, number: int):
+    """One earlier revision, whole, with what it changed from the one before."""
+    claim = get_claim(db.session, claim_id)
+    history = services.revisions(db.session, claim)
+    by_number = {r.number: r for r in history}
+    rev = by_number.get(number)
+    if rev is None:
+        abort(404)
+    previous = by_number.get(number - 1)
+    return render_template(
+        "verdicts/revision.html",
+        claim=claim,
+        rev=rev,
+        previous=previous,
+        changes=diff_revisions(previous, rev),
+        latest_number=history[-1].number,
+    )

@@ -1,0 +1,78 @@
+"""review workflow: repeat detection, lease expiry index, claim search, status transition guard
+
+Revision ID: bb1735fe8c9e
+Revises: 6765746a6618
+Create Date: 2026-11-24 07:34:36.736956+00:00
+
+"""
+
+import hashlib
+import re
+
+import sqlalchemy as sa
+from alembic import op
+
+from factcheck.claims.models import drop_transition_guard_ddl, transition_guard_ddl
+
+# revision identifiers, used by Alembic.
+revision = "bb1735fe8c9e"
+down_revision = "6765746a6618"
+branch_labels = None
+depends_on = None
+
+
+def _text_key(text: str) -> str:
+    # Same normalisation as factcheck.claims.services.text_key at the time of writing.
+    words = " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+    return hashlib.sha256(words.encode("utf-8")).hexdigest()[:40]
+
+
+def upgrade():
+    dialect = op.get_bind().dialect.name
+    with op.batch_alter_table("assignments", schema=None) as batch_op:
+        batch_op.create_index("ix_assignments_lease_expires_at", ["lease_expires_at"], unique=False)
+
+    with op.batch_alter_table("claims", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("text_key", sa.String(length=64), nullable=True))
+        batch_op.add_column(
+            sa.Column("article_count", sa.Integer(), nullable=False, server_default="1")
+        )
+        batch_op.create_index(batch_op.f("ix_claims_text_key"), ["text_key"], unique=False)
+
+    bind = op.get_bind()
+    claims = sa.table(
+        "claims",
+        sa.column("id", sa.Integer),
+        sa.column("text", sa.Text),
+        sa.column("text_key", sa.String),
+    )
+    for claim_id, text in bind.execute(sa.select(claims.c.id, claims.c.text)).all():
+        bind.execute(
+            claims.update().where(claims.c.id == claim_id).values(text_key=_text_key(text))
+        )
+
+    if dialect == "postgresql":
+        op.create_index(
+            "ix_claims_text_search",
+            "claims",
+            [sa.text("to_tsvector('english', text)")],
+            postgresql_using="gin",
+        )
+    # After the batch operations: on SQLite they rebuild the table, which drops triggers.
+    for statement in transition_guard_ddl(dialect):
+        op.execute(statement)
+
+
+def downgrade():
+    dialect = op.get_bind().dialect.name
+    for statement in drop_transition_guard_ddl(dialect):
+        op.execute(statement)
+    if dialect == "postgresql":
+        op.drop_index("ix_claims_text_search", table_name="claims")
+    with op.batch_alter_table("claims", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_claims_text_key"))
+        batch_op.drop_column("article_count")
+        batch_op.drop_column("text_key")
+
+    with op.batch_alter_table("assignments", schema=None) as batch_op:
+        batch_op.drop_index("ix_assignments_lease_expires_at")
