@@ -48,6 +48,7 @@ def register_extensions(app: Flask) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             sa.event.listen(db.engine, "connect", _sqlite_pragmas)
+            sa.event.listen(db.engine, "savepoint", _sqlite_savepoint)
 
     @app.before_request
     def _audit_context() -> None:
@@ -68,6 +69,17 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+
+
+def _sqlite_savepoint(connection: sa.Connection, name: str) -> None:
+    # The sqlite3 module opens a transaction only before a write. A SAVEPOINT issued
+    # before any write would open one by itself, and releasing it would COMMIT: a failure
+    # later in the same unit of work would leave half a change saved. Open the real
+    # transaction first so the savepoint nests inside it. (Reads before the first write
+    # stay outside a transaction, as the sqlite3 module does by default.)
+    raw = connection.connection.dbapi_connection
+    if raw is not None and not raw.in_transaction:
+        raw.execute("BEGIN")
 
 
 def register_blueprints(app: Flask) -> None:

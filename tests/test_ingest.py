@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 
 import pytest
 import sqlalchemy as sa
@@ -10,6 +11,7 @@ import sqlalchemy as sa
 from factcheck.audit.models import AuditEntry
 from factcheck.auth.roles import Role
 from factcheck.claims.models import Claim, Sentence, SentenceScore
+from factcheck.claims.services import priority_of
 from factcheck.extensions import db
 from factcheck.sources.extract import Document
 from factcheck.sources.models import Article
@@ -46,7 +48,8 @@ def test_ingest_stores_everything_in_one_go(app, fake_classifier):
     assert baghaei.claimant_name == "Esmaeil Baghaei"
     assert baghaei.claimant_role == "spokesman of the Iranian foreign ministry"
     assert baghaei.reporting_verb == "claimed" and baghaei.status == "new"
-    assert baghaei.article_id == article.id and baghaei.priority == baghaei.score
+    assert baghaei.article_id == article.id
+    assert baghaei.priority == priority_of(baghaei.score, 1, article.published_on)
     assert {"Masoud Pezeshkian", "Abbas Araghchi", "Esmaeil Baghaei"} <= claims
     actions = db.session.scalars(sa.select(AuditEntry.action)).all()
     assert actions.count("article.ingest") == 1
@@ -291,3 +294,34 @@ class TestCommandLine:
         result = runner.invoke(args=["ingest", "--bulk", str(jsonl)])
         assert "Ingested 1, skipped 0 already present, 1 failed." in result.output
         assert count(Article) == 3
+
+
+def test_a_claim_repeated_in_another_article_is_linked_and_boosted(app, fake_classifier):
+    first = ingest(
+        db.session,
+        Document(
+            text="The minister said unemployment fell to 3.5% in 2019. It rained.", title="One"
+        ),
+        actor=None,
+        classifier=fake_classifier,
+    )
+    db.session.commit()
+    claim = first.claims[0]
+    before = claim.priority
+    second = ingest(
+        db.session,
+        Document(
+            text="Officials repeated it. The minister said unemployment fell to 3.5% in 2019.",
+            title="Two",
+        ),
+        actor=None,
+        classifier=fake_classifier,
+    )
+    db.session.commit()
+    assert claim.id not in [c.id for c in second.claims]  # no second queue entry
+    db.session.refresh(claim)
+    assert claim.article_count == 2
+    assert claim.priority == pytest.approx(before + 0.15 * math.log(2), abs=1e-5)
+    assert {s.article_id for s in claim.sentences} == {first.article.id, second.article.id}
+    repeat = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "claim.repeat"))
+    assert repeat.entity_id == claim.id and repeat.changes["article_count"] == [1, 2]

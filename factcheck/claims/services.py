@@ -100,7 +100,7 @@ def priority_of(
     if isinstance(when, datetime):
         when = when.date()
     recency = (when - PRIORITY_EPOCH).days / RECENCY_DAYS
-    repeats = REPEAT_WEIGHT * math.log(max(article_count, 1))
+    repeats = REPEAT_WEIGHT * math.log(max(article_count or 1, 1))
     return round((score or 0.0) + repeats + recency, 6)
 
 
@@ -225,6 +225,7 @@ def _new_claim(
     return Claim(
         text=attribution.claim,
         text_key=text_key(attribution.claim),
+        article_count=1,
         claimant_name=attribution.claimant,
         claimant_role=attribution.claimant_role,
         reporting_verb=attribution.reporting_verb,

@@ -7,6 +7,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from factcheck.audit.models import AuditEntry
 from factcheck.auth.models import User, UserRole
@@ -89,10 +90,14 @@ def index():
     """The queue: claims by priority, filtered, a keyset page at a time."""
     form = QueueFilterForm(request.args)
     outlets = db.session.scalars(sa.select(Outlet).order_by(Outlet.name)).all()
-    form.outlet.choices = [("", "Any outlet")] + [(str(o.id), o.name) for o in outlets]
-    form.assignee.choices = [("", "Anyone or no one"), ("none", "Nobody"), ("me", "Me")] + [
-        (str(u.id), u.display_name) for u in fact_checkers()
+    form.outlet.choices = [SelectChoice("", "Any outlet")] + [
+        SelectChoice(str(o.id), o.name) for o in outlets
     ]
+    form.assignee.choices = [
+        SelectChoice("", "Anyone or no one"),
+        SelectChoice("none", "Nobody"),
+        SelectChoice("me", "Me"),
+    ] + [SelectChoice(str(u.id), u.display_name) for u in fact_checkers()]
     if not form.validate():
         return render_template("claims/index.html", form=form, items=[], holders={}), 400
     try:
@@ -197,7 +202,7 @@ def claim(claim_id: int):
         .order_by(AuditEntry.occurred_at, AuditEntry.id)
     ).all()
     assign_form = AssignForm()
-    assign_form.assignee.choices = [(u.id, u.display_name) for u in fact_checkers()]
+    assign_form.assignee.choices = [SelectChoice(u.id, u.display_name) for u in fact_checkers()]
     latest = history[-1] if history else None
     return render_template(
         "claims/claim.html",

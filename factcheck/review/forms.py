@@ -7,6 +7,7 @@ from wtforms import (
     DateField,
     DecimalField,
     IntegerField,
+    SelectChoice,
     SelectField,
     StringField,
     SubmitField,
@@ -16,9 +17,10 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from factcheck.claims.models import CLAIM_STATUSES, CLAIM_TYPES, DISMISS_REASONS
 
-STATUS_CHOICES = [("open", "Waiting (new, in review, returned)"), ("all", "Any status")] + [
-    (s, s.replace("_", " ").capitalize()) for s in CLAIM_STATUSES
-]
+STATUS_CHOICES = [
+    SelectChoice("open", "Waiting (new, in review, returned)"),
+    SelectChoice("all", "Any status"),
+] + [SelectChoice(s, s.replace("_", " ").capitalize()) for s in CLAIM_STATUSES]
 DISMISS_LABELS = {"not_a_claim": "Not a claim", "not_check_worthy": "Not check-worthy"}
 
 
@@ -39,7 +41,8 @@ class QueueFilterForm(FlaskForm):
     assignee = SelectField("Held by", coerce=str, validators=[Optional()])
     claim_type = SelectField(
         "Type",
-        choices=[("", "Any type")] + [(t, t.capitalize()) for t in CLAIM_TYPES],
+        choices=[SelectChoice("", "Any type")]
+        + [SelectChoice(t, t.capitalize()) for t in CLAIM_TYPES],
         validators=[Optional()],
     )
 
@@ -58,7 +61,7 @@ class AssignForm(FlaskForm):
 class DismissForm(FlaskForm):
     reason = SelectField(
         "Reason",
-        choices=[(r, DISMISS_LABELS[r]) for r in DISMISS_REASONS],
+        choices=[SelectChoice(r, DISMISS_LABELS[r]) for r in DISMISS_REASONS],
         validators=[DataRequired("Choose a reason.")],
     )
     note = TextAreaField("Note (optional)", validators=[Optional(), Length(max=2000)])

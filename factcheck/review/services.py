@@ -405,7 +405,9 @@ def merge(
     before = claim.status
     change_status(claim, "merged")
     claim.duplicate_of_id = into.id
-    articles = {s.article_id for s in into.sentences} | {s.article_id for s in claim.sentences}
+    articles = {
+        a for c in (into, claim) for a in [c.article_id, *(s.article_id for s in c.sentences)]
+    } - {None}
     old_count = into.article_count
     into.article_count = max(into.article_count, len(articles))
     if claim.score is not None and (into.score is None or claim.score > into.score):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, url_for
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from factcheck.auth.models import User
 from factcheck.auth.roles import Role
@@ -102,7 +103,7 @@ def assign(claim_id: int):
     from factcheck.claims.views import fact_checkers
 
     form = AssignForm()
-    form.assignee.choices = [(u.id, u.display_name) for u in fact_checkers()]
+    form.assignee.choices = [SelectChoice(u.id, u.display_name) for u in fact_checkers()]
     return _run(
         claim_id,
         form,

@@ -10,13 +10,14 @@ from wtforms import (
     FormField,
     HiddenField,
     IntegerField,
+    SelectChoice,
     SelectField,
     StringField,
     SubmitField,
     TextAreaField,
     URLField,
 )
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional
 
 from factcheck.claims.models import CLAIM_TYPES
 from factcheck.errors import InvalidInput
@@ -45,16 +46,23 @@ class EvidenceForm(Form):
     accessed_on = DateField("Date accessed", validators=[Optional()])
     note = TextAreaField("Note", validators=[Optional(), Length(max=NOTE_MAX)])
 
-    def validate_url(self, field) -> None:  # noqa: ANN001
-        filled = any((self.title.data, self.publisher.data, self.note.data))
-        if not field.data:
-            if filled:
-                raise ValidationError("Give the source's address, or clear this row.")
-            return
+    def validate(self, extra_validators=None) -> bool:  # noqa: ANN001
+        ok = super().validate(extra_validators)
+        url = (self.url.data or "").strip()
+        if not url:
+            if any((self.title.data, self.publisher.data, self.note.data)):
+                self.url.errors = [
+                    *self.url.errors,
+                    "Give the source's address, or clear this row.",
+                ]
+                return False
+            return ok
         try:
-            check_url(field.data)
+            check_url(url)
         except InvalidInput as exc:
-            raise ValidationError(exc.message) from exc
+            self.url.errors = [*self.url.errors, exc.message]
+            return False
+        return ok
 
 
 class VerdictForm(FlaskForm):
@@ -70,7 +78,7 @@ class VerdictForm(FlaskForm):
     claimed_on = DateField("Date claimed", validators=[Optional()])
     claim_type = SelectField(
         "Claim type",
-        choices=[("", "—")] + [(t, t.capitalize()) for t in CLAIM_TYPES],
+        choices=[SelectChoice("", "—")] + [SelectChoice(t, t.capitalize()) for t in CLAIM_TYPES],
         validators=[Optional()],
     )
     rating = SelectField("Rating", coerce=str, validators=[Optional()])
@@ -86,8 +94,8 @@ class VerdictForm(FlaskForm):
     submit_for_approval = SubmitField("Save and submit for approval")
 
     def set_ratings(self, ratings) -> None:  # noqa: ANN001
-        self.rating.choices = [("", "— choose a rating —")] + [
-            (str(r.id), r.label) for r in ratings
+        self.rating.choices = [SelectChoice("", "— choose a rating —")] + [
+            SelectChoice(str(r.id), r.label) for r in ratings
         ]
 
     def base_revision_id(self) -> int | None:

@@ -171,7 +171,8 @@ def _revision_append_only(mapper, connection, target) -> None:  # noqa: ANN001
         if attr.key not in ("rating", "author", "evidence") and attr.history.has_changes()
     }
     submitted = state.attrs.submitted_at.history
-    if changed - {"submitted_at"} or (submitted.has_changes() and submitted.deleted != [None]):
+    resubmitted = any(value is not None for value in submitted.deleted)
+    if changed - {"submitted_at"} or resubmitted:
         raise RevisionImmutable("verdict revisions are append-only")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlalchemy.exc as sa_exc
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
@@ -75,6 +76,14 @@ def edit(claim_id: int):
         db.session.rollback()
         form.form_errors.append(exc.message)
         return _render(claim, form, status=exc.status_code)
+    except sa_exc.OperationalError:
+        # SQLite: another save won the single write lock at the same instant.
+        db.session.rollback()
+        form.form_errors.append(
+            "Someone saved at the same moment and the database was busy; nothing was saved. "
+            "Your text is still below: save again."
+        )
+        return _render(claim, form, status=503)
     db.session.commit()
     if form.submit_for_approval.data:
         flash(f"Revision {revision.number} is submitted to the editors.", "success")

@@ -1,0 +1,226 @@
+"""The review workflow in a real browser: Playwright driving Debian's headless Chromium.
+
+A fact-checker takes the top claim, writes a verdict with two sources and submits it; an
+editor returns it with a comment; the fact-checker fixes and resubmits; the editor
+approves and publishes, then corrects the ruling; the claim page shows the whole history.
+A screenshot of each page is saved under the test's output folder (pytest's tmp_path, or
+FACTCHECK_SCREENSHOT_DIR when set).
+
+Needs /usr/bin/chromium (Debian's `chromium` package) and the playwright package: skipped
+without them on a workstation, a failure under CI=true (.ci/run installs Chromium).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+from werkzeug.serving import make_server
+
+from factcheck.auth import password_policy, passwords
+from factcheck.auth.roles import Role
+from factcheck.auth.services import create_user
+from factcheck.classifier import set_classifier
+from factcheck.extensions import db
+from factcheck.sources.extract import from_text
+from factcheck.sources.services import ingest
+from tests.conftest import STRONG_PASSWORD, make_app
+from tests.fakes import KeywordClassifier
+from tests.shared import seed_text
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+pytestmark = pytest.mark.timeout(300)
+
+
+def _browser_available() -> None:
+    missing = []
+    if not Path(CHROMIUM).exists():
+        missing.append(f"{CHROMIUM} (apt-get install chromium)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing.append("playwright (pip install -e '.[test]')")
+    if missing:
+        message = "browser test needs " + " and ".join(missing)
+        if os.environ.get("CI") == "true":
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[str]:
+    """The app on a real port, on a migrated SQLite file, with the seed article ingested."""
+    app = make_app(f"sqlite:///{tmp_path / 'browser.db'}")
+    set_classifier(app, KeywordClassifier())
+    with app.app_context():
+        upgrade()
+        for email, name, role in (
+            ("fiona@example.com", "Fiona Checker", Role.FACT_CHECKER),
+            ("edna@example.com", "Edna Editor", Role.EDITOR),
+        ):
+            create_user(
+                db.session,
+                email=email,
+                display_name=name,
+                password=STRONG_PASSWORD,
+                roles=[role],
+                passwords=passwords(),
+                policy=password_policy(),
+                actor=None,
+            )
+        document = from_text(seed_text()).with_overrides(
+            title="Iran blames US and Israel for Syria offensive", outlet="Wire service"
+        )
+        ingest(db.session, document, actor=None, classifier=KeywordClassifier())
+        db.session.commit()
+        db.session.remove()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(5)
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    folder = Path(os.environ.get("FACTCHECK_SCREENSHOT_DIR") or tmp_path / "screenshots")
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    return folder
+
+
+def test_review_path_in_the_browser(live_server: str, shots: Path) -> None:
+    _browser_available()
+    from playwright.sync_api import expect, sync_playwright
+
+    counter = iter(range(1, 100))
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        page.set_default_timeout(15_000)
+
+        def snap(name: str) -> None:
+            page.screenshot(path=str(shots / f"{next(counter):02d}-{name}.png"), full_page=True)
+
+        def sign_in(email: str) -> None:
+            page.goto(live_server + "/login")
+            page.fill("#email", email)
+            page.fill("#password", STRONG_PASSWORD)
+            page.click("button[type=submit], input[type=submit]")
+            expect(page.locator(".usermenu")).to_be_visible()
+
+        def sign_out() -> None:
+            page.click("text=Sign out")
+            expect(page.locator("h1")).to_have_text("Sign in")
+
+        # Fact-checker: the queue, take the top claim, write a verdict with two sources.
+        sign_in("fiona@example.com")
+        page.goto(live_server + "/claims/")
+        expect(page.locator("h1")).to_have_text("Review queue")
+        snap("queue")
+        page.click("text=Take the next claim")
+        expect(page.locator("#holder")).to_contain_text("Fiona Checker until")
+        claim_url = page.url
+        snap("claim-taken")
+        page.click("text=Write verdict")
+        page.select_option("#rating", label="Mostly false")
+        page.fill("#summary", "No evidence supports this; the cited reports say otherwise.")
+        page.fill("#explanation", "We checked the UN reports on the offensive.")
+        page.fill("#evidence-0-url", "https://un.example.org/report-1")
+        page.fill("#evidence-0-title", "UN situation report")
+        page.fill("#evidence-0-publisher", "United Nations")
+        page.fill("#evidence-1-url", "https://news.example.org/analysis")
+        page.fill("#evidence-1-title", "Analysis of the offensive")
+        snap("verdict-form")
+        page.click("text=Save and submit for approval")
+        expect(page.locator("#claim-status")).to_have_text("submitted")
+        snap("submitted")
+        sign_out()
+
+        # Editor: return it with a comment.
+        sign_in("edna@example.com")
+        page.click("text=Awaiting approval")
+        snap("awaiting-approval")
+        page.click("a.button:has-text('Review')")
+        expect(page.locator("h1")).to_have_text("Review verdict")
+        page.fill("#comment", "Name the UN report and its date in the explanation.")
+        snap("review")
+        page.click("text=Return to fact-checker")
+        expect(page.locator("#claim-status")).to_have_text("returned")
+        snap("returned")
+        sign_out()
+
+        # Fact-checker: notified; fixes and resubmits.
+        sign_in("fiona@example.com")
+        expect(page.locator(".bell .count")).to_have_text("1")
+        page.click(".bell")
+        expect(page.locator(".notifications")).to_contain_text("Name the UN report")
+        snap("notifications")
+        page.goto(claim_url)
+        page.click("text=Revise verdict")
+        page.fill(
+            "#explanation",
+            "We checked the UN situation report of 2 December 2024 on the offensive.",
+        )
+        page.click("text=Save and submit for approval")
+        expect(page.locator("#claim-status")).to_have_text("submitted")
+        sign_out()
+
+        # Editor: approve and publish, then correct the ruling.
+        sign_in("edna@example.com")
+        page.goto(claim_url)
+        page.click("text=Review submitted verdict")
+        expect(page.locator(".diff")).to_contain_text("2 December 2024")
+        page.click("text=Approve and publish")
+        expect(page.locator("#claim-status")).to_have_text("published")
+        page.goto(claim_url.replace("/claims/", "/rulings/"))
+        expect(page.locator(".rating")).to_have_text("Mostly false")
+        snap("ruling")
+        page.goto(claim_url)
+        page.click("text=Correct ruling")
+        page.fill("#note", "We corrected the date of the UN report.")
+        page.fill(
+            "#explanation",
+            "We checked the UN situation report of 3 December 2024 on the offensive.",
+        )
+        snap("correction-form")
+        page.click("text=Publish correction")
+        expect(page.locator("#claim-status")).to_have_text("published")
+
+        # The claim page: three revisions with field-by-field diffs, and the timeline.
+        history = page.locator(".revisions")
+        expect(history).to_contain_text("Revision 3")
+        expect(history).to_contain_text("Revision 1")
+        expect(history.locator("ins").first).to_be_visible()
+        expect(page.locator(".timeline")).to_contain_text("ruling.correct")
+        expect(page.locator(".timeline")).to_contain_text("verdict.return")
+        snap("claim-history")
+        page.goto(claim_url.replace("/claims/", "/rulings/"))
+        expect(page.locator(".corrections")).to_contain_text("We corrected the date")
+        snap("ruling-corrected")
+        browser.close()
+
+    taken = sorted(p.name for p in shots.glob("*.png"))
+    assert len(taken) == 12, taken
+    assert all((shots / name).stat().st_size > 5_000 for name in taken)
