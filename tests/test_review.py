@@ -419,7 +419,9 @@ def test_two_sessions_save_from_the_same_base_one_is_refused(app, people, backen
     turns into a "save again" message; see test_workflow_views.)
     """
     if overlap == "simultaneous" and backend_name == "sqlite":
-        pytest.skip("SQLite serialises writers; covered by the view test")
+        pytest.skip(
+            "SQLite serialises writers: see test_busy_database_on_save_keeps_the_typed_text"
+        )
     claim = add_claim()
     take(claim, people["fc"])
     base = written(claim, people["fc"])
@@ -797,3 +799,27 @@ def test_keyset_pages_cover_every_claim_once(app):
     assert len(seen) == len(set(seen))
     ordered = [(c.priority, c.id) for c in map(lambda i: db.session.get(Claim, i), seen)]
     assert ordered == sorted(ordered, reverse=True)
+
+
+def test_expire_leases_command(app, people, runner):
+    claim = add_claim()
+    take(claim, people["fc"], at=NOW - timedelta(days=30))
+    db.session.commit()
+    result = runner.invoke(args=["review", "expire-leases"])
+    assert result.exit_code == 0, result.output
+    assert "1 expired lease(s) released." in result.output
+    db.session.expire_all()
+    assert db.session.get(Claim, claim.id).status == "new"
+    again = runner.invoke(args=["review", "expire-leases"])
+    assert "0 expired lease(s) released." in again.output
+
+
+def test_queue_page_returns_expired_claims_to_the_queue(app, people, login_as):
+    claim = add_claim()
+    take(claim, people["fc"], at=NOW - timedelta(days=30))
+    db.session.commit()
+    client = login_as(Role.FACT_CHECKER)
+    html = client.get("/claims/").get_data(as_text=True)
+    assert "status-new" in html
+    db.session.expire_all()
+    assert db.session.get(Claim, claim.id).status == "new"

@@ -388,3 +388,20 @@ def test_workflow_posts_need_a_csrf_token(app, desk):
     response = desk["fc"].post(f"/claims/{desk['claim']}/take", data={})
     assert response.status_code == 400
     assert status_of(desk["claim"]) == "new"
+
+
+def test_busy_database_on_save_keeps_the_typed_text(app, desk, monkeypatch):
+    """SQLite lets one writer at a time; a save that loses gets a message, not a 500."""
+    fc, cid = desk["fc"], desk["claim"]
+    fc.post(f"/claims/{cid}/take", data={"csrf_token": csrf_token(fc, "/claims/")})
+
+    def busy(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise sa.exc.OperationalError("INSERT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr("factcheck.verdicts.services.save_revision", busy)
+    response = fc.post(
+        f"/claims/{cid}/verdict", data=verdict_form(fc, cid, summary="Typed while busy.", save="1")
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 503
+    assert "nothing was saved" in html and "Typed while busy." in html

@@ -22,6 +22,7 @@ from factcheck.extensions import db
 from factcheck.review.forms import ActionForm, AssignForm, DismissForm, MergeForm, QueueFilterForm
 from factcheck.review.services import (
     QueueFilters,
+    expire_leases,
     holder,
     holders_of,
     my_claims,
@@ -100,6 +101,10 @@ def index():
     ] + [SelectChoice(str(u.id), u.display_name) for u in fact_checkers()]
     if not form.validate():
         return render_template("claims/index.html", form=form, items=[], holders={}), 400
+    # Expired leases go back to the queue before it is shown (also `factcheck review
+    # expire-leases` for a scheduler); idempotent, audited as the system.
+    if expire_leases(db.session, utcnow()):
+        db.session.commit()
     try:
         filters = _filters(form)
         page = queue_page(

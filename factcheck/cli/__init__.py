@@ -23,7 +23,8 @@ def register(app: Flask) -> None:
     from factcheck.cli.demo import demo
     from factcheck.cli.ingest import claims, ingest_command, score_command
     from factcheck.cli.model import model
+    from factcheck.cli.review import review
     from factcheck.cli.users import users
 
-    for command in (users, demo, model, ingest_command, score_command, claims):
+    for command in (users, demo, model, ingest_command, score_command, claims, review):
         app.cli.add_command(command)

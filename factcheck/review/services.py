@@ -551,12 +551,8 @@ def queue_page(
     query = queue_query(session, filters, now)
     if after is not None:
         priority, last_id = after
-        query = query.where(
-            sa.or_(
-                Claim.priority < priority,
-                sa.and_(Claim.priority == priority, Claim.id < last_id),
-            )
-        )
+        # A row-value comparison walks the (priority, id) index from the cursor.
+        query = query.where(sa.tuple_(Claim.priority, Claim.id) < sa.tuple_(priority, last_id))
     rows = session.scalars(
         query.order_by(Claim.priority.desc(), Claim.id.desc()).limit(limit + 1)
     ).all()

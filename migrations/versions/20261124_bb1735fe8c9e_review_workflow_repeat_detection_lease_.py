@@ -38,6 +38,13 @@ def upgrade():
             sa.Column("article_count", sa.Integer(), nullable=False, server_default="1")
         )
         batch_op.create_index(batch_op.f("ix_claims_text_key"), ["text_key"], unique=False)
+        batch_op.create_index(
+            "ix_claims_waiting_priority",
+            ["priority", "id"],
+            unique=False,
+            sqlite_where=sa.text("status IN ('new', 'in_review', 'returned')"),
+            postgresql_where=sa.text("status IN ('new', 'in_review', 'returned')"),
+        )
 
     bind = op.get_bind()
     claims = sa.table(
@@ -70,6 +77,7 @@ def downgrade():
     if dialect == "postgresql":
         op.drop_index("ix_claims_text_search", table_name="claims")
     with op.batch_alter_table("claims", schema=None) as batch_op:
+        batch_op.drop_index("ix_claims_waiting_priority")
         batch_op.drop_index(batch_op.f("ix_claims_text_key"))
         batch_op.drop_column("article_count")
         batch_op.drop_column("text_key")
