@@ -12,7 +12,7 @@ from factcheck.extensions import db
 from factcheck.security import PUBLIC, declared_access, roles_allowed
 from tests.conftest import make_app
 
-ADMIN_PAGES = ["/admin/users", "/admin/users/new"]
+ADMIN_PAGES = ["/admin/users", "/admin/users/new", "/admin/audit", "/admin/scales"]
 
 
 def test_every_view_declares_its_access(app):

@@ -10,7 +10,7 @@ from factcheck.audit.models import AuditEntry
 from factcheck.auth.models import User
 from factcheck.auth.roles import Role
 from factcheck.extensions import db
-from tests.conftest import STRONG_PASSWORD, login, post_form
+from tests.conftest import STRONG_PASSWORD, csrf_token, login, post_form
 
 
 def _users() -> list[User]:
@@ -188,3 +188,56 @@ class TestDeactivate:
         assert refused.status_code == 401
         login(c, type(target)(target.id, target.email, password, target.roles))
         assert c.get("/").headers["Location"] == "/account/password"
+
+
+def test_admin_adds_retires_and_restores_a_rating(app, login_as):
+    from factcheck.verdicts.models import Rating
+    from factcheck.verdicts.services import active_ratings, ensure_default_scale
+
+    ensure_default_scale(db.session)
+    db.session.commit()
+    admin = login_as(Role.ADMIN)
+    page = admin.get("/admin/scales").get_data(as_text=True)
+    assert "Truth scale" in page and "Mostly false" in page and "REVIEW_LEASE_HOURS" in page
+    token = csrf_token(admin, "/admin/scales")
+    bad = admin.post(
+        "/admin/scales",
+        data={"csrf_token": token, "label": "Way off", "bucket": "false", "value": "9"},
+    )
+    assert bad.status_code == 422 and "must lie on the scale" in bad.get_data(as_text=True)
+    dup = admin.post(
+        "/admin/scales", data={"csrf_token": token, "label": "false", "bucket": "false"}
+    )
+    assert dup.status_code == 409 and "already has a rating" in dup.get_data(as_text=True)
+    ok = admin.post(
+        "/admin/scales",
+        data={
+            "csrf_token": token,
+            "label": "Satire",
+            "bucket": "other",
+            "colour": "#123456",
+            "definition": "Not meant as fact.",
+        },
+    )
+    assert ok.status_code == 302
+    satire = db.session.scalar(sa.select(Rating).where(Rating.label == "Satire"))
+    assert satire.value is None and satire in active_ratings(db.session)
+    admin.post(f"/admin/ratings/{satire.id}/deactivate", data={"csrf_token": token})
+    db.session.expire_all()
+    assert satire not in active_ratings(db.session)
+    admin.post(f"/admin/ratings/{satire.id}/activate", data={"csrf_token": token})
+    db.session.expire_all()
+    assert db.session.get(Rating, satire.id).is_active
+    actions = db.session.scalars(
+        sa.select(AuditEntry.action).where(AuditEntry.entity_type == "rating")
+    ).all()
+    assert actions == ["rating.create", "rating.deactivate", "rating.activate"]
+
+
+def test_editor_cannot_manage_ratings(app, login_as):
+    editor = login_as(Role.EDITOR)
+    response = editor.post(
+        "/admin/scales",
+        data={"csrf_token": csrf_token(editor, "/"), "label": "X", "bucket": "true"},
+    )
+    assert response.status_code == 403

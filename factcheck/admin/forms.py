@@ -3,13 +3,16 @@
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
+    DecimalField,
     EmailField,
     IntegerField,
     PasswordField,
     SelectChoice,
+    SelectField,
     SelectMultipleField,
     StringField,
     SubmitField,
+    TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -69,3 +72,18 @@ class AuditFilterForm(FlaskForm):
     entity_id = IntegerField("Entity id", validators=[Optional()])
     since = DateField("From", validators=[Optional()])
     until = DateField("To", validators=[Optional()])
+
+
+class RatingForm(FlaskForm):
+    """A new rating on the default scale."""
+
+    label = StringField(
+        "Label", validators=[DataRequired("Give the rating a label."), Length(max=60)]
+    )
+    bucket = SelectField(
+        "Counts as",
+        choices=[SelectChoice(b, b.capitalize()) for b in ("true", "false", "mixed", "other")],
+    )
+    value = DecimalField("Value on the scale", places=1, validators=[Optional()])
+    colour = StringField("Colour (#rrggbb)", validators=[Optional(), Length(max=7)])
+    definition = TextAreaField("Definition", validators=[Optional(), Length(max=2000)])

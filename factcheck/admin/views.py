@@ -9,7 +9,13 @@ import sqlalchemy.orm as so
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from factcheck.admin.forms import ActionForm, AuditFilterForm, UserCreateForm, UserEditForm
+from factcheck.admin.forms import (
+    ActionForm,
+    AuditFilterForm,
+    RatingForm,
+    UserCreateForm,
+    UserEditForm,
+)
 from factcheck.audit.models import AuditEntry
 from factcheck.auth import password_policy, passwords
 from factcheck.auth.models import User
@@ -198,3 +204,83 @@ def audit():
         next_url=next_url,
         first_url=url_for("admin.audit", **args) if before else None,
     )
+
+
+@bp.route("/scales", methods=["GET", "POST"])
+@roles_allowed(Role.ADMIN)
+def scales():
+    """Rating scales: the default scale's ratings; add one, retire or restore one."""
+    from factcheck.verdicts.models import RatingScale
+    from factcheck.verdicts.services import add_rating, ensure_default_scale
+
+    form = RatingForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            add_rating(
+                db.session,
+                ensure_default_scale(db.session),
+                label=form.label.data,
+                bucket=form.bucket.data,
+                value=float(form.value.data) if form.value.data is not None else None,
+                definition=form.definition.data or "",
+                colour=form.colour.data,
+                actor=_actor(),
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            form.form_errors.append(exc.message)
+            status = exc.status_code
+        else:
+            db.session.commit()
+            flash(f"Added the rating {form.label.data.strip()}.", "success")
+            return redirect(url_for("admin.scales"))
+    elif form.is_submitted():
+        status = 422
+    all_scales = db.session.scalars(sa.select(RatingScale).order_by(RatingScale.name)).all()
+    settings = {
+        key: current_app.config[key]
+        for key in (
+            "ORGANISATION_NAME",
+            "ORGANISATION_URL",
+            "REVIEW_LEASE_HOURS",
+            "ALLOW_SELF_APPROVAL",
+            "PUBLIC_RULINGS",
+            "PAGE_SIZE",
+            "CLASSIFIER_THRESHOLD",
+            "MAIL_ENABLED",
+            "MAX_CONTENT_LENGTH",
+        )
+    }
+    return (
+        render_template(
+            "admin/scales.html",
+            scales=all_scales,
+            form=form,
+            action_form=ActionForm(),
+            settings=settings,
+        ),
+        status,
+    )
+
+
+@bp.route("/ratings/<int:rating_id>/<any(activate, deactivate):change>", methods=["POST"])
+@roles_allowed(Role.ADMIN)
+def rating_active(rating_id: int, change: str):
+    from factcheck.verdicts.models import Rating
+    from factcheck.verdicts.services import set_rating_active
+
+    rating = db.session.get(Rating, rating_id)
+    if rating is None:
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        set_rating_active(db.session, rating, active=change == "activate", actor=_actor())
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("admin.scales"))
+    db.session.commit()
+    flash(f"{rating.label} is {'back in use' if change == 'activate' else 'retired'}.", "success")
+    return redirect(url_for("admin.scales"))

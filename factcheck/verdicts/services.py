@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -21,6 +22,7 @@ from factcheck.review.services import change_status, open_assignment, require_ho
 from factcheck.security import ensure_role
 from factcheck.verdicts.defaults import DEFAULT_SCALE
 from factcheck.verdicts.models import (
+    RATING_BUCKETS,
     SUMMARY_MAX,
     EvidenceSource,
     Rating,
@@ -457,3 +459,75 @@ def revision_values(rev: VerdictRevision) -> dict[str, object]:
         "claimed_on": rev.claimed_on.isoformat() if rev.claimed_on else None,
         "evidence": [_evidence_line(e) for e in rev.evidence],
     }
+
+
+# Rating scale administration ---------------------------------------------------------------
+
+HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def add_rating(
+    session: so.Session,
+    scale: RatingScale,
+    *,
+    label: str,
+    bucket: str,
+    value: float | None,
+    definition: str,
+    colour: str | None,
+    actor: User,
+) -> Rating:
+    """An admin adds a rating to a scale (at the end)."""
+    ensure_role(actor, Role.ADMIN)
+    label = _text(label, 60, "label", required=True)
+    if bucket not in RATING_BUCKETS:
+        raise InvalidInput("Choose a bucket: true, false, mixed or other.")
+    if value is not None and not scale.min_value <= value <= scale.max_value:
+        raise InvalidInput(
+            f"The value must lie on the scale, {scale.min_value:g} to {scale.max_value:g}, "
+            "or be left empty for a rating off the scale."
+        )
+    colour = (colour or "").strip() or None
+    if colour is not None and not HEX_COLOUR.match(colour):
+        raise InvalidInput("Give the colour as #rrggbb, e.g. #b91c1c.")
+    if any(r.label.lower() == label.lower() for r in scale.ratings):
+        raise Conflict(f"The scale already has a rating called {label}.")
+    rating = Rating(
+        scale_id=scale.id,
+        label=label,
+        bucket=bucket,
+        value=value,
+        definition=(definition or "").strip(),
+        colour=colour,
+        position=max((r.position for r in scale.ratings), default=-1) + 1,
+    )
+    session.add(rating)
+    session.flush()
+    record(
+        session,
+        actor=actor,
+        action="rating.create",
+        entity_type="rating",
+        entity_id=rating.id,
+        extra={"scale": scale.name, "label": label, "bucket": bucket, "value": value},
+    )
+    return rating
+
+
+def set_rating_active(session: so.Session, rating: Rating, *, active: bool, actor: User) -> None:
+    """Retire a rating from new verdicts (rulings that used it keep it), or bring it back."""
+    ensure_role(actor, Role.ADMIN)
+    if rating.is_active == active:
+        return
+    if not active and sum(r.is_active for r in rating.scale.ratings) <= 1:
+        raise Conflict("A scale needs at least one active rating.")
+    rating.is_active = active
+    session.flush()
+    record(
+        session,
+        actor=actor,
+        action="rating.activate" if active else "rating.deactivate",
+        entity_type="rating",
+        entity_id=rating.id,
+        changes={"is_active": [not active, active]},
+    )
