@@ -823,3 +823,73 @@ def test_queue_page_returns_expired_claims_to_the_queue(app, people, login_as):
     assert "status-new" in html
     db.session.expire_all()
     assert db.session.get(Claim, claim.id).status == "new"
+
+
+SERVICE_CALLS = {
+    "take": (Role.FACT_CHECKER, lambda c, u: take(c, u)),
+    "take_next": (
+        Role.FACT_CHECKER,
+        lambda c, u: review.take_next(db.session, actor=u, now=NOW, lease_hours=LEASE),
+    ),
+    "release": (Role.FACT_CHECKER, lambda c, u: review.release(db.session, c, actor=u, now=NOW)),
+    "dismiss": (
+        Role.FACT_CHECKER,
+        lambda c, u: review.dismiss(
+            db.session, c, reason="not_a_claim", note=None, actor=u, now=NOW
+        ),
+    ),
+    "merge": (
+        Role.FACT_CHECKER,
+        lambda c, u: review.merge(db.session, c, into=c, actor=u, now=NOW),
+    ),
+    "save_revision": (
+        Role.FACT_CHECKER,
+        lambda c, u: verdicts.save_revision(
+            db.session, c, verdict(), actor=u, base_revision_id=None, now=NOW
+        ),
+    ),
+    "submit": (
+        Role.FACT_CHECKER,
+        lambda c, u: verdicts.submit(db.session, c, actor=u, revision_id=1, now=NOW),
+    ),
+    "assign": (
+        Role.EDITOR,
+        lambda c, u: review.assign(db.session, c, assignee=u, actor=u, now=NOW, lease_hours=LEASE),
+    ),
+    "reopen": (Role.EDITOR, lambda c, u: review.reopen(db.session, c, actor=u)),
+    "approve": (
+        Role.EDITOR,
+        lambda c, u: editorial.approve(db.session, c, revision_id=1, actor=u, now=NOW),
+    ),
+    "return": (
+        Role.EDITOR,
+        lambda c, u: editorial.return_verdict(
+            db.session, c, revision_id=1, comment="x", actor=u, now=NOW, lease_hours=LEASE
+        ),
+    ),
+    "publish": (Role.EDITOR, lambda c, u: editorial.publish(db.session, c, actor=u, now=NOW)),
+    "correct": (
+        Role.EDITOR,
+        lambda c, u: editorial.correct(
+            db.session, c, verdict(), note="n", base_revision_id=1, actor=u, now=NOW
+        ),
+    ),
+    "retract": (
+        Role.EDITOR,
+        lambda c, u: editorial.retract(db.session, c, note="n", actor=u, now=NOW),
+    ),
+}
+LOWER = {Role.FACT_CHECKER: ["viewer", "admin"], Role.EDITOR: ["viewer", "admin", "fc"]}
+
+
+@pytest.mark.parametrize("name", sorted(SERVICE_CALLS))
+def test_every_service_refuses_a_lower_role_before_anything_else(app, people, name):
+    needed, call = SERVICE_CALLS[name]
+    claim = add_claim()
+    db.session.commit()
+    for who in LOWER[needed]:
+        with pytest.raises(PermissionDenied):
+            call(claim, people[who])
+        db.session.rollback()
+    assert actions(claim) == []
+    assert db.session.get(Claim, claim.id).status == "new"
