@@ -405,3 +405,20 @@ def test_busy_database_on_save_keeps_the_typed_text(app, desk, monkeypatch):
     html = response.get_data(as_text=True)
     assert response.status_code == 503
     assert "nothing was saved" in html and "Typed while busy." in html
+
+
+def test_stale_security_token_on_the_verdict_form_keeps_the_text(app, desk):
+    fc, cid = desk["fc"], desk["claim"]
+    fc.post(f"/claims/{cid}/take", data={"csrf_token": csrf_token(fc, "/claims/")})
+    data = verdict_form(fc, cid, summary="Two hours of careful writing.", save="1")
+    data["csrf_token"] = "expired-or-forged"
+    response = fc.post(f"/claims/{cid}/verdict", data=data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "security token expired" in html and "Two hours of careful writing." in html
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(VerdictRevision)) == 0
+    # The re-rendered form carries a fresh token: saving again works.
+    fresh = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    data["csrf_token"] = fresh
+    assert fc.post(f"/claims/{cid}/verdict", data=data).status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(VerdictRevision)) == 1

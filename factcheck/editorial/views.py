@@ -10,7 +10,7 @@ from factcheck.db import utcnow
 from factcheck.editorial import services
 from factcheck.editorial.forms import DecisionForm, PublishForm, RetractForm
 from factcheck.errors import DomainError
-from factcheck.extensions import db
+from factcheck.extensions import csrf, db
 from factcheck.review.services import get_claim
 from factcheck.security import public, roles_allowed
 from factcheck.verdicts.diff import diff_revisions
@@ -133,6 +133,7 @@ def retract(claim_id: int):
 
 @bp.route("/<int:claim_id>/correct", methods=["GET", "POST"])
 @roles_allowed(Role.EDITOR)
+@csrf.exempt  # checked by the form itself, so a stale token keeps what was typed
 def correct(claim_id: int):
     """Correct a published ruling: the verdict as corrected plus a public note."""
     claim = get_claim(db.session, claim_id)
@@ -167,6 +168,10 @@ def correct(claim_id: int):
             return redirect(url_for("claims.claim", claim_id=claim.id))
     else:
         status = 422
+        if form.csrf_token.errors:
+            from factcheck.verdicts.views import STALE_FORM
+
+            form.form_errors.append(STALE_FORM)
     form.add_blank_rows()
     return (
         render_template("editorial/correct.html", claim=claim, form=form, newer=newer),

@@ -9,7 +9,7 @@ from flask_login import current_user
 from factcheck.auth.roles import Role
 from factcheck.db import utcnow
 from factcheck.errors import DomainError
-from factcheck.extensions import db
+from factcheck.extensions import csrf, db
 from factcheck.review.services import get_claim, holder
 from factcheck.security import login_required, roles_allowed
 from factcheck.verdicts import services
@@ -19,7 +19,15 @@ from factcheck.verdicts.forms import VerdictForm
 bp = Blueprint("verdicts", __name__)
 
 
+STALE_FORM = (
+    "The form's security token expired or did not match (the page was open a long time, or "
+    "you signed in again elsewhere). Nothing was saved; your text is kept below: save again."
+)
+
+
 def _render(claim, form, *, newer=None, status: int = 200):  # noqa: ANN001
+    if form.csrf_token.errors and STALE_FORM not in form.form_errors:
+        form.form_errors.append(STALE_FORM)
     form.add_blank_rows()
     latest = services.latest_revision(db.session, claim)
     newer_diff = None
@@ -45,6 +53,7 @@ def _render(claim, form, *, newer=None, status: int = 200):  # noqa: ANN001
 
 @bp.route("/<int:claim_id>/verdict", methods=["GET", "POST"])
 @roles_allowed(Role.FACT_CHECKER)
+@csrf.exempt  # checked by the form itself, so a stale token keeps what was typed
 def edit(claim_id: int):
     """Write or revise the verdict; every save is a new revision."""
     claim = get_claim(db.session, claim_id)
