@@ -143,4 +143,5 @@ def _nav_counts() -> dict[str, int]:
         "approved": counts.get("approved", 0),
         "mine": len(my_claims(db.session, current_user, utcnow())),
         "unread": unread_count(db.session, current_user),
+        "by_status": counts,
     }

@@ -264,6 +264,30 @@ def test_ruling_page_public_only_when_configured(app, desk):
     app.config["PUBLIC_RULINGS"] = True
     assert app.test_client().get(f"/rulings/{cid}").status_code == 404  # not published
 
+    # Published: anonymous visitors read it when the deployment allows, not otherwise.
+    from factcheck.auth.models import User
+    from factcheck.editorial import services as editorial
+    from factcheck.review import services as review
+    from factcheck.verdicts import services as verdicts
+    from tests.workflow import NOW, verdict
+
+    claim = db.session.get(Claim, cid)
+    fc = db.session.get(User, desk["fc_account"].id)
+    editor = db.session.scalar(sa.select(User).where(User.display_name == "Edna Editor"))
+    review.take(db.session, claim, actor=fc, now=NOW, lease_hours=48)
+    rev, _ = verdicts.save_revision(
+        db.session, claim, verdict(), actor=fc, base_revision_id=None, now=NOW
+    )
+    verdicts.submit(db.session, claim, actor=fc, revision_id=rev.id, now=NOW)
+    editorial.approve(db.session, claim, revision_id=rev.id, actor=editor, now=NOW)
+    editorial.publish(db.session, claim, actor=editor, now=NOW)
+    db.session.commit()
+    page = app.test_client().get(f"/rulings/{cid}")
+    assert page.status_code == 200
+    assert "Official statistics show unemployment rose." in page.get_data(as_text=True)
+    app.config["PUBLIC_RULINGS"] = False
+    assert app.test_client().get(f"/rulings/{cid}").status_code == 302
+
 
 def test_queue_filters_and_pages_in_the_browser_view(app, desk):
     for i in range(7):
