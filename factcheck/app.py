@@ -133,7 +133,7 @@ def _nav_counts() -> dict[str, int]:
 
     from factcheck.db import utcnow
     from factcheck.notifications.services import unread_count
-    from factcheck.review.services import my_claims, status_counts
+    from factcheck.review.services import held_count, status_counts
 
     counts = status_counts(db.session)
     return {
@@ -141,7 +141,7 @@ def _nav_counts() -> dict[str, int]:
         "new": counts.get("new", 0),
         "submitted": counts.get("submitted", 0),
         "approved": counts.get("approved", 0),
-        "mine": len(my_claims(db.session, current_user, utcnow())),
+        "mine": held_count(db.session, current_user, utcnow()),
         "unread": unread_count(db.session, current_user),
         "by_status": counts,
     }

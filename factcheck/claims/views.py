@@ -33,6 +33,7 @@ from factcheck.security import login_required, roles_allowed
 from factcheck.sources.forms import PromoteForm
 from factcheck.sources.models import Outlet
 from factcheck.verdicts.diff import diff_revisions
+from factcheck.verdicts.models import VerdictRevision
 from factcheck.verdicts.services import revisions
 
 bp = Blueprint("claims", __name__)
@@ -139,8 +140,6 @@ def index():
 def mine():
     """The claims I hold, and my verdicts waiting for an editor."""
     held = my_claims(db.session, current_user, utcnow())
-    from factcheck.verdicts.models import VerdictRevision
-
     waiting = db.session.scalars(
         sa.select(Claim)
         .where(

@@ -21,9 +21,9 @@ from factcheck.verdicts.models import VerdictRevision
 from factcheck.verdicts.services import (
     StaleVerdict,
     VerdictInput,
-    _append_revision,
-    _clean,
+    append_revision,
     check_submittable,
+    clean_verdict,
     latest_revision,
 )
 
@@ -178,12 +178,9 @@ def return_verdict(
     return decision
 
 
-def _ruling(session: so.Session, claim: Claim) -> Ruling | None:
-    return session.scalar(sa.select(Ruling).where(Ruling.claim_id == claim.id))
-
-
 def ruling_of(session: so.Session, claim: Claim) -> Ruling | None:
-    return _ruling(session, claim)
+    """The claim's published (or retracted) ruling, if it has one."""
+    return session.scalar(sa.select(Ruling).where(Ruling.claim_id == claim.id))
 
 
 def publish(session: so.Session, claim: Claim, *, actor: User, now: datetime) -> Ruling:
@@ -197,7 +194,7 @@ def publish(session: so.Session, claim: Claim, *, actor: User, now: datetime) ->
     approval = last_approval(session, claim)
     if approval is None:  # the status says approved; the data must agree
         raise Conflict("This claim has no approved revision.")
-    if _ruling(session, claim) is not None:
+    if ruling_of(session, claim) is not None:
         raise Conflict("This claim already has a published ruling; correct it instead.")
     ruling = Ruling(
         claim_id=claim.id,
@@ -255,12 +252,12 @@ def correct(
     ensure_role(actor, Role.EDITOR)
     if claim.status != "published":
         raise Conflict("Only published rulings can be corrected.")
-    ruling = _ruling(session, claim)
+    ruling = ruling_of(session, claim)
     if ruling is None or ruling.status != "published":
         raise Conflict("This claim has no published ruling to correct.")
     note = _comment(note, required=True, what="a correction note for readers")
-    data = _clean(session, data, now.date())
-    revision = _append_revision(
+    data = clean_verdict(session, data, now.date())
+    revision = append_revision(
         session, claim, data, actor=actor, base_revision_id=base_revision_id, now=now
     )
     check_submittable(revision)
@@ -313,7 +310,7 @@ def retract(session: so.Session, claim: Claim, *, note: str, actor: User, now: d
     ensure_role(actor, Role.EDITOR)
     if claim.status != "published":
         raise Conflict("Only published rulings can be retracted.")
-    ruling = _ruling(session, claim)
+    ruling = ruling_of(session, claim)
     if ruling is None or ruling.status != "published":
         raise Conflict("This claim has no published ruling to retract.")
     note = _comment(note, required=True, what="a retraction note for readers")

@@ -586,6 +586,19 @@ def status_counts(session: so.Session) -> dict[str, int]:
     )
 
 
+def held_count(session: so.Session, user: User, now: datetime) -> int:
+    """How many claims the user holds now."""
+    return session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Assignment)
+        .where(
+            Assignment.assignee_id == user.id,
+            Assignment.released_at.is_(None),
+            Assignment.lease_expires_at > now,
+        )
+    )
+
+
 def my_claims(session: so.Session, user: User, now: datetime) -> list[tuple[Claim, Assignment]]:
     """The claims the user holds now, soonest expiry first."""
     rows = session.execute(

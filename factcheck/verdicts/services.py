@@ -154,7 +154,7 @@ def _clean_evidence(items: Sequence[EvidenceInput], today: date) -> list[Evidenc
     return cleaned
 
 
-def _clean(session: so.Session, data: VerdictInput, today: date) -> VerdictInput:
+def clean_verdict(session: so.Session, data: VerdictInput, today: date) -> VerdictInput:
     rating_id = data.rating_id
     if rating_id is not None and rating_id not in {r.id for r in active_ratings(session)}:
         raise InvalidInput("Choose a rating from the scale.")
@@ -233,7 +233,7 @@ def _same_as(rev: VerdictRevision | None, data: VerdictInput, claim: Claim) -> b
     )
 
 
-def _append_revision(
+def append_revision(
     session: so.Session,
     claim: Claim,
     data: VerdictInput,
@@ -339,12 +339,12 @@ def save_revision(
             f"This claim is {claim.status.replace('_', ' ')}; its verdict cannot be edited now."
         )
     require_holder(session, claim, actor, now)
-    data = _clean(session, data, now.date())
+    data = clean_verdict(session, data, now.date())
     latest = latest_revision(session, claim)
     if (latest.id if latest else None) == base_revision_id and _same_as(latest, data, claim):
         return latest, False
     return (
-        _append_revision(
+        append_revision(
             session, claim, data, actor=actor, base_revision_id=base_revision_id, now=now
         ),
         True,
