@@ -92,3 +92,23 @@ def verdict(**overrides) -> VerdictInput:  # noqa: ANN003
     }
     values.update(overrides)
     return VerdictInput(**values)
+
+
+def publish(claim: Claim, fact_checker: User, editor: User, **verdict_overrides) -> None:  # noqa: ANN003
+    """Take, write, submit, approve and publish a verdict on the claim (flushed)."""
+    from factcheck.editorial import services as editorial
+    from factcheck.review import services as review
+    from factcheck.verdicts import services as verdicts
+
+    review.take(db.session, claim, actor=fact_checker, now=NOW, lease_hours=48)
+    rev, _ = verdicts.save_revision(
+        db.session,
+        claim,
+        verdict(**verdict_overrides),
+        actor=fact_checker,
+        base_revision_id=None,
+        now=NOW,
+    )
+    verdicts.submit(db.session, claim, actor=fact_checker, revision_id=rev.id, now=NOW)
+    editorial.approve(db.session, claim, revision_id=rev.id, actor=editor, now=later(1))
+    editorial.publish(db.session, claim, actor=editor, now=later(2))

@@ -1,0 +1,163 @@
+"""CSV export of rulings: columns, filters, streaming, spreadsheet safety, encoding."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+import pytest
+
+from factcheck.auth.roles import Role
+from factcheck.editorial import services as editorial
+from factcheck.errors import InvalidInput
+from factcheck.export.services import (
+    EVIDENCE_COLUMNS,
+    RULING_COLUMNS,
+    ExportFilters,
+    evidence_csv,
+    neutralise,
+    rulings_csv,
+)
+from factcheck.extensions import db
+from factcheck.verdicts.services import EvidenceInput
+from tests.workflow import add_claim, later, publish, user, verdict
+
+BASE = "https://checks.example.org/"
+
+
+@pytest.fixture
+def desk(make_user):
+    return (
+        user(make_user(Role.FACT_CHECKER, name="Fiona Checker")),
+        user(make_user(Role.EDITOR, name="Edna Editor")),
+    )
+
+
+def read(chunks) -> list[dict]:  # noqa: ANN001
+    text = "".join(chunks)
+    assert text.startswith("\ufeff")
+    return list(csv.DictReader(io.StringIO(text[1:])))
+
+
+def test_one_row_per_ruling_with_every_column(app, desk):
+    fc, ed = desk
+    claim = add_claim("Crime fell by 20% in Zürich", outlet="Le Monde diplomatique")
+    publish(claim, fc, ed, claim_text="Crime fell by 20% in Zürich", claimant_name="José Müller")
+    add_claim("Never published")
+    db.session.commit()
+    rows = read(rulings_csv(db.session, ExportFilters(), base_url=BASE))
+    assert len(rows) == 1
+    row = rows[0]
+    assert list(row) == list(RULING_COLUMNS)
+    assert row["claim_text"] == "Crime fell by 20% in Zürich"
+    assert row["claimant"] == "José Müller" and row["claimant_role"] == "minister"
+    assert row["outlet"] == "Le Monde diplomatique"
+    assert row["rating"] == "False" and row["rating_value"] == "1"
+    assert (row["scale_min"], row["scale_max"]) == ("1", "5")
+    assert row["evidence_urls"] == "https://stats.example.org/unemployment"
+    assert row["fact_checker"] == "Fiona Checker" and row["approving_editor"] == "Edna Editor"
+    assert row["approved_at"] == "2026-11-20T13:00:00Z"
+    assert row["published_at"] == "2026-11-20T14:00:00Z"
+    assert row["ruling_url"] == f"https://checks.example.org/rulings/{claim.id}"
+    assert row["date_claimed"] == "2026-11-01" and row["ruling_status"] == "published"
+
+
+def test_corrections_and_retractions(app, desk):
+    fc, ed = desk
+    claim = add_claim()
+    publish(claim, fc, ed)
+    rev = editorial.latest_revision(db.session, claim)
+    editorial.correct(
+        db.session,
+        claim,
+        verdict(summary="Corrected."),
+        note="Fixed the month.",
+        base_revision_id=rev.id,
+        actor=ed,
+        now=later(3),
+    )
+    db.session.commit()
+    row = read(rulings_csv(db.session, ExportFilters(), base_url=BASE))[0]
+    assert row["conclusion"] == "Corrected." and row["correction_notes"] == "Fixed the month."
+    assert row["fact_checker"] == "Fiona Checker"  # who wrote the verdict, not the corrector
+    editorial.retract(db.session, claim, note="Withdrawn.", actor=ed, now=later(4))
+    db.session.commit()
+    assert read(rulings_csv(db.session, ExportFilters(), base_url=BASE)) == []
+    both = ExportFilters(statuses=("published", "retracted"))
+    assert read(rulings_csv(db.session, both, base_url=BASE))[0]["ruling_status"] == "retracted"
+
+
+@pytest.mark.parametrize(
+    "evil",
+    ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1)"],
+)
+def test_formula_cells_are_neutralised(app, desk, evil):
+    fc, ed = desk
+    claim = add_claim(f"{evil} said the minister")
+    publish(claim, fc, ed, claim_text=f"{evil} rose", claimant_name=evil, summary=evil)
+    db.session.commit()
+    text = "".join(rulings_csv(db.session, ExportFilters(), base_url=BASE))
+    row = list(csv.DictReader(io.StringIO(text[1:])))[0]
+    assert row["claim_text"] == f"'{evil} rose"
+    assert row["claimant"] == f"'{evil}" and row["conclusion"] == f"'{evil}"
+
+
+def test_neutralise_leaves_ordinary_values():
+    assert neutralise("Crime fell") == "Crime fell"
+    assert neutralise(0.5) == 0.5 and neutralise(None) is None
+    assert neutralise("-5 degrees") == "'-5 degrees"
+    # Leading tab and carriage return (the service strips them from claim fields, but a
+    # cell from anywhere else is still made safe).
+    assert neutralise("\tcmd") == "'\tcmd" and neutralise("\rcmd") == "'\rcmd"
+
+
+def test_filters(app, desk, make_user):
+    fc, ed = desk
+    other_fc = user(make_user(Role.FACT_CHECKER, name="Frank Second"))
+    a = add_claim("Exports rose", claimant="Ann Lee", outlet="Daily")
+    b = add_claim("Imports fell", claimant="Bo Chan")
+    publish(a, fc, ed)
+    publish(b, other_fc, ed, claimant_name="Bo Chan")
+    db.session.commit()
+
+    def claims(**kw) -> list[str]:  # noqa: ANN003
+        rows = read(rulings_csv(db.session, ExportFilters(**kw), base_url=BASE))
+        return sorted(r["claim_id"] for r in rows)
+
+    assert claims() == sorted([str(a.id), str(b.id)])
+    assert claims(fact_checker_id=other_fc.id) == [str(b.id)]
+    assert claims(claimant="bo ch") == [str(b.id)]
+    assert claims(outlet_id=a.article.outlet_id) == [str(a.id)]
+    assert claims(since=date(2026, 11, 21)) == []
+    assert claims(until=date(2026, 11, 20)) == sorted([str(a.id), str(b.id)])
+    assert claims(editor_id=fc.id) == []
+    with pytest.raises(InvalidInput):
+        ExportFilters(statuses=("draft",))
+    with pytest.raises(InvalidInput):
+        ExportFilters(since=date(2026, 2, 1), until=date(2026, 1, 1))
+
+
+def test_evidence_export_has_one_row_per_source(app, desk):
+    fc, ed = desk
+    claim = add_claim()
+    publish(
+        claim,
+        fc,
+        ed,
+        evidence=[
+            EvidenceInput(url="https://a.example/1", title="Première source"),
+            EvidenceInput(
+                url="https://b.example/2", publisher="=cmd", accessed_on=date(2026, 11, 2)
+            ),
+        ],
+    )
+    db.session.commit()
+    rows = read(evidence_csv(db.session, ExportFilters(), base_url=BASE))
+    assert list(rows[0]) == list(EVIDENCE_COLUMNS)
+    assert [(r["position"], r["url"]) for r in rows] == [
+        ("0", "https://a.example/1"),
+        ("1", "https://b.example/2"),
+    ]
+    assert rows[0]["title"] == "Première source" and rows[1]["publisher"] == "'=cmd"
+    assert rows[1]["accessed_on"] == "2026-11-02"
