@@ -89,6 +89,7 @@ def register_blueprints(app: Flask) -> None:
     from factcheck.claims.views import bp as claims_bp
     from factcheck.editorial.views import bp as editorial_bp
     from factcheck.editorial.views import rulings_bp
+    from factcheck.export.views import bp as export_bp
     from factcheck.main.views import bp as main_bp
     from factcheck.notifications.views import bp as notifications_bp
     from factcheck.review.views import bp as review_bp
@@ -105,6 +106,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(editorial_bp, url_prefix="/claims")
     app.register_blueprint(rulings_bp, url_prefix="/rulings")
     app.register_blueprint(notifications_bp, url_prefix="/notifications")
+    app.register_blueprint(export_bp, url_prefix="/export")
 
 
 def register_commands(app: Flask) -> None:

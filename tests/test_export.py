@@ -161,3 +161,58 @@ def test_evidence_export_has_one_row_per_source(app, desk):
     ]
     assert rows[0]["title"] == "Première source" and rows[1]["publisher"] == "'=cmd"
     assert rows[1]["accessed_on"] == "2026-11-02"
+
+
+def test_web_download_streams_csv(app, desk, login_as):
+    fc, ed = desk
+    claim = add_claim("Prices fell in Malmö")
+    publish(claim, fc, ed, claim_text="Prices fell in Malmö", claimant_name="Åsa Öberg")
+    db.session.commit()
+    viewer = login_as(Role.VIEWER)
+    assert "Download CSV" in viewer.get("/export/").get_data(as_text=True)
+    response = viewer.get("/export/rulings.csv?status=published&since=2026-11-01")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert "attachment" in response.headers["Content-Disposition"]
+    assert response.is_streamed
+    body = response.get_data()
+    assert body.startswith(b"\xef\xbb\xbf")  # UTF-8 byte-order mark
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+    assert rows[0]["claim_text"] == "Prices fell in Malmö" and rows[0]["claimant"] == "Åsa Öberg"
+    assert rows[0]["ruling_url"] == f"http://localhost/rulings/{claim.id}"
+    evidence = viewer.get("/export/rulings.csv?kind=evidence").get_data().decode("utf-8-sig")
+    assert evidence.splitlines()[0] == ",".join(EVIDENCE_COLUMNS)
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("since=2026-13-45", "Not a valid date"),
+        ("since=2026-02-01&until=2026-01-01", "start date is after the end date"),
+        ("status=draft", "Not a valid choice"),
+    ],
+)
+def test_bad_export_filters_get_a_clear_page(app, desk, login_as, query, message):
+    viewer = login_as(Role.VIEWER)
+    response = viewer.get(f"/export/rulings.csv?{query}")
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+
+
+def test_cli_export_to_a_file_and_stdout(app, desk, runner, tmp_path):
+    fc, ed = desk
+    claim = add_claim()
+    publish(claim, fc, ed, claimant_name="Zoë Ångström")
+    db.session.commit()
+    out = tmp_path / "rulings.csv"
+    result = runner.invoke(
+        args=["export", "csv", "--since", "2026-01-01", "--status", "published", "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    with out.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["claimant"] for r in rows] == ["Zoë Ångström"]
+    stdout = runner.invoke(args=["export", "csv", "--evidence", "--no-bom"])
+    assert stdout.exit_code == 0 and stdout.output.startswith("ruling_id,claim_id,position")
+    bad = runner.invoke(args=["export", "csv", "--since", "yesterday"])
+    assert bad.exit_code == 2 and "not a date like 2026-01-31" in bad.output

@@ -21,10 +21,11 @@ def main() -> None:
 def register(app: Flask) -> None:
     """Attach our command groups to the app's CLI."""
     from factcheck.cli.demo import demo
+    from factcheck.cli.export import export
     from factcheck.cli.ingest import claims, ingest_command, score_command
     from factcheck.cli.model import model
     from factcheck.cli.review import review
     from factcheck.cli.users import users
 
-    for command in (users, demo, model, ingest_command, score_command, claims, review):
+    for command in (users, demo, model, ingest_command, score_command, claims, review, export):
         app.cli.add_command(command)

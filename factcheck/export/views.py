@@ -1,0 +1,94 @@
+"""The export page and its CSV download (streamed)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, current_app, render_template, request, stream_with_context
+from wtforms import SelectChoice
+
+from factcheck.auth.models import User
+from factcheck.db import utcnow
+from factcheck.errors import DomainError
+from factcheck.export.forms import ExportForm
+from factcheck.export.services import ExportFilters, evidence_csv, rulings_csv
+from factcheck.extensions import db
+from factcheck.security import login_required
+from factcheck.sources.models import Outlet
+from factcheck.verdicts.models import Rating
+
+bp = Blueprint("export", __name__)
+
+
+def _choices(form: ExportForm) -> None:
+    anyone = [SelectChoice("", "Any")]
+    ratings = db.session.scalars(sa.select(Rating).order_by(Rating.scale_id, Rating.position))
+    form.rating.choices = anyone + [SelectChoice(str(r.id), r.label) for r in ratings]
+    outlets = db.session.scalars(sa.select(Outlet).order_by(Outlet.name))
+    form.outlet.choices = anyone + [SelectChoice(str(o.id), o.name) for o in outlets]
+    people = db.session.scalars(sa.select(User).order_by(User.display_name)).all()
+    form.fact_checker.choices = anyone + [SelectChoice(str(u.id), u.display_name) for u in people]
+    form.editor.choices = anyone + [SelectChoice(str(u.id), u.display_name) for u in people]
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def _filters(form: ExportForm) -> ExportFilters:
+    status = form.status.data
+    return ExportFilters(
+        statuses=("published", "retracted") if status == "both" else (status,),
+        since=form.since.data,
+        until=form.until.data,
+        rating_id=_int(form.rating.data),
+        outlet_id=_int(form.outlet.data),
+        claimant=(form.claimant.data or "").strip() or None,
+        fact_checker_id=_int(form.fact_checker.data),
+        editor_id=_int(form.editor.data),
+    )
+
+
+@bp.route("/")
+@login_required
+def index():
+    """Choose filters; the download link carries them."""
+    form = ExportForm(request.args)
+    _choices(form)
+    errors = []
+    if request.args and not form.validate():
+        errors = [e for field_errors in form.errors.values() for e in field_errors]
+    elif request.args:
+        try:
+            _filters(form)
+        except DomainError as exc:
+            errors = [exc.message]
+    return (
+        render_template("export/index.html", form=form, errors=errors, args=request.args),
+        400 if errors else 200,
+    )
+
+
+@bp.route("/rulings.csv")
+@login_required
+def download():
+    """The CSV file, streamed as it is read from the database."""
+    form = ExportForm(request.args)
+    _choices(form)
+    if not form.validate():
+        return index()
+    try:
+        filters = _filters(form)
+    except DomainError:
+        return index()
+    base = current_app.config.get("PUBLIC_BASE_URL") or request.url_root
+    render = evidence_csv if form.kind.data == "evidence" else rulings_csv
+    name = f"{form.kind.data or 'rulings'}-{utcnow():%Y%m%d-%H%M}.csv"
+    # The session stays open while the response streams (stream_with_context).
+    return Response(
+        stream_with_context(render(db.session, filters, base_url=base)),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Content-Type": "text/csv; charset=utf-8",
+        },
+    )
