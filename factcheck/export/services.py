@@ -21,11 +21,12 @@ from factcheck.auth.models import User
 from factcheck.claims.models import Claim, Sentence, SentenceScore, claim_sentences
 from factcheck.editorial.models import Correction, EditorialDecision, Ruling
 from factcheck.errors import InvalidInput
+from factcheck.export.sql import FORMULA_START, in_ids, iso_date, iso_timestamp, safe_text
 from factcheck.sources.models import Article, Outlet
 from factcheck.verdicts.models import EvidenceSource, Rating, RatingScale, VerdictRevision
 
 RULING_STATUSES = ("published", "retracted")
-BATCH = 2000
+BATCH = 5000
 
 # The CSV columns, in order (README, "Exporting rulings").
 RULING_COLUMNS = (
@@ -70,13 +71,15 @@ EVIDENCE_COLUMNS = (
 )
 
 # OWASP "CSV injection": a cell a spreadsheet would read as a formula is prefixed with a
-# single quote, which spreadsheets show as text and never evaluate.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# single quote, which spreadsheets show as text and never evaluate (factcheck.export.sql).
+
+
+_FORMULA_CHARS = frozenset(FORMULA_START)
 
 
 def neutralise(value: object) -> object:
     """Make a text cell safe to open in a spreadsheet; other values pass unchanged."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    if isinstance(value, str) and value and value[0] in _FORMULA_CHARS:
         return "'" + value
     return value
 
@@ -112,82 +115,33 @@ def ruling_url(base_url: str, claim_id: int) -> str:
     return f"{base_url.rstrip('/')}/rulings/{claim_id}"
 
 
-def _first_decision_author():  # noqa: ANN202
-    """The fact-checker: author of the first approved revision of the claim."""
-    first_rev = so.aliased(VerdictRevision)
-    first_dec = so.aliased(EditorialDecision)
-    return (
-        sa.select(User.display_name)
-        .select_from(first_dec)
-        .join(first_rev, first_rev.id == first_dec.revision_id)
-        .join(User, User.id == first_rev.author_id)
-        .where(first_rev.claim_id == Ruling.claim_id, first_dec.decision == "approved")
-        .order_by(first_dec.decided_at, first_dec.id)
-        .limit(1)
-        .scalar_subquery()
-    )
-
-
 def rulings_query(filters: ExportFilters) -> sa.Select:
-    """One row per ruling, columns in RULING_COLUMNS order (ruling_url added by the writer)."""
+    """The rulings with their own columns, formatted and made spreadsheet-safe in SQL
+    (plain joins; the columns from other tables are added per batch by _Extras)."""
     editor = so.aliased(User)
-    first_sentence = (
-        sa.select(Sentence.id)
-        .join(claim_sentences, claim_sentences.c.sentence_id == Sentence.id)
-        .where(claim_sentences.c.claim_id == Claim.id)
-        .order_by(Sentence.article_id, Sentence.position)
-        .limit(1)
-        .scalar_subquery()
-    )
-    latest_score = (
-        sa.select(SentenceScore.id)
-        .where(SentenceScore.sentence_id == first_sentence)
-        .order_by(SentenceScore.scored_at.desc(), SentenceScore.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    evidence = (
-        sa.select(sa.func.aggregate_strings(EvidenceSource.url, " | "))
-        .where(EvidenceSource.revision_id == VerdictRevision.id)
-        .scalar_subquery()
-    )
-    corrections = (
-        sa.select(sa.func.aggregate_strings(Correction.note, " | "))
-        .where(Correction.ruling_id == Ruling.id)
-        .scalar_subquery()
-    )
     query = (
         sa.select(
             Ruling.id,
             Ruling.status,
             Claim.id,
-            VerdictRevision.claim_text,
-            VerdictRevision.claimant_name,
-            VerdictRevision.claimant_role,
-            VerdictRevision.claimed_on,
-            Article.title,
+            safe_text(VerdictRevision.claim_text),
+            safe_text(VerdictRevision.claimant_name),
+            safe_text(VerdictRevision.claimant_role),
+            iso_date(VerdictRevision.claimed_on),
+            safe_text(Article.title),
             Article.url,
-            Outlet.name,
-            sa.select(Sentence.text).where(Sentence.id == first_sentence).scalar_subquery(),
-            sa.select(SentenceScore.score)
-            .where(SentenceScore.id == latest_score)
-            .scalar_subquery(),
-            sa.select(SentenceScore.model_name + " " + SentenceScore.model_version)
-            .where(SentenceScore.id == latest_score)
-            .scalar_subquery(),
-            Rating.label,
+            safe_text(Outlet.name),
+            safe_text(Rating.label),
             Rating.value,
             RatingScale.min_value,
             RatingScale.max_value,
-            VerdictRevision.summary,
-            VerdictRevision.explanation,
-            evidence,
-            _first_decision_author(),
-            editor.display_name,
-            EditorialDecision.decided_at,
-            Ruling.published_at,
-            Ruling.updated_at,
-            corrections,
+            safe_text(VerdictRevision.summary),
+            safe_text(VerdictRevision.explanation),
+            VerdictRevision.id,
+            safe_text(editor.display_name),
+            iso_timestamp(EditorialDecision.decided_at),
+            iso_timestamp(Ruling.published_at),
+            iso_timestamp(Ruling.updated_at),
         )
         .select_from(Ruling)
         .join(Claim, Claim.id == Ruling.claim_id)
@@ -202,6 +156,89 @@ def rulings_query(filters: ExportFilters) -> sa.Select:
         .order_by(Ruling.published_at, Ruling.id)
     )
     return _filtered(query, filters)
+
+
+class _Extras:
+    """What one batch of rulings needs from other tables, fetched with one query each."""
+
+    def __init__(self, session: so.Session, rows: list[sa.Row]) -> None:
+        conn = session.connection()
+        dialect = conn.dialect.name
+        ruling_ids = [r[0] for r in rows]
+        claim_ids = [r[2] for r in rows]
+        revision_ids = [r[16] for r in rows]
+        self.evidence: dict[int, list[str]] = {}
+        for revision_id, url in conn.execute(
+            sa.select(EvidenceSource.revision_id, EvidenceSource.url)
+            .where(in_ids(EvidenceSource.revision_id, revision_ids, dialect))
+            .order_by(EvidenceSource.revision_id, EvidenceSource.position)
+        ).all():
+            self.evidence.setdefault(revision_id, []).append(url)
+        self.corrections: dict[int, list[str]] = {}
+        for ruling_id, note in conn.execute(
+            sa.select(Correction.ruling_id, Correction.note)
+            .where(in_ids(Correction.ruling_id, ruling_ids, dialect))
+            .order_by(Correction.ruling_id, Correction.created_at, Correction.id)
+        ).all():
+            self.corrections.setdefault(ruling_id, []).append(note)
+        # The claim's first sentence (first article, first position) and its latest score.
+        self.sentence: dict[int, tuple[int, str]] = {}
+        for claim_id, sentence_id, text in conn.execute(
+            sa.select(claim_sentences.c.claim_id, Sentence.id, Sentence.text)
+            .join(Sentence, Sentence.id == claim_sentences.c.sentence_id)
+            .where(in_ids(claim_sentences.c.claim_id, claim_ids, dialect))
+            .order_by(
+                claim_sentences.c.claim_id, Sentence.article_id.desc(), Sentence.position.desc()
+            )
+        ).all():
+            self.sentence[claim_id] = (sentence_id, text)  # the last written is the first
+        self.score: dict[int, tuple[float, str]] = {}
+        sentence_ids = [sid for sid, _ in self.sentence.values()]
+        if sentence_ids:
+            for sentence_id, score, name, version in conn.execute(
+                sa.select(
+                    SentenceScore.sentence_id,
+                    SentenceScore.score,
+                    SentenceScore.model_name,
+                    SentenceScore.model_version,
+                )
+                .where(in_ids(SentenceScore.sentence_id, sentence_ids, dialect))
+                .order_by(SentenceScore.sentence_id, SentenceScore.scored_at, SentenceScore.id)
+            ).all():
+                self.score[sentence_id] = (score, f"{name} {version}")  # the latest wins
+        # The fact-checker: author of the claim's first approved revision.
+        self.checker: dict[int, str] = {}
+        for claim_id, name in conn.execute(
+            sa.select(VerdictRevision.claim_id, User.display_name)
+            .join(EditorialDecision, EditorialDecision.revision_id == VerdictRevision.id)
+            .join(User, User.id == VerdictRevision.author_id)
+            .where(
+                in_ids(VerdictRevision.claim_id, claim_ids, dialect),
+                EditorialDecision.decision == "approved",
+            )
+            .order_by(
+                VerdictRevision.claim_id,
+                EditorialDecision.decided_at.desc(),
+                EditorialDecision.id.desc(),
+            )
+        ).all():
+            self.checker[claim_id] = name  # the last written is the first approval
+
+    def row(self, r: sa.Row, prefix: str) -> list:
+        sentence_id, sentence = self.sentence.get(r[2], (None, None))
+        score, model = self.score.get(sentence_id, (None, None))
+        return [
+            *r[:10],
+            neutralise(sentence),
+            score,
+            model,
+            *r[10:16],
+            " | ".join(self.evidence.get(r[16], ())),  # http(s) addresses only
+            neutralise(self.checker.get(r[2])),
+            *r[17:21],
+            neutralise(" | ".join(self.corrections.get(r[0], ()))),
+            f"{prefix}{r[2]}",
+        ]
 
 
 def _filtered(query: sa.Select, filters: ExportFilters) -> sa.Select:
@@ -238,10 +275,10 @@ def evidence_query(filters: ExportFilters) -> sa.Select:
             Claim.id,
             EvidenceSource.position,
             EvidenceSource.url,
-            EvidenceSource.title,
-            EvidenceSource.publisher,
-            EvidenceSource.accessed_on,
-            EvidenceSource.note,
+            safe_text(EvidenceSource.title),
+            safe_text(EvidenceSource.publisher),
+            iso_date(EvidenceSource.accessed_on),
+            safe_text(EvidenceSource.note),
         )
         .select_from(Ruling)
         .join(Claim, Claim.id == Ruling.claim_id)
@@ -255,60 +292,65 @@ def evidence_query(filters: ExportFilters) -> sa.Select:
     return _filtered(query, filters)
 
 
-def _cell(value: object) -> object:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    return neutralise(value)
-
-
-def _stream(session: so.Session, query: sa.Select) -> Iterator[sa.Row]:
-    result = session.execute(query.execution_options(yield_per=BATCH))
-    yield from result
-
-
 def csv_chunks(
     rows: Iterable[Iterable[object]], header: Iterable[str], *, bom: bool = True
 ) -> Iterator[str]:
-    """Render rows as CSV text in chunks of about BATCH rows (RFC 4180, CRLF line ends)."""
+    """Render rows as CSV text in chunks of about BATCH rows (RFC 4180, CRLF line ends).
+
+    Cells are written as they come: the queries already format and neutralise them.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     if bom:
         buffer.write("\ufeff")
     writer.writerow(header)
-    for count, row in enumerate(rows, start=1):
-        writer.writerow([_cell(v) for v in row])
-        if count % BATCH == 0:
+    batch: list = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == BATCH:
+            writer.writerows(batch)
+            batch.clear()
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
+    writer.writerows(batch)
     yield buffer.getvalue()
 
 
 def ruling_rows(session: so.Session, filters: ExportFilters, base_url: str) -> Iterator[list]:
-    for row in _stream(session, rulings_query(filters)):
-        yield [*row, ruling_url(base_url, row[2])]
+    """Rows in RULING_COLUMNS order, a batch at a time (plus one lookup query per batch)."""
+    prefix = base_url.rstrip("/") + "/rulings/"
+    query = rulings_query(filters).execution_options(stream_results=True, yield_per=BATCH)
+    for batch in session.connection().execute(query).partitions(BATCH):
+        extras = _Extras(session, batch)
+        for r in batch:
+            yield extras.row(r, prefix)
 
 
 def evidence_rows(session: so.Session, filters: ExportFilters, base_url: str) -> Iterator[list]:
-    for row in _stream(session, evidence_query(filters)):
-        yield [*row, ruling_url(base_url, row[1])]
+    prefix = base_url.rstrip("/") + "/rulings/"
+    query = evidence_query(filters).execution_options(stream_results=True, yield_per=BATCH)
+    for row in session.connection().execute(query):
+        yield [*row, f"{prefix}{row[1]}"]
 
 
 def rulings_csv(
     session: so.Session, filters: ExportFilters, *, base_url: str, bom: bool = True
 ) -> Iterator[str]:
     """The rulings export, streamed as CSV text."""
-    return csv_chunks(ruling_rows(session, filters, base_url), RULING_COLUMNS, bom=bom)
+    return csv_chunks(
+        ruling_rows(session, filters, base_url),
+        RULING_COLUMNS,
+        bom=bom,
+    )
 
 
 def evidence_csv(
     session: so.Session, filters: ExportFilters, *, base_url: str, bom: bool = True
 ) -> Iterator[str]:
     """The evidence export (one row per source), streamed as CSV text."""
-    return csv_chunks(evidence_rows(session, filters, base_url), EVIDENCE_COLUMNS, bom=bom)
+    return csv_chunks(
+        evidence_rows(session, filters, base_url),
+        EVIDENCE_COLUMNS,
+        bom=bom,
+    )
