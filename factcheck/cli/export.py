@@ -66,3 +66,36 @@ def export_csv(since, until, statuses, claimant, evidence, no_bom, output) -> No
         for chunk in chunks:
             fh.write(chunk)
     click.echo(f"Wrote {output}", err=True)
+
+
+@export.command("claimreview")
+@click.option("--since", callback=_date, help="Published on or after (YYYY-MM-DD).")
+@click.option("--until", callback=_date, help="Published on or before (YYYY-MM-DD).")
+@click.option("-o", "--output", default="-", show_default=True, help="File, or - for stdout.")
+def export_claimreview(since, until, output) -> None:  # noqa: ANN001
+    """Write published rulings as schema.org ClaimReview, one JSON object per line."""
+    from factcheck.export.claimreview import claim_reviews, jsonl_chunks
+
+    try:
+        filters = ExportFilters(since=since, until=until)
+    except DomainError as exc:
+        raise click.UsageError(exc.message) from exc
+    config = current_app.config
+    chunks = jsonl_chunks(
+        claim_reviews(
+            db.session,
+            filters,
+            organisation=config["ORGANISATION_NAME"],
+            organisation_url=config["ORGANISATION_URL"],
+            base_url=base_url(),
+        )
+    )
+    if output == "-":
+        for chunk in chunks:
+            sys.stdout.write(chunk)
+        sys.stdout.flush()
+        return
+    with open(output, "w", encoding="utf-8") as fh:
+        for chunk in chunks:
+            fh.write(chunk)
+    click.echo(f"Wrote {output}", err=True)

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from factcheck.auth.roles import Role
@@ -193,9 +202,20 @@ def ruling(claim_id: int):
         abort(404)
     shown = ruling.decision.revision
     history = {r.id: r for r in revisions(db.session, claim)}
+    rev = history.get(shown.id, shown)
+    structured = None
+    if ruling.status == "published":
+        from factcheck.export.claimreview import claim_review
+
+        structured = claim_review(
+            ruling,
+            rev,
+            claim,
+            claim.article,
+            organisation=current_app.config["ORGANISATION_NAME"],
+            organisation_url=current_app.config["ORGANISATION_URL"],
+            base_url=current_app.config.get("PUBLIC_BASE_URL") or request.url_root,
+        )
     return render_template(
-        "editorial/ruling.html",
-        claim=claim,
-        ruling=ruling,
-        rev=history.get(shown.id, shown),
+        "editorial/ruling.html", claim=claim, ruling=ruling, rev=rev, structured=structured
     )

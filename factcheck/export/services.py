@@ -155,7 +155,7 @@ def rulings_query(filters: ExportFilters) -> sa.Select:
         .where(Ruling.status.in_(filters.statuses))
         .order_by(Ruling.published_at, Ruling.id)
     )
-    return _filtered(query, filters)
+    return apply_filters(query, filters)
 
 
 class _Extras:
@@ -241,7 +241,7 @@ class _Extras:
         ]
 
 
-def _filtered(query: sa.Select, filters: ExportFilters) -> sa.Select:
+def apply_filters(query: sa.Select, filters: ExportFilters) -> sa.Select:
     if filters.since:
         query = query.where(Ruling.published_at >= _day_start(filters.since))
     if filters.until:
@@ -289,7 +289,7 @@ def evidence_query(filters: ExportFilters) -> sa.Select:
         .where(Ruling.status.in_(filters.statuses))
         .order_by(Ruling.published_at, Ruling.id, EvidenceSource.position)
     )
-    return _filtered(query, filters)
+    return apply_filters(query, filters)
 
 
 def csv_chunks(

@@ -92,3 +92,33 @@ def download():
             "Content-Type": "text/csv; charset=utf-8",
         },
     )
+
+
+@bp.route("/claimreview.jsonl")
+@login_required
+def claimreview():
+    """Published rulings as ClaimReview JSON Lines, with the page's date filters."""
+    from factcheck.export.claimreview import claim_reviews, jsonl_chunks
+
+    form = ExportForm(request.args)
+    _choices(form)
+    if not form.validate():
+        return index()
+    try:
+        filters = _filters(form)
+    except DomainError:
+        return index()
+    config = current_app.config
+    reviews = claim_reviews(
+        db.session,
+        filters,
+        organisation=config["ORGANISATION_NAME"],
+        organisation_url=config["ORGANISATION_URL"],
+        base_url=config.get("PUBLIC_BASE_URL") or request.url_root,
+    )
+    name = f"claimreview-{utcnow():%Y%m%d-%H%M}.jsonl"
+    return Response(
+        stream_with_context(jsonl_chunks(reviews)),
+        mimetype="application/x-ndjson",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
