@@ -85,6 +85,7 @@ def _sqlite_savepoint(connection: sa.Connection, name: str) -> None:
 def register_blueprints(app: Flask) -> None:
     """Attach each feature's views."""
     from factcheck.admin.views import bp as admin_bp
+    from factcheck.api.views import bp as api_bp
     from factcheck.auth.views import bp as auth_bp
     from factcheck.claims.views import bp as claims_bp
     from factcheck.editorial.views import bp as editorial_bp
@@ -107,6 +108,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(rulings_bp, url_prefix="/rulings")
     app.register_blueprint(notifications_bp, url_prefix="/notifications")
     app.register_blueprint(export_bp, url_prefix="/export")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
 
 
 def register_commands(app: Flask) -> None:

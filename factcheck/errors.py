@@ -40,6 +40,16 @@ class PermissionDenied(DomainError):
     status_code = 403
 
 
+class BadRequest(DomainError):
+    """The request itself is malformed (bad JSON, wrong types); `fields` says where."""
+
+    status_code = 400
+
+    def __init__(self, message: str, fields: dict[str, list[str]] | None = None) -> None:
+        super().__init__(message)
+        self.fields = fields or {}
+
+
 class NotFound(DomainError):
     """The entity named does not exist."""
 
@@ -71,7 +81,34 @@ _MESSAGES = {
 }
 
 
+def api_error(code: int, message: str, fields: dict[str, list[str]] | None = None):
+    """A JSON error: the same shape for every API failure."""
+    from flask import jsonify
+
+    body = {
+        "error": {
+            "status": code,
+            "title": _TITLES.get(code, "Error"),
+            "message": message,
+            "request_id": g.get("request_id"),
+        }
+    }
+    if fields:
+        body["error"]["fields"] = fields
+    response = jsonify(body)
+    response.status_code = code
+    if code == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="factcheck"'
+    return response
+
+
+def _is_api() -> bool:
+    return request.path.startswith("/api/")
+
+
 def _render(code: int, message: str | None = None):
+    if _is_api():
+        return api_error(code, message or _MESSAGES.get(code, "The request failed."))
     # A server error may come from the database itself, so its page touches nothing
     # that needs the database (the signed-in user, the navigation).
     template = "errors/fatal.html" if code >= 500 else "errors/error.html"
@@ -113,6 +150,8 @@ def register_errorhandlers(app: Flask) -> None:
         from factcheck.extensions import db
 
         db.session.rollback()
+        if _is_api():
+            return api_error(error.status_code, error.message, getattr(error, "fields", None))
         return _render(error.status_code, error.message)
 
     @app.errorhandler(InternalServerError)

@@ -25,6 +25,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 PUBLIC = "public"
 ANY_USER = "any-user"
+API = "api"
 _ATTR = "_factcheck_access"
 
 # Endpoints a user who must change their password may still reach.
@@ -55,6 +56,18 @@ def public(view: F) -> F:
     return view
 
 
+def api_roles(*roles: Role) -> Callable[[F], F]:
+    """Declare a JSON API view: a bearer token of a user holding any of these roles."""
+    if not roles:
+        raise ValueError("name at least one role")
+
+    def mark(view: F) -> F:
+        setattr(view, _ATTR, (API, frozenset(roles)))
+        return view
+
+    return mark
+
+
 def declared_access(view: Callable[..., Any]) -> Any:
     """Return what the view declared (a role set, ANY_USER, PUBLIC) or None."""
     return getattr(view, _ATTR, None)
@@ -81,6 +94,8 @@ def _authorize_request() -> Any:
         abort(403)
     if access == PUBLIC:
         return None
+    if isinstance(access, tuple) and access[0] == API:
+        return _authorize_api(access[1])
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     if current_user.must_change_password and endpoint not in _PASSWORD_CHANGE_ALLOWED:
@@ -89,6 +104,30 @@ def _authorize_request() -> Any:
         return None
     log.warning("access denied: user %s to %s %s", current_user.id, request.method, request.path)
     abort(403)
+
+
+def _authorize_api(roles: frozenset[Role]) -> Any:
+    """Authenticate the request's bearer token (never the session cookie) and check roles."""
+    from flask import g
+
+    from factcheck.auth.tokens import user_for_token
+    from factcheck.db import utcnow
+    from factcheck.errors import api_error
+
+    scheme, _, secret = (request.headers.get("Authorization") or "").partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        return api_error(401, "Send an API token: Authorization: Bearer <token>.")
+    user = user_for_token(db.session, secret.strip(), utcnow())
+    if user is None:
+        db.session.rollback()
+        return api_error(401, "The API token is unknown, revoked or expired.")
+    if db.session.dirty:
+        db.session.commit()  # last_used_at
+    if not user.has_role(*roles):
+        log.warning("api access denied: user %s to %s %s", user.id, request.method, request.path)
+        return api_error(403, "Your account does not have permission to do this.")
+    g.api_user = user
+    return None
 
 
 def _load_user(session_id: str) -> Any:

@@ -1,8 +1,8 @@
 """Sign-in and password forms."""
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import EmailField, IntegerField, PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
 
 
 class LoginForm(FlaskForm):
@@ -36,3 +36,19 @@ class ChangePasswordForm(FlaskForm):
 
 class LogoutForm(FlaskForm):
     """An empty form: signing out is a POST carrying a CSRF token."""
+
+
+class TokenForm(FlaskForm):
+    """A new API token."""
+
+    name = StringField(
+        "Name",
+        description="What will use it, e.g. “newsroom CMS import script”.",
+        validators=[DataRequired("Name the token."), Length(max=100)],
+    )
+    expires_in_days = IntegerField(
+        "Expires after (days)",
+        description="Leave empty for a token that lasts until revoked.",
+        validators=[Optional(), NumberRange(1, 3650)],
+    )
+    submit = SubmitField("Create token")

@@ -8,7 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import current_user, login_user, logout_user
 
 from factcheck.auth import login_policy, password_policy, passwords
-from factcheck.auth.forms import ChangePasswordForm, LoginForm, LogoutForm
+from factcheck.auth.forms import ChangePasswordForm, LoginForm, LogoutForm, TokenForm
 from factcheck.auth.services import (
     LoginFailed,
     authenticate,
@@ -109,3 +109,68 @@ def change_password():
     elif form.is_submitted():
         status = 400
     return render_template("auth/change_password.html", form=form), status
+
+
+@bp.route("/account/tokens", methods=["GET", "POST"])
+@login_required
+def tokens():
+    """My API tokens: create one (its secret is shown once), see them, revoke them."""
+    from factcheck.auth.tokens import create_token, tokens_of
+    from factcheck.db import utcnow
+    from factcheck.errors import DomainError
+
+    form = TokenForm()
+    secret = None
+    status = 200
+    if form.validate_on_submit():
+        try:
+            _, secret = create_token(
+                db.session,
+                user=current_user._get_current_object(),
+                name=form.name.data,
+                now=utcnow(),
+                expires_in_days=form.expires_in_days.data,
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            form.form_errors.append(exc.message)
+            status = exc.status_code
+        else:
+            db.session.commit()
+            form = TokenForm(formdata=None)
+    elif form.is_submitted():
+        status = 422
+    return (
+        render_template(
+            "auth/tokens.html",
+            form=form,
+            secret=secret,
+            tokens=tokens_of(db.session, current_user),
+            revoke_form=LogoutForm(),
+            now=utcnow(),
+        ),
+        status,
+    )
+
+
+@bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def revoke(token_id: int):
+    from factcheck.auth.tokens import revoke_token
+    from factcheck.db import utcnow
+    from factcheck.errors import DomainError
+
+    if not LogoutForm().validate_on_submit():
+        flash("The form expired; reload the page and try again.", "error")
+        return redirect(url_for("auth.tokens"))
+    try:
+        token = revoke_token(
+            db.session, user=current_user._get_current_object(), token_id=token_id, now=utcnow()
+        )
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("auth.tokens"))
+    db.session.commit()
+    flash(f"Revoked the token “{token.name}”; it no longer works.", "success")
+    return redirect(url_for("auth.tokens"))

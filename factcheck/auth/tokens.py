@@ -1,0 +1,121 @@
+"""API tokens: created per user, shown once, stored as a SHA-256 hash, revocable.
+
+A token is "fc_" + 43 random URL-safe characters (256 bits). Its hash, not the token,
+is stored; a high-entropy secret needs no slow hash. The first characters are kept as
+a prefix so people can tell their tokens apart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from factcheck.audit.services import record
+from factcheck.auth.models import ApiToken, User
+from factcheck.errors import Conflict, InvalidInput, NotFound
+
+TOKEN_PREFIX = "fc_"  # noqa: S105  (a prefix, not a secret)
+NAME_MAX = 100
+MAX_ACTIVE = 20
+# last_used_at is written at most this often, so busy scripts do not write on every call.
+TOUCH_EVERY = timedelta(minutes=5)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def create_token(
+    session: so.Session,
+    *,
+    user: User,
+    name: str,
+    now: datetime,
+    expires_in_days: int | None = None,
+) -> tuple[ApiToken, str]:
+    """Create a token for the user (acting for themselves); returns it and the secret."""
+    name = " ".join((name or "").split())
+    if not name:
+        raise InvalidInput("Name the token, e.g. after the script that will use it.")
+    if len(name) > NAME_MAX:
+        raise InvalidInput(f"Keep the token's name under {NAME_MAX} characters.")
+    if expires_in_days is not None and not 1 <= expires_in_days <= 3650:
+        raise InvalidInput("A token lasts from 1 to 3,650 days.")
+    active = session.scalar(
+        sa.select(sa.func.count())
+        .select_from(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    )
+    if active >= MAX_ACTIVE:
+        raise Conflict(f"You have {MAX_ACTIVE} active tokens; revoke one first.")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user_id=user.id,
+        name=name,
+        prefix=secret[:10],
+        token_hash=_digest(secret),
+        created_at=now,
+        expires_at=now + timedelta(days=expires_in_days) if expires_in_days else None,
+    )
+    session.add(token)
+    session.flush()
+    record(
+        session,
+        actor=user,
+        action="api_token.create",
+        entity_type="api_token",
+        entity_id=token.id,
+        extra={"name": name, "prefix": token.prefix, "expires_at": token.expires_at},
+    )
+    return token, secret
+
+
+def revoke_token(session: so.Session, *, user: User, token_id: int, now: datetime) -> ApiToken:
+    """Revoke one of the user's own tokens; it stops working at once."""
+    token = session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        raise NotFound("There is no such token.")
+    if token.revoked_at is not None:
+        raise Conflict("This token is already revoked.")
+    token.revoked_at = now
+    session.flush()
+    record(
+        session,
+        actor=user,
+        action="api_token.revoke",
+        entity_type="api_token",
+        entity_id=token.id,
+        extra={"name": token.name, "prefix": token.prefix},
+    )
+    return token
+
+
+def user_for_token(session: so.Session, secret: str, now: datetime) -> User | None:
+    """The active user a live token belongs to, or None (unknown, revoked, expired)."""
+    if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
+        return None
+    token = session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _digest(secret)))
+    if token is None or token.revoked_at is not None:
+        return None
+    if token.expires_at is not None and token.expires_at <= now:
+        return None
+    user = session.get(User, token.user_id)
+    if user is None or not user.is_active:
+        return None
+    if token.last_used_at is None or now - token.last_used_at >= TOUCH_EVERY:
+        token.last_used_at = now
+    return user
+
+
+def tokens_of(session: so.Session, user: User) -> list[ApiToken]:
+    return list(
+        session.scalars(
+            sa.select(ApiToken)
+            .where(ApiToken.user_id == user.id)
+            .order_by(ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc())
+        )
+    )
