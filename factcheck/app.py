@@ -51,6 +51,20 @@ def register_extensions(app: Flask) -> None:
             sa.event.listen(db.engine, "savepoint", _sqlite_savepoint)
 
     @app.before_request
+    def _refuse_nul_bytes() -> Any:
+        if request.path.startswith("/api/"):
+            # The API's own body limit, set before anything reads the body.
+            request.max_content_length = app.config["API_MAX_BODY_BYTES"]
+        # No database text column takes U+0000 (PostgreSQL refuses it outright): a request
+        # carrying one in its query string or form fields gets a 400, not a 500.
+        values = [*request.args.items(multi=True), *request.form.items(multi=True)]
+        if any("\x00" in k or "\x00" in v for k, v in values):
+            from factcheck.errors import BadRequest
+
+            raise BadRequest("The request contains a NUL character, which no field accepts.")
+        return None
+
+    @app.before_request
     def _audit_context() -> None:
         g.audit_context_token = request_context.set(
             {"ip": request.remote_addr, "user_agent": (request.user_agent.string or "")[:200]}

@@ -33,7 +33,7 @@ def test_only_login_health_and_rulings_are_public(app):
         if rule.endpoint != "static"
         and declared_access(app.view_functions[rule.endpoint]) == PUBLIC
     )
-    assert public == ["/healthz", "/login", "/rulings/<int:claim_id>"]
+    assert public == ["/api/v1/openapi.json", "/healthz", "/login", "/rulings/<int:claim_id>"]
 
 
 def test_every_get_page_sends_anonymous_users_to_login(app, client):
@@ -44,6 +44,9 @@ def test_every_get_page_sends_anonymous_users_to_login(app, client):
             continue
         url = re.sub(r"<int:\w+>", "1", rule.rule)
         response = client.get(url)
+        if url.startswith("/api/"):  # bearer tokens only: a JSON 401, never a redirect
+            assert response.status_code == 401 and response.is_json, url
+            continue
         assert response.status_code == 302, url
         assert response.headers["Location"].startswith("/login"), url
 

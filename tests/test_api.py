@@ -290,3 +290,21 @@ def test_documented_security_matches_the_views(app):
 def test_openapi_document_is_served(app):
     body = app.test_client().get("/api/v1/openapi.json").get_json()
     assert body["openapi"].startswith("3.1") and "/api/v1/score" in body["paths"]
+
+
+def test_nul_characters_are_refused_not_a_server_error(app, token_for, login_as):
+    """Found by schemathesis on PostgreSQL, which refuses U+0000 in text columns."""
+    headers, _ = token_for(Role.FACT_CHECKER)
+    client = app.test_client()
+    body = client.post(
+        "/api/v1/articles", json={"text": TEXT, "outlet": "a\u0000b"}, headers=headers
+    )
+    assert body.status_code == 400 and error_of(body)["fields"] == {
+        "outlet": ["Contains a NUL character."]
+    }
+    query = client.get("/api/v1/claims?claimant=%00", headers=headers)
+    assert query.status_code == 400 and "NUL" in error_of(query)["message"]
+    web = login_as(Role.VIEWER).get("/claims/?claimant=%00")
+    assert web.status_code == 400 and "NUL character" in web.get_data(as_text=True)
+    far = client.get("/api/v1/rulings?after=4611686018427387903", headers=headers)
+    assert far.status_code == 400 and "after" in error_of(far)["fields"]

@@ -308,6 +308,8 @@ def test_queue_filters_and_pages_in_the_browser_view(app, desk):
         as_text=True
     )
     assert fc.get("/claims/?after=garbage").status_code == 400
+    assert fc.get("/claims/?after=0_10000000000000000000").status_code == 400  # found by fuzzing
+    assert fc.get("/claims/?after=nan_1").status_code == 400
     assert fc.get("/claims/?min_score=7").status_code == 400
 
 

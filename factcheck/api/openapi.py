@@ -8,10 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from factcheck.claims.models import CLAIM_STATUSES
+
 NULLABLE_STRING = {"type": ["string", "null"]}
 NULLABLE_NUMBER = {"type": ["number", "null"]}
 NULLABLE_INTEGER = {"type": ["integer", "null"]}
 DATE_QUERY = {"type": "string", "format": "date"}
+SCORE = {"type": "number", "minimum": 0, "maximum": 1}
+LIMIT = {"type": "integer", "minimum": 1, "maximum": 200}
+CLAIM_CURSOR = r"^[0-9.eE+-]+_[0-9]+$"
+CLAIM_STATUS_FILTER = ["open", "all", *CLAIM_STATUSES]
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -159,9 +165,18 @@ def spec() -> dict[str, Any]:
                                 "schema": {
                                     "type": "object",
                                     "additionalProperties": False,
+                                    "oneOf": [{"required": ["text"]}, {"required": ["url"]}],
                                     "properties": {
-                                        "text": {"type": "string", "maxLength": 2_000_000},
-                                        "url": {"type": "string", "maxLength": 2048},
+                                        "text": {
+                                            "type": "string",
+                                            "minLength": 1,
+                                            "maxLength": 2_000_000,
+                                        },
+                                        "url": {
+                                            "type": "string",
+                                            "minLength": 1,
+                                            "maxLength": 2048,
+                                        },
                                         "title": {"type": "string", "maxLength": 500},
                                         "source_url": {"type": "string", "maxLength": 2048},
                                         "outlet": {"type": "string", "maxLength": 200},
@@ -198,15 +213,23 @@ def spec() -> dict[str, Any]:
                     "summary": "Claims by priority, with the queue's filters.",
                     "security": bearer,
                     "parameters": [
-                        _query("status", {"type": "string"}, "open (default), all, or one status."),
+                        _query(
+                            "status",
+                            {"type": "string", "enum": CLAIM_STATUS_FILTER},
+                            "open (default), all, or one status.",
+                        ),
                         _query("q", {"type": "string"}, "Words of the claim text."),
                         _query("claimant", {"type": "string"}, "Claimant name contains."),
-                        _query("min_score", {"type": "number"}, "0 to 1."),
-                        _query("max_score", {"type": "number"}, "0 to 1."),
+                        _query("min_score", SCORE, "0 to 1."),
+                        _query("max_score", SCORE, "0 to 1."),
                         _query("found_from", DATE_QUERY, "Found on or after."),
                         _query("found_to", DATE_QUERY, "Found on or before."),
-                        _query("after", {"type": "string"}, "The `next` of the previous page."),
-                        _query("limit", {"type": "integer"}, "1 to 200, default 50."),
+                        _query(
+                            "after",
+                            {"type": "string", "pattern": CLAIM_CURSOR},
+                            "The `next` of the previous page.",
+                        ),
+                        _query("limit", LIMIT, "1 to 200, default 50."),
                     ],
                     "responses": {
                         "200": _json(
@@ -273,8 +296,12 @@ def spec() -> dict[str, Any]:
                         _query("since", DATE_QUERY, "Published on or after."),
                         _query("until", DATE_QUERY, "Published on or before."),
                         _query("claimant", {"type": "string"}, "Claimant name contains."),
-                        _query("after", {"type": "integer"}, "The `next` of the previous page."),
-                        _query("limit", {"type": "integer"}, "1 to 200, default 50."),
+                        _query(
+                            "after",
+                            {"type": "integer", "minimum": 0, "maximum": 2**31 - 1},
+                            "The `next` of the previous page.",
+                        ),
+                        _query("limit", LIMIT, "1 to 200, default 50."),
                     ],
                     "responses": {
                         "200": _json(

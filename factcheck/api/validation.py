@@ -46,6 +46,9 @@ def json_body(fields: dict[str, Field]) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise BadRequest("The body is not a JSON object (check the syntax).")
     errors: dict[str, list[str]] = {}
+    for name, value in data.items():
+        if _has_nul(value):
+            errors[name] = ["Contains a NUL character."]
     for name in data.keys() - fields.keys():
         errors[name] = ["Unknown field."]
     for name, spec in fields.items():
@@ -70,6 +73,16 @@ def json_body(fields: dict[str, Field]) -> dict[str, Any]:
     if errors:
         raise BadRequest("The request has invalid fields.", errors)
     return data
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    return False
 
 
 def parse_date(value: str | None, name: str) -> date | None:

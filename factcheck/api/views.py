@@ -27,11 +27,11 @@ from factcheck.classifier import ModelUnavailable, get_classifier
 from factcheck.db import utcnow
 from factcheck.editorial.models import Ruling
 from factcheck.editorial.services import ruling_of
-from factcheck.errors import BadRequest, NotFound, api_error
+from factcheck.errors import BadRequest, InvalidInput, NotFound, api_error
 from factcheck.export.claimreview import claim_review
 from factcheck.export.services import ExportFilters, ruling_url
 from factcheck.extensions import csrf, db
-from factcheck.review.services import QueueFilters, queue_page
+from factcheck.review.services import QueueFilters, format_cursor, parse_cursor, queue_page
 from factcheck.security import api_roles, public
 from factcheck.sources.extract import from_text
 from factcheck.sources.fetch import FetchPolicy, from_url
@@ -44,11 +44,6 @@ csrf.exempt(bp)  # bearer tokens, never cookies: nothing for a forged request to
 SCORE_MAX_SENTENCES = 1000
 SENTENCE_MAX = 5000
 PAGE_MAX = 200
-
-
-@bp.before_request
-def _body_limit() -> None:
-    request.max_content_length = current_app.config["API_MAX_BODY_BYTES"]
 
 
 def _actor():  # noqa: ANN202
@@ -164,12 +159,9 @@ def post_article():
 
 
 def _cursor(raw: str | None) -> tuple[float, int] | None:
-    if not raw:
-        return None
-    priority, _, last = raw.partition("_")
     try:
-        return float(priority), int(last)
-    except ValueError as exc:
+        return parse_cursor(raw)
+    except InvalidInput as exc:
         raise BadRequest(
             "The cursor is damaged.", {"after": ["Use the next value given."]}
         ) from exc
@@ -211,8 +203,9 @@ def list_claims():
     page = queue_page(
         db.session, filters, now=utcnow(), after=_cursor(args.get("after")), limit=limit
     )
-    cursor = f"{page.next_cursor[0]!r}_{page.next_cursor[1]}" if page.next_cursor else None
-    return jsonify({"items": [claim_json(c) for c in page.items], "next": cursor})
+    return jsonify(
+        {"items": [claim_json(c) for c in page.items], "next": format_cursor(page.next_cursor)}
+    )
 
 
 @bp.route("/claims/<int:claim_id>")
@@ -327,7 +320,7 @@ def list_rulings():
         claimant=args.get("claimant") or None,
     )
     limit = int_arg(args, "limit", low=1, high=PAGE_MAX) or 50
-    after = int_arg(args, "after", low=0, high=2**62) or 0
+    after = int_arg(args, "after", low=0, high=2**31 - 1) or 0
     from factcheck.editorial.models import EditorialDecision
     from factcheck.sources.models import Article
     from factcheck.verdicts.models import VerdictRevision

@@ -17,16 +17,18 @@ from factcheck.claims.services import promote_sentence
 from factcheck.db import utcnow
 from factcheck.editorial.forms import DecisionForm, PublishForm, RetractForm
 from factcheck.editorial.services import decisions, ruling_of
-from factcheck.errors import DomainError, InvalidInput
+from factcheck.errors import DomainError
 from factcheck.extensions import db
 from factcheck.review.forms import ActionForm, AssignForm, DismissForm, MergeForm, QueueFilterForm
 from factcheck.review.services import (
     QueueFilters,
     expire_leases,
+    format_cursor,
     holder,
     holders_of,
     my_claims,
     open_assignment,
+    parse_cursor,
     queue_page,
 )
 from factcheck.security import login_required, roles_allowed
@@ -76,16 +78,6 @@ def _filters(form: QueueFilterForm) -> QueueFilters:
     )
 
 
-def _cursor(raw: str | None) -> tuple[float, int] | None:
-    if not raw:
-        return None
-    priority, _, last_id = raw.partition("_")
-    try:
-        return float(priority), int(last_id)
-    except ValueError as exc:
-        raise InvalidInput("The page link is damaged; start again from the first page.") from exc
-
-
 @bp.route("/")
 @login_required
 def index():
@@ -112,7 +104,7 @@ def index():
             db.session,
             filters,
             now=utcnow(),
-            after=_cursor(request.args.get("after")),
+            after=parse_cursor(request.args.get("after")),
             limit=current_app.config["PAGE_SIZE"],
         )
     except DomainError as exc:
@@ -120,7 +112,7 @@ def index():
         return render_template("claims/index.html", form=form, items=[], holders={}), 400
     args = {k: v for k, v in request.args.items() if k != "after" and v}
     next_url = (
-        url_for("claims.index", **args, after=f"{page.next_cursor[0]!r}_{page.next_cursor[1]}")
+        url_for("claims.index", **args, after=format_cursor(page.next_cursor))
         if page.next_cursor
         else None
     )

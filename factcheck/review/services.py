@@ -6,6 +6,7 @@ the claim's state, make one change with its audit entry, and flush. Callers comm
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -530,6 +531,27 @@ def queue_query(session: so.Session, filters: QueueFilters, now: datetime) -> sa
 
 def _like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
+
+
+def parse_cursor(raw: str | None) -> tuple[float, int] | None:
+    """Read a queue cursor ("priority_id", as queue_page hands out), or raise InvalidInput."""
+    if not raw:
+        return None
+    priority, _, last_id = raw.partition("_")
+    try:
+        value, ident = float(priority), int(last_id)
+    except ValueError as exc:
+        raise InvalidInput("The page link is damaged; start again from the first page.") from exc
+    if not math.isfinite(value) or not 0 <= ident <= MAX_ID:
+        raise InvalidInput("The page link is damaged; start again from the first page.")
+    return value, ident
+
+
+def format_cursor(cursor: tuple[float, int] | None) -> str | None:
+    return f"{cursor[0]!r}_{cursor[1]}" if cursor else None
 
 
 @dataclass(frozen=True)

@@ -31,8 +31,10 @@ class DuplicateArticle(Conflict):
 
 
 def normalise_text(text: str) -> str:
-    """Return the text with Unicode NFC, Unix newlines and no trailing spaces per line."""
-    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    """Return the text with Unicode NFC, Unix newlines, no NUL characters (which no
+    database text column takes) and no trailing spaces per line."""
+    text = unicodedata.normalize("NFC", text).replace("\x00", "")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     return "\n".join(line.rstrip() for line in text.split("\n")).strip("\n")
 
 
