@@ -308,3 +308,16 @@ def test_nul_characters_are_refused_not_a_server_error(app, token_for, login_as)
     assert web.status_code == 400 and "NUL character" in web.get_data(as_text=True)
     far = client.get("/api/v1/rulings?after=4611686018427387903", headers=headers)
     assert far.status_code == 400 and "after" in error_of(far)["fields"]
+
+
+def test_cli_creates_a_token(app, make_user, runner):
+    account = make_user(Role.VIEWER)
+    result = runner.invoke(args=["users", "token", account.email, "--name", "nightly export"])
+    assert result.exit_code == 0, result.output
+    secret = result.output.strip()
+    response = app.test_client().get(
+        "/api/v1/claims", headers={"Authorization": f"Bearer {secret}"}
+    )
+    assert response.status_code == 200
+    bad = runner.invoke(args=["users", "token", account.email, "--name", " "])
+    assert bad.exit_code == 1 and "Name the token" in bad.output

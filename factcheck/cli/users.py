@@ -107,3 +107,23 @@ def deactivate_command(email: str) -> None:
         _fail(exc.message)
     db.session.commit()
     click.echo(f"Deactivated {user.email}.")
+
+
+@users.command("token")
+@click.argument("email")
+@click.option("--name", required=True, help="What will use the token.")
+@click.option("--days", type=int, default=None, help="Expire after this many days.")
+def token_command(email: str, name: str, days: int | None) -> None:
+    """Create an API token for a user and print it (shown once)."""
+    from factcheck.auth.tokens import create_token
+    from factcheck.db import utcnow
+
+    user = _find(email)
+    try:
+        _, secret = create_token(
+            db.session, user=user, name=name, now=utcnow(), expires_in_days=days
+        )
+    except DomainError as exc:
+        _fail(exc.message)
+    db.session.commit()
+    click.echo(secret)
