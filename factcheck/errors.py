@@ -58,6 +58,7 @@ class NotFound(DomainError):
 
 _TITLES = {
     400: "Bad request",
+    401: "Not authenticated",
     403: "Not allowed",
     404: "Page not found",
     405: "Method not allowed",
@@ -85,6 +86,8 @@ def api_error(code: int, message: str, fields: dict[str, list[str]] | None = Non
     """A JSON error: the same shape for every API failure."""
     from flask import jsonify
 
+    if not g.get("request_id"):
+        g.request_id = uuid.uuid4().hex[:12]
     body = {
         "error": {
             "status": code,

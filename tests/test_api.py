@@ -70,6 +70,8 @@ def test_token_page_shows_the_secret_once_and_stores_a_hash(app, login_as):
     client.post(f"/account/tokens/{stored.id}/revoke", data={"csrf_token": token})
     response = app.test_client().get("/api/v1/claims", headers=headers)
     assert response.status_code == 401 and "revoked" in error_of(response)["message"]
+    assert error_of(response)["title"] == "Not authenticated"
+    assert len(error_of(response)["request_id"]) == 12
 
 
 def test_token_refusals(app, token_for, make_user):
