@@ -53,8 +53,8 @@ def test_one_row_per_ruling_with_every_column(app, desk):
     assert row["claim_text"] == "Crime fell by 20% in Zürich"
     assert row["claimant"] == "José Müller" and row["claimant_role"] == "minister"
     assert row["outlet"] == "Le Monde diplomatique"
-    assert row["rating"] == "False" and row["rating_value"] == "1.0"
-    assert (row["scale_min"], row["scale_max"]) == ("1.0", "5.0")
+    assert row["rating"] == "False" and float(row["rating_value"]) == 1
+    assert (float(row["scale_min"]), float(row["scale_max"])) == (1, 5)
     assert row["evidence_urls"] == "https://stats.example.org/unemployment"
     assert row["fact_checker"] == "Fiona Checker" and row["approving_editor"] == "Edna Editor"
     assert row["approved_at"] == "2026-11-20T13:00:00Z"

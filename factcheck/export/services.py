@@ -337,12 +337,23 @@ def evidence_rows(session: so.Session, filters: ExportFilters, base_url: str) ->
 def rulings_csv(
     session: so.Session, filters: ExportFilters, *, base_url: str, bom: bool = True
 ) -> Iterator[str]:
-    """The rulings export, streamed as CSV text."""
+    """The rulings export, streamed as CSV text (on PostgreSQL, by COPY)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from factcheck.export.pg_copy import copy_chunks
+
+        return _with_header(copy_chunks(session, filters, base_url), RULING_COLUMNS, bom=bom)
     return csv_chunks(
         ruling_rows(session, filters, base_url),
         RULING_COLUMNS,
         bom=bom,
     )
+
+
+def _with_header(chunks: Iterator[str], header: Iterable[str], *, bom: bool) -> Iterator[str]:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow(list(header))
+    yield ("\ufeff" if bom else "") + buffer.getvalue()
+    yield from chunks
 
 
 def evidence_csv(
