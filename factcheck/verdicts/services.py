@@ -18,7 +18,7 @@ from factcheck.auth.roles import Role
 from factcheck.claims.models import CLAIM_TYPES, Claim
 from factcheck.claims.services import refresh_priority, text_key
 from factcheck.errors import Conflict, InvalidInput
-from factcheck.review.services import change_status, open_assignment, require_holder
+from factcheck.review.services import change_status, require_holder
 from factcheck.security import ensure_role
 from factcheck.verdicts.defaults import DEFAULT_SCALE
 from factcheck.verdicts.models import (
@@ -401,24 +401,6 @@ def submit(
         extra={"revision": revision.number, "revision_id": revision.id},
     )
     return revision
-
-
-def last_submitted(session: so.Session, claim: Claim) -> VerdictRevision | None:
-    return session.scalar(
-        sa.select(VerdictRevision)
-        .where(VerdictRevision.claim_id == claim.id, VerdictRevision.submitted_at.is_not(None))
-        .order_by(VerdictRevision.number.desc())
-        .limit(1)
-    )
-
-
-def current_author(session: so.Session, claim: Claim) -> int | None:
-    """The fact-checker the claim goes back to: the holder, or the last author."""
-    lease = open_assignment(session, claim)
-    if lease is not None:
-        return lease.assignee_id
-    latest = latest_revision(session, claim)
-    return latest.author_id if latest else None
 
 
 # Comparing revisions ---------------------------------------------------------------------
