@@ -13,7 +13,7 @@ from flask import Flask, g, request
 from factcheck import auth, classifier, security
 from factcheck.audit.services import request_context
 from factcheck.errors import register_errorhandlers
-from factcheck.extensions import csrf, db, migrate
+from factcheck.extensions import csrf, db, limiter, migrate
 from factcheck.settings import ROOT, TEMPLATE_DIR, load_settings
 
 
@@ -42,6 +42,7 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
+    limiter.init_app(app)
     security.init_app(app)
     auth.init_app(app)
     classifier.init_app(app)

@@ -127,6 +127,29 @@ def _render(code: int, message: str | None = None):
     )
 
 
+def _too_many(error: HTTPException):
+    """A rate limit was hit: say which, and keep a record of refused sign-ins."""
+    from factcheck.extensions import db
+
+    limit = getattr(error, "description", "") or "a rate limit"
+    message = f"Too many requests ({limit}). Wait a minute and try again."
+    if request.endpoint == "auth.login":
+        from factcheck.audit.services import record
+
+        db.session.rollback()
+        record(
+            db.session,
+            actor=None,
+            action="auth.rate_limited",
+            entity_type="user",
+            entity_id=None,
+            extra={"limit": limit, "ip": request.remote_addr},
+        )
+        db.session.commit()
+        message = f"Too many sign-in attempts from your address ({limit}). Wait a minute."
+    return _render(429, message)
+
+
 def register_errorhandlers(app: Flask) -> None:
     """Render error pages that say what happened without leaking internals."""
 
@@ -146,6 +169,8 @@ def register_errorhandlers(app: Flask) -> None:
     def _http_error(error: HTTPException):
         if error.code is None or error.code >= 500:
             return _render(error.code or 500)
+        if error.code == 429:
+            return _too_many(error)
         return _render(error.code)
 
     @app.errorhandler(DomainError)

@@ -35,16 +35,17 @@ PG_SERVER_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 STRONG_PASSWORD = "correct horse battery staple 42"
 
 
-def _pg_answers() -> bool:
+def server_answers(port: int) -> bool:
+    """Whether a server listens on 127.0.0.1:port (PostgreSQL 5432, Redis 6379)."""
     try:
-        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
             return True
     except OSError:
         return False
 
 
 def _pg_wanted() -> bool:
-    return bool(os.environ.get("FACTCHECK_TEST_DATABASE_URL")) or _pg_answers()
+    return bool(os.environ.get("FACTCHECK_TEST_DATABASE_URL")) or server_answers(5432)
 
 
 BACKENDS = [

@@ -323,3 +323,17 @@ def test_cli_creates_a_token(app, make_user, runner):
     assert response.status_code == 200
     bad = runner.invoke(args=["users", "token", account.email, "--name", " "])
     assert bad.exit_code == 1 and "Name the token" in bad.output
+
+
+@pytest.mark.parametrize("app_overrides", [{"API_RATE_LIMIT": "3 per minute"}])
+def test_api_rate_limit_answers_429_json_per_token(app, token_for):
+    headers, _ = token_for(Role.VIEWER)
+    other, _ = token_for(Role.VIEWER)
+    client = app.test_client()
+    for _ in range(3):
+        assert client.get("/api/v1/claims", headers=headers).status_code == 200
+    limited = client.get("/api/v1/claims", headers=headers)
+    error = error_of(limited)
+    assert limited.status_code == 429 and "3 per 1 minute" in error["message"]
+    assert int(limited.headers["Retry-After"]) > 0
+    assert client.get("/api/v1/claims", headers=other).status_code == 200  # its own budget

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from factcheck.audit.models import AuditEntry
 from factcheck.auth.models import User
 from factcheck.auth.roles import Role
 from factcheck.extensions import db
-from tests.conftest import STRONG_PASSWORD, csrf_token, login, post_form
+from tests.conftest import STRONG_PASSWORD, csrf_token, login, post_form, server_answers
 
 
 def _audit_actions(user_id=None) -> list[str]:
@@ -242,3 +243,43 @@ class TestChangePassword:
         assert first.get("/").status_code == 200
         assert second.get("/").status_code == 302
         assert _audit_actions(account.id)[-1] == "user.password_change"
+
+
+@pytest.mark.parametrize("app_overrides", [{"LOGIN_RATE_LIMIT": "3 per minute"}])
+def test_sign_in_attempts_are_rate_limited_per_address_and_audited(app, client, make_user):
+    account = make_user()
+    for _ in range(3):
+        post_form(client, "/login", {"email": account.email, "password": "wrong password 123"})
+    limited = post_form(client, "/login", {"email": account.email, "password": account.password})
+    assert limited.status_code == 429
+    assert "Too many sign-in attempts" in limited.get_data(as_text=True)
+    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "auth.rate_limited"))
+    assert entry is not None and entry.extra["limit"] == "3 per 1 minute"
+    assert client.get("/login").status_code == 200  # reading the form is not limited
+
+
+@pytest.mark.skipif(not server_answers(6379), reason="needs Redis on 127.0.0.1:6379")
+def test_redis_rate_limit_counters_are_shared_by_every_worker(app, database_url, make_user):
+    """With RATELIMIT_STORAGE_URI on Redis, a second worker (a second app) sees the count."""
+    import redis
+
+    from tests.conftest import make_app
+
+    storage = "redis://127.0.0.1:6379/15"  # a database of its own, emptied first
+    redis.Redis.from_url(storage).flushdb()
+    settings = {"LOGIN_RATE_LIMIT": "2 per minute", "RATELIMIT_STORAGE_URI": storage}
+    account = make_user()
+    wrong = {"email": account.email, "password": "wrong password 123"}
+    first = make_app(database_url, **settings)
+    with first.app_context():
+        client = first.test_client()
+        for _ in range(2):
+            assert post_form(client, "/login", wrong).status_code == 401
+    second = make_app(database_url, **settings)  # a fresh process would start from zero
+    with second.app_context():
+        refused = post_form(second.test_client(), "/login", wrong)
+        assert refused.status_code == 429
+        db.session.remove()
+    for worker in (first, second):
+        with worker.app_context():
+            db.engine.dispose()

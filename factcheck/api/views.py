@@ -6,6 +6,7 @@ agree and runs schemathesis against the document.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import sqlalchemy as sa
@@ -30,7 +31,7 @@ from factcheck.editorial.services import ruling_of
 from factcheck.errors import BadRequest, InvalidInput, NotFound, api_error
 from factcheck.export.claimreview import claim_review
 from factcheck.export.services import ExportFilters, ruling_url
-from factcheck.extensions import csrf, db
+from factcheck.extensions import csrf, db, limiter
 from factcheck.review.services import QueueFilters, format_cursor, parse_cursor, queue_page
 from factcheck.security import api_roles, public
 from factcheck.sources.extract import from_text
@@ -40,6 +41,17 @@ from factcheck.verdicts.services import revisions
 
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)  # bearer tokens, never cookies: nothing for a forged request to ride on
+
+
+def _rate_key() -> str:
+    """Count requests per token (a hash of it, no database needed), else per address."""
+    scheme, _, secret = (request.headers.get("Authorization") or "").partition(" ")
+    if scheme.lower() == "bearer" and secret.strip():
+        return "token:" + hashlib.sha256(secret.strip().encode()).hexdigest()[:24]
+    return "addr:" + (request.remote_addr or "unknown")
+
+
+limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=_rate_key)(bp)
 
 SCORE_MAX_SENTENCES = 1000
 SENTENCE_MAX = 5000

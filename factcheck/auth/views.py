@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_user, logout_user
 
 from factcheck.auth import login_policy, password_policy, passwords
@@ -18,7 +27,7 @@ from factcheck.auth.services import (
     change_password as change_password_service,
 )
 from factcheck.errors import InvalidInput
-from factcheck.extensions import db
+from factcheck.extensions import db, limiter
 from factcheck.security import login_required, public
 
 bp = Blueprint("auth", __name__)
@@ -37,6 +46,7 @@ def _safe_next(target: str | None) -> str | None:
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def login():
     """Show the sign-in form and sign the user in."""
     if current_user.is_authenticated:
