@@ -3,8 +3,9 @@
     .venv/bin/python bench/bench_export.py [--rulings 1000000] [--database-url URL]
 
 Fills a throwaway database (SQLite file by default; PostgreSQL with --database-url naming
-an empty database) through the real migrations with --rulings published rulings (claim,
-revision with two evidence sources, approval, ruling each), then streams the export to
+an empty database) through the real migrations with --rulings published rulings (each a
+claim found in a scored sentence, a revision with two evidence sources, an approval and
+the ruling), then streams the export to
 /dev/null, printing the rate and this process's resident memory after 10k, 100k and 1M
 rows. Peak memory should stay flat: the export never holds more than one batch.
 """
@@ -23,6 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 CHUNK = 20_000
+PER_ARTICLE = 1000
 
 
 def rss_mib() -> float:
@@ -40,7 +42,7 @@ def fill(db, n: int) -> None:  # noqa: ANN001
     import sqlalchemy as sa
 
     from factcheck.auth.models import User
-    from factcheck.claims.models import Claim
+    from factcheck.claims.models import Claim, Sentence, SentenceScore, claim_sentences
     from factcheck.editorial.models import EditorialDecision, Ruling
     from factcheck.sources.models import Article, Outlet
     from factcheck.verdicts.models import EvidenceSource, Rating, VerdictRevision
@@ -61,18 +63,21 @@ def fill(db, n: int) -> None:  # noqa: ANN001
             for who in ("checker", "editor")
         ],
     )
+    # A thousand claims per article, each found in a sentence scored by the model.
     conn.execute(
         sa.insert(Article),
         [
             {
-                "title": "Article",
+                "id": a,
+                "title": f"Article {a}",
                 "text": "Body",
-                "content_hash": "0" * 64,
+                "content_hash": f"{a:064d}",
                 "outlet_id": 1,
                 "source_kind": "text",
                 "ingested_at": now,
-                "url": "https://news.example.org/a",
+                "url": f"https://news.example.org/{a}",
             }
+            for a in range(1, (n - 1) // PER_ARTICLE + 2)
         ],
     )
     rating_ids = list(conn.execute(sa.select(Rating.id)).scalars())
@@ -81,6 +86,35 @@ def fill(db, n: int) -> None:  # noqa: ANN001
     for start in range(0, n, CHUNK):
         ids = range(start + 1, min(start + CHUNK, n) + 1)
         conn.execute(
+            sa.insert(Sentence),
+            [
+                {
+                    "id": i,
+                    "article_id": (i - 1) // PER_ARTICLE + 1,
+                    "position": (i - 1) % PER_ARTICLE,
+                    "paragraph": 0,
+                    "start_offset": 0,
+                    "end_offset": 40,
+                    "text": f"The minister said exports rose by {i % 97}% in région {i % 13}.",
+                }
+                for i in ids
+            ],
+        )
+        conn.execute(
+            sa.insert(SentenceScore),
+            [
+                {
+                    "id": i,
+                    "sentence_id": i,
+                    "score": 0.9,
+                    "model_name": "factcheck-minilm",
+                    "model_version": "bench",
+                    "scored_at": now,
+                }
+                for i in ids
+            ],
+        )
+        conn.execute(
             sa.insert(Claim),
             [
                 {
@@ -88,7 +122,7 @@ def fill(db, n: int) -> None:  # noqa: ANN001
                     "text": f"Claim {i}: exports rose by {i % 97}% in région {i % 13}",
                     "text_key": None,
                     "claimant_name": f"Speaker {i % 500}",
-                    "article_id": 1,
+                    "article_id": (i - 1) // PER_ARTICLE + 1,
                     "status": "published",
                     "score": 0.9,
                     "priority": 1.0,
@@ -98,10 +132,12 @@ def fill(db, n: int) -> None:  # noqa: ANN001
                     "updated_at": now,
                     "version": 1,
                     "claimed_on": date(2026, 1, 1) + timedelta(days=i % 300),
+                    "score_id": i,
                 }
                 for i in ids
             ],
         )
+        conn.execute(sa.insert(claim_sentences), [{"claim_id": i, "sentence_id": i} for i in ids])
         conn.execute(
             sa.insert(VerdictRevision),
             [
@@ -117,6 +153,7 @@ def fill(db, n: int) -> None:  # noqa: ANN001
                     "claimant_name": f"Speaker {i % 500}",
                     "claimant_role": "minister",
                     "author_id": 1,
+                    "evidence_urls": f"https://src.example.org/{i}/0 | https://src.example.org/{i}/1",
                     "created_at": now,
                     "submitted_at": now,
                 }
@@ -157,6 +194,7 @@ def fill(db, n: int) -> None:  # noqa: ANN001
                     "claim_id": i,
                     "decision_id": i,
                     "published_by_id": 2,
+                    "fact_checker_id": 1,
                     "published_at": now + timedelta(seconds=i),
                     "updated_at": now,
                     "status": "published",
@@ -167,6 +205,9 @@ def fill(db, n: int) -> None:  # noqa: ANN001
     db.session.commit()
     if db.engine.dialect.name == "postgresql":
         for table in (
+            "articles",
+            "sentences",
+            "sentence_scores",
             "claims",
             "verdict_revisions",
             "evidence_sources",

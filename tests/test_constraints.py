@@ -71,7 +71,12 @@ def base(app) -> Base:
     decision = EditorialDecision(revision_id=revision.id, decision="approved", editor_id=editor.id)
     s.add(decision)
     s.flush()
-    ruling = Ruling(claim_id=claim.id, decision_id=decision.id, published_by_id=editor.id)
+    ruling = Ruling(
+        claim_id=claim.id,
+        decision_id=decision.id,
+        published_by_id=editor.id,
+        fact_checker_id=user.id,
+    )
     s.add(ruling)
     s.commit()
     return Base(
@@ -194,7 +199,7 @@ BAD_ROWS = {
         revision_id=b.revision, decision="approved", editor_id=b.editor, decided_at=None
     ),
     "second published ruling for a claim": lambda b: Ruling(
-        claim_id=b.claim, decision_id=b.decision, published_by_id=b.editor
+        claim_id=b.claim, decision_id=b.decision, published_by_id=b.editor, fact_checker_id=b.user
     ),
     "notification blank message": lambda b: Notification(user_id=b.user, kind="x", message=" "),
     "job unknown status": lambda b: Job(kind="ingest", status="zombie"),

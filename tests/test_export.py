@@ -7,6 +7,7 @@ import io
 from datetime import date
 
 import pytest
+import sqlalchemy as sa
 
 from factcheck.auth.roles import Role
 from factcheck.editorial import services as editorial
@@ -16,10 +17,12 @@ from factcheck.export.services import (
     RULING_COLUMNS,
     ExportFilters,
     evidence_csv,
-    neutralise,
     rulings_csv,
 )
+from factcheck.export.sql import safe_text
 from factcheck.extensions import db
+from factcheck.sources.extract import Document
+from factcheck.sources.services import ingest
 from factcheck.verdicts.services import EvidenceInput
 from tests.workflow import add_claim, later, publish, user, verdict
 
@@ -103,13 +106,64 @@ def test_formula_cells_are_neutralised(app, desk, evil):
     assert row["claimant"] == f"'{evil}" and row["conclusion"] == f"'{evil}"
 
 
-def test_neutralise_leaves_ordinary_values():
-    assert neutralise("Crime fell") == "Crime fell"
-    assert neutralise(0.5) == 0.5 and neutralise(None) is None
-    assert neutralise("-5 degrees") == "'-5 degrees"
-    # Leading tab and carriage return (the service strips them from claim fields, but a
-    # cell from anywhere else is still made safe).
-    assert neutralise("\tcmd") == "'\tcmd" and neutralise("\rcmd") == "'\rcmd"
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("Crime fell", "Crime fell"),
+        ("-5 degrees", "'-5 degrees"),
+        ("\tcmd", "'\tcmd"),
+        ("\rcmd", "'\rcmd"),
+        ("a=b", "a=b"),
+        ("", ""),
+        (None, None),
+    ],
+)
+def test_safe_text_in_sql(app, cell, expected):
+    """The neutralising expression itself, on each backend (NULL stays NULL)."""
+    value = db.session.scalar(sa.select(safe_text(sa.literal(cell, sa.String))))
+    assert value == expected
+
+
+def test_sentence_score_evidence_and_corrections_in_order(app, desk, fake_classifier):
+    fc, ed = desk
+    result = ingest(
+        db.session,
+        Document(text="The mayor said crime fell by 20% in 2025. It rained.", title="Crime"),
+        actor=fc,
+        classifier=fake_classifier,
+    )
+    claim = result.claims[0]
+    sources = [
+        EvidenceInput(url=f"https://src.example.org/{n}", title=f"Source {n}") for n in "ZAM"
+    ]
+    publish(claim, fc, ed, evidence=sources)
+    rev = editorial.latest_revision(db.session, claim)
+    for n, note in enumerate(("Second note.", "Third note.")):
+        editorial.correct(
+            db.session,
+            claim,
+            verdict(evidence=sources),
+            note=note,
+            base_revision_id=rev.id,
+            actor=ed,
+            now=later(3 + n),
+        )
+        rev = editorial.latest_revision(db.session, claim)
+    db.session.commit()
+    row = read(rulings_csv(db.session, ExportFilters(), base_url=BASE))[0]
+    assert row["sentence"] == "The mayor said crime fell by 20% in 2025."
+    expected = fake_classifier.score([row["sentence"]])[0]
+    assert float(row["classifier_score"]) == pytest.approx(expected)
+    assert row["model_version"] == "keyword-fake test-1"
+    assert row["evidence_urls"] == " | ".join(f"https://src.example.org/{n}" for n in "ZAM")
+    assert row["correction_notes"] == "Second note. | Third note."
+    evidence = list(
+        csv.DictReader(
+            io.StringIO("".join(evidence_csv(db.session, ExportFilters(), base_url=BASE))[1:])
+        )
+    )
+    assert [e["url"] for e in evidence] == [s.url for s in sources]
+    assert [e["position"] for e in evidence] == ["0", "1", "2"]
 
 
 def test_filters(app, desk, make_user):

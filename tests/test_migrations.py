@@ -12,7 +12,7 @@ from flask_migrate import downgrade, upgrade
 
 from factcheck.extensions import db
 from factcheck.verdicts.defaults import DEFAULT_SCALE
-from tests.conftest import make_app
+from tests.conftest import STRONG_PASSWORD, make_app
 
 
 def _diff(connection: sa.Connection) -> list:
@@ -89,4 +89,65 @@ def test_search_index_and_transition_guard_are_migrated(empty_database, backend_
         downgrade(revision="6765746a6618")
         with db.engine.begin() as conn:  # the guard goes with the migration
             conn.execute(sa.text("UPDATE claims SET status = 'published'"))
+        db.engine.dispose()
+
+
+def test_export_columns_are_filled_from_existing_data(empty_database, backend_name):
+    """5e1f0c2a9d47 adds claims.score_id, rulings.fact_checker_id and
+    verdict_revisions.evidence_urls: a database that had rulings before it gets them
+    filled with what the services would have stored."""
+    from factcheck.auth.roles import Role
+    from factcheck.auth import password_policy, passwords
+    from factcheck.auth.services import create_user
+    from factcheck.editorial import services as editorial
+    from factcheck.sources.extract import Document
+    from factcheck.sources.services import ingest
+    from factcheck.verdicts.services import EvidenceInput
+    from tests.fakes import KeywordClassifier
+    from tests.workflow import later, publish, verdict
+
+    app = make_app(empty_database(backend_name))
+    with app.app_context():
+        upgrade()
+        fc, ed = (
+            create_user(
+                db.session,
+                email=f"{role.name.lower()}@example.org",
+                display_name=role.label,
+                password=STRONG_PASSWORD,
+                roles=[role],
+                passwords=passwords(),
+                policy=password_policy(),
+                actor=None,
+            )[0]
+            for role in (Role.FACT_CHECKER, Role.EDITOR)
+        )
+        text = "It rained. The mayor said crime fell by 20% in 2025. Taxes rose 3% in 2024."
+        result = ingest(
+            db.session, Document(text=text), actor=fc, classifier=KeywordClassifier()
+        )
+        claim = result.claims[0]
+        sources = [EvidenceInput(url=f"https://s.example.org/{n}") for n in "BA"]
+        publish(claim, fc, ed, evidence=sources)
+        rev = editorial.latest_revision(db.session, claim)
+        editorial.correct(
+            db.session, claim, verdict(), note="Fixed.", base_revision_id=rev.id, actor=ed,
+            now=later(3),
+        )
+        db.session.commit()
+        query = {
+            "claims": "SELECT id, score_id FROM claims ORDER BY id",
+            "rulings": "SELECT id, fact_checker_id FROM rulings ORDER BY id",
+            "revisions": "SELECT id, evidence_urls FROM verdict_revisions ORDER BY id",
+        }
+        stored = {k: db.session.execute(sa.text(q)).all() for k, q in query.items()}
+        assert stored["revisions"][0][1] == "https://s.example.org/B | https://s.example.org/A"
+        assert stored["rulings"] == [(1, fc.id)] and all(s for _, s in stored["claims"])
+        db.session.remove()
+
+        downgrade(revision="acac5b16c1df")
+        upgrade()
+        filled = {k: db.session.execute(sa.text(q)).all() for k, q in query.items()}
+        assert filled == stored
+        db.session.remove()
         db.engine.dispose()

@@ -30,6 +30,7 @@ from factcheck.editorial.models import Ruling
 from factcheck.editorial.services import ruling_of
 from factcheck.errors import BadRequest, InvalidInput, NotFound, api_error
 from factcheck.export.claimreview import claim_review
+from factcheck.export.queries import apply_filters
 from factcheck.export.services import ExportFilters, ruling_url
 from factcheck.extensions import csrf, db, limiter
 from factcheck.review.services import QueueFilters, format_cursor, parse_cursor, queue_page
@@ -319,8 +320,6 @@ def ruling_json(ruling: Ruling) -> dict[str, Any]:
 @api_roles(Role.VIEWER)
 def list_rulings():
     """Published rulings, oldest first, filtered like the CSV export; `after` pages on."""
-    from factcheck.export.services import apply_filters
-
     args = query_args({"status", "since", "until", "claimant", "after", "limit"})
     status = args.get("status") or "published"
     if status not in ("published", "retracted", "both"):

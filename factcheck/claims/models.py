@@ -172,6 +172,12 @@ class Claim(Base):
     status: so.Mapped[str] = so.mapped_column(sa.String(20), default="new")
     # The classifier's score of the source sentence, and the derived queue priority.
     score: so.Mapped[float | None]
+    # The sentence score that flagged it (or, for a promoted sentence, the score it had):
+    # its sentence is the claim's source sentence, its model the model that flagged it.
+    # Set once when the claim is made; the export and API read the sentence through it.
+    score_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("sentence_scores.id", ondelete="SET NULL")
+    )
     priority: so.Mapped[float] = so.mapped_column(default=0.0)
     claim_type: so.Mapped[str | None] = so.mapped_column(sa.String(20))
     dismiss_reason: so.Mapped[str | None] = so.mapped_column(sa.String(20))
@@ -190,6 +196,7 @@ class Claim(Base):
         secondary=claim_sentences, order_by="Sentence.position"
     )
     article: so.Mapped[Article | None] = so.relationship()
+    flag_score: so.Mapped[SentenceScore | None] = so.relationship()
 
     def __repr__(self) -> str:
         return f"<Claim id={self.id!r} status={self.status!r}>"

@@ -146,11 +146,10 @@ def store_analysis(
             text=item.span.text,
             speaker=item.span.speaker,
         )
-        sentence.scores.append(
-            SentenceScore(
-                score=item.score, model_name=classifier.name, model_version=classifier.version
-            )
+        score = SentenceScore(
+            score=item.score, model_name=classifier.name, model_version=classifier.version
         )
+        sentence.scores.append(score)
         session.add(sentence)
         if not item.is_claim:
             continue
@@ -166,7 +165,7 @@ def store_analysis(
             _record_repeat(session, repeated, article, sentence, item.score, actor)
             claims.append((key, repeated))
             continue
-        claim = _new_claim(article, item.attribution, item.score, sentence)
+        claim = _new_claim(article, item.attribution, score, sentence)
         session.add(claim)
         claims.append((key, claim))
         created.append(claim)
@@ -218,10 +217,11 @@ def _record_repeat(
 def _new_claim(
     article: Article,
     attribution: Attribution,
-    score: float,
+    flag_score: SentenceScore | None,
     sentence: Sentence,
     created_by: User | None = None,
 ) -> Claim:
+    score = flag_score.score if flag_score is not None else 0.0
     return Claim(
         text=attribution.claim,
         text_key=text_key(attribution.claim),
@@ -236,6 +236,7 @@ def _new_claim(
         priority=priority_of(score, 1, article.published_on),
         status="new",
         sentences=[sentence],
+        flag_score=flag_score,
         created_by_id=getattr(created_by, "id", None),
     )
 
@@ -278,8 +279,8 @@ def promote_sentence(
             attribution.reporting_verb,
             attribution.hedged,
         )
-    score = max((s.score for s in sentence.scores), default=0.0)
-    claim = _new_claim(sentence.article, attribution, score, sentence, created_by=actor)
+    best = max(sentence.scores, key=lambda s: (s.score, s.id), default=None)
+    claim = _new_claim(sentence.article, attribution, best, sentence, created_by=actor)
     session.add(claim)
     session.flush()
     record(
@@ -288,6 +289,6 @@ def promote_sentence(
         action="claim.promote",
         entity_type="claim",
         entity_id=claim.id,
-        extra={"sentence_id": sentence.id, "score": score},
+        extra={"sentence_id": sentence.id, "score": claim.score},
     )
     return claim

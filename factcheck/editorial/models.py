@@ -67,6 +67,9 @@ class Ruling(Base):
     # The approval of the revision now shown; corrections move it to a newer approval.
     decision_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("editorial_decisions.id"))
     published_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
+    # The byline: who wrote the verdict first published (an editor's later correction
+    # does not change it).
+    fact_checker_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
     published_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
     status: so.Mapped[str] = so.mapped_column(sa.String(10), default="published")

@@ -200,6 +200,7 @@ def publish(session: so.Session, claim: Claim, *, actor: User, now: datetime) ->
         claim_id=claim.id,
         decision_id=approval.id,
         published_by_id=actor.id,
+        fact_checker_id=approval.revision.author_id,
         published_at=now,
         updated_at=now,
     )

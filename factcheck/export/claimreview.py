@@ -18,7 +18,8 @@ import sqlalchemy.orm as so
 
 from factcheck.claims.models import Claim
 from factcheck.editorial.models import EditorialDecision, Ruling
-from factcheck.export.services import ExportFilters, apply_filters, ruling_url
+from factcheck.export.queries import apply_filters
+from factcheck.export.services import ExportFilters, ruling_url
 from factcheck.sources.models import Article
 from factcheck.verdicts.models import VerdictRevision
 

@@ -115,6 +115,9 @@ class VerdictRevision(Base):
     claimant_role: so.Mapped[str | None] = so.mapped_column(sa.String(200))
     claimed_on: so.Mapped[date | None]
     author_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
+    # The evidence addresses joined with " | ", in position order: written with the
+    # (immutable) revision so the export reads one column instead of aggregating.
+    evidence_urls: so.Mapped[str] = so.mapped_column(sa.Text, default="", server_default="")
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     # Set once, when the author sends this revision to an editor.
     submitted_at: so.Mapped[datetime | None]

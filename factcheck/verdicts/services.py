@@ -38,6 +38,8 @@ TITLE_MAX = 500
 PUBLISHER_MAX = 200
 NOTE_MAX = 5000
 EVIDENCE_MAX = 50
+# Between evidence addresses in VerdictRevision.evidence_urls and in the CSV export.
+EVIDENCE_SEPARATOR = " | "
 
 
 def ensure_default_scale(session: so.Session) -> RatingScale:
@@ -271,6 +273,7 @@ def append_revision(
         claimed_on=data.claimed_on,
         author_id=actor.id,
         created_at=now,
+        evidence_urls=EVIDENCE_SEPARATOR.join(e.url for e in data.evidence),
         evidence=[
             EvidenceSource(
                 position=i,

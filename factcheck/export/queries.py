@@ -1,0 +1,173 @@
+"""The export queries: every cell computed, formatted and made spreadsheet-safe in SQL.
+
+One SELECT per export, the same on SQLite and PostgreSQL, walking the rulings in
+publication order with primary-key joins only: what would need an aggregate per row is
+stored when it comes to exist (the claim's flagging score, the ruling's fact-checker, a
+revision's evidence addresses). Correction notes, rare, are aggregated only for rulings
+that have some. Python then only encodes rows (SQLite) or passes on the bytes of COPY
+(PostgreSQL); see services.py and bench/bench_export.py.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from factcheck.auth.models import User
+from factcheck.claims.models import Claim, Sentence, SentenceScore
+from factcheck.editorial.models import Correction, EditorialDecision, Ruling
+from factcheck.export.sql import iso_date, iso_timestamp, safe_text
+from factcheck.sources.models import Article, Outlet
+from factcheck.verdicts.models import EvidenceSource, Rating, RatingScale, VerdictRevision
+from factcheck.verdicts.services import EVIDENCE_SEPARATOR
+
+if TYPE_CHECKING:
+    from factcheck.export.services import ExportFilters
+
+
+def _ruling_url(prefix: str, claim_id: sa.ColumnElement) -> sa.ColumnElement:
+    return sa.literal(prefix, sa.String) + sa.cast(claim_id, sa.String)
+
+
+def _correction_notes() -> sa.ColumnElement:
+    """The ruling's correction notes joined with " | ", oldest first, spreadsheet-safe.
+
+    The notes are aggregated over an ordered derived table, which keeps their order on
+    SQLite (no ORDER BY inside group_concat before 3.44) and PostgreSQL alike; the EXISTS
+    probe skips the aggregate for the many rulings never corrected.
+    """
+    ordered = (
+        sa.select(Correction.note)
+        .where(Correction.ruling_id == Ruling.id)
+        .order_by(Correction.created_at, Correction.id)
+        .correlate(Ruling)
+        .subquery()
+    )
+    notes = sa.select(
+        safe_text(sa.func.aggregate_strings(ordered.c.note, EVIDENCE_SEPARATOR))
+    ).scalar_subquery()
+    has_any = sa.exists().where(Correction.ruling_id == Ruling.id)
+    return sa.case((has_any, notes), else_=sa.null())
+
+
+def _published_revisions(query: sa.Select) -> sa.Select:
+    """From the rulings, through their claims and approvals, to the revisions shown."""
+    return (
+        query.select_from(Ruling)
+        .join(Claim, Claim.id == Ruling.claim_id)
+        .join(EditorialDecision, EditorialDecision.id == Ruling.decision_id)
+        .join(VerdictRevision, VerdictRevision.id == EditorialDecision.revision_id)
+    )
+
+
+def rulings_query(filters: ExportFilters, base_url: str) -> sa.Select:
+    """One row per ruling, in RULING_COLUMNS order, oldest publication first."""
+    editor = so.aliased(User)
+    checker = so.aliased(User)
+    prefix = base_url.rstrip("/") + "/rulings/"
+    query = (
+        sa.select(
+            Ruling.id,
+            Ruling.status,
+            Claim.id,
+            safe_text(VerdictRevision.claim_text),
+            safe_text(VerdictRevision.claimant_name),
+            safe_text(VerdictRevision.claimant_role),
+            iso_date(VerdictRevision.claimed_on),
+            safe_text(Article.title),
+            Article.url,
+            safe_text(Outlet.name),
+            safe_text(Sentence.text),
+            SentenceScore.score,
+            SentenceScore.model_name + " " + SentenceScore.model_version,
+            safe_text(Rating.label),
+            Rating.value,
+            RatingScale.min_value,
+            RatingScale.max_value,
+            safe_text(VerdictRevision.summary),
+            safe_text(VerdictRevision.explanation),
+            VerdictRevision.evidence_urls,  # http(s) addresses: nothing to neutralise
+            safe_text(checker.display_name),
+            safe_text(editor.display_name),
+            iso_timestamp(EditorialDecision.decided_at),
+            iso_timestamp(Ruling.published_at),
+            iso_timestamp(Ruling.updated_at),
+            _correction_notes(),
+            _ruling_url(prefix, Claim.id),
+        )
+    )
+    query = (
+        _published_revisions(query)
+        .join(editor, editor.id == EditorialDecision.editor_id)
+        .join(checker, checker.id == Ruling.fact_checker_id)
+        .outerjoin(Rating, Rating.id == VerdictRevision.rating_id)
+        .outerjoin(RatingScale, RatingScale.id == Rating.scale_id)
+        .outerjoin(Article, Article.id == Claim.article_id)
+        .outerjoin(Outlet, Outlet.id == Article.outlet_id)
+        .outerjoin(SentenceScore, SentenceScore.id == Claim.score_id)
+        .outerjoin(Sentence, Sentence.id == SentenceScore.sentence_id)
+        .where(Ruling.status.in_(filters.statuses))
+        .order_by(Ruling.published_at, Ruling.id)
+    )
+    return apply_filters(query, filters)
+
+
+def evidence_query(filters: ExportFilters, base_url: str) -> sa.Select:
+    """One row per evidence source of each exported ruling's current revision."""
+    prefix = base_url.rstrip("/") + "/rulings/"
+    query = (
+        sa.select(
+            Ruling.id,
+            Claim.id,
+            EvidenceSource.position,
+            EvidenceSource.url,
+            safe_text(EvidenceSource.title),
+            safe_text(EvidenceSource.publisher),
+            iso_date(EvidenceSource.accessed_on),
+            safe_text(EvidenceSource.note),
+            _ruling_url(prefix, Claim.id),
+        )
+    )
+    query = (
+        _published_revisions(query)
+        .join(EvidenceSource, EvidenceSource.revision_id == VerdictRevision.id)
+        .outerjoin(Article, Article.id == Claim.article_id)
+        .where(Ruling.status.in_(filters.statuses))
+        .order_by(Ruling.published_at, Ruling.id, EvidenceSource.position)
+    )
+    return apply_filters(query, filters)
+
+
+def day_start(day: date, *, days: int = 0) -> datetime:
+    """Midnight UTC at the start of `day` (plus `days`)."""
+    return datetime.combine(day + timedelta(days=days), time(), UTC)
+
+
+def apply_filters(query: sa.Select, filters: ExportFilters) -> sa.Select:
+    if filters.since:
+        query = query.where(Ruling.published_at >= day_start(filters.since))
+    if filters.until:
+        query = query.where(Ruling.published_at < day_start(filters.until, days=1))
+    if filters.rating_id is not None:
+        query = query.where(VerdictRevision.rating_id == filters.rating_id)
+    if filters.outlet_id is not None:
+        query = query.where(Article.outlet_id == filters.outlet_id)
+    if filters.claimant:
+        escaped = filters.claimant.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
+        query = query.where(VerdictRevision.claimant_name.ilike(pattern, escape="\\"))
+    if filters.editor_id is not None:
+        query = query.where(EditorialDecision.editor_id == filters.editor_id)
+    if filters.fact_checker_id is not None:
+        first_rev = so.aliased(VerdictRevision)
+        query = query.where(
+            sa.exists().where(
+                first_rev.claim_id == Ruling.claim_id,
+                first_rev.author_id == filters.fact_checker_id,
+                first_rev.submitted_at.is_not(None),
+            )
+        )
+    return query
