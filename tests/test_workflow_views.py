@@ -32,7 +32,9 @@ def verdict_form(client, claim_id: int, **fields) -> dict:  # noqa: ANN001, ANN0
     rating = active_ratings(db.session)[0]
     data = {
         "csrf_token": csrf_token(client, f"/claims/{claim_id}"),
-        "base_revision": base_revision(client, claim_id),
+        "base_revision": (
+            fields["base_revision"] if "base_revision" in fields else base_revision(client, claim_id)
+        ),
         "claim_text": "Unemployment fell to 3.5% last year",
         "claimant_name": "Jane Doe",
         "claimant_role": "Minister of Labour",
@@ -146,9 +148,10 @@ def test_whole_path_new_to_published_to_corrected(app, desk):
 
     # The editor corrects the ruling with a public note.
     assert base_revision(ed, cid, "correct") == str(rev2.id)
-    correction = verdict_form(ed, cid, summary="Unemployment rose to 4.1%.")
+    correction = verdict_form(
+        ed, cid, summary="Unemployment rose to 4.1%.", base_revision=str(rev2.id)
+    )
     correction.update(
-        base_revision=str(rev2.id),
         csrf_token=csrf_token(ed, f"/claims/{cid}/correct"),
         note="An earlier version gave the wrong month for the survey.",
         publish_correction="1",
@@ -448,3 +451,62 @@ def test_stale_security_token_on_the_verdict_form_keeps_the_text(app, desk):
     data["csrf_token"] = fresh
     assert fc.post(f"/claims/{cid}/verdict", data=data).status_code == 302
     assert db.session.scalar(sa.select(sa.func.count()).select_from(VerdictRevision)) == 1
+
+
+def _revision_count(claim_id: int) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).where(VerdictRevision.claim_id == claim_id)
+    )
+
+
+def test_a_fact_checker_cannot_write_on_a_claim_leased_to_someone_else(app, desk, make_user):
+    fc, cid = desk["fc"], desk["claim"]
+    assert fc.post(f"/claims/{cid}/take", data={"csrf_token": csrf_token(fc, "/")}).status_code == 302
+    other = app.test_client()
+    login(other, make_user(Role.FACT_CHECKER, name="Olga Other"))
+    page = other.get(f"/claims/{cid}/verdict", follow_redirects=True)
+    assert "Fiona Checker holds this claim" in page.get_data(as_text=True)  # before typing
+    response = other.post(
+        f"/claims/{cid}/verdict",
+        data=verdict_form(other, cid, base_revision="", submit_for_approval="1"),
+        follow_redirects=True,
+    )
+    assert response.status_code in (403, 409)
+    assert "Fiona Checker" in response.get_data(as_text=True)  # says who holds it
+    assert _revision_count(cid) == 0 and status_of(cid) == "in_review"
+    # Nor can they release someone else's lease.
+    released = other.post(
+        f"/claims/{cid}/release",
+        data={"csrf_token": csrf_token(other, "/")},
+        follow_redirects=True,
+    )
+    assert "Fiona Checker holds this claim" in released.get_data(as_text=True)
+    assert status_of(cid) == "in_review"
+
+
+def test_an_editor_cannot_approve_a_verdict_they_wrote(app, make_user):
+    editor = make_user(Role.EDITOR, name="Eve Both")
+    client = app.test_client()
+    login(client, editor)
+    ensure_default_scale(db.session)
+    cid = add_claim("Exports doubled in 2025", score=0.9).id
+    db.session.commit()
+    client.post(f"/claims/{cid}/take", data={"csrf_token": csrf_token(client, "/")})
+    saved = client.post(
+        f"/claims/{cid}/verdict", data=verdict_form(client, cid, submit_for_approval="1")
+    )
+    assert saved.status_code == 302 and status_of(cid) == "submitted"
+    rev = db.session.scalar(sa.select(VerdictRevision).where(VerdictRevision.claim_id == cid))
+    response = client.post(
+        f"/claims/{cid}/review",
+        data={
+            "csrf_token": csrf_token(client, f"/claims/{cid}/review"),
+            "revision_id": str(rev.id),
+            "approve_publish": "1",
+        },
+        follow_redirects=True,
+    )
+    assert response.status_code == 403
+    assert "You wrote this revision" in response.get_data(as_text=True)
+    assert status_of(cid) == "submitted"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Ruling)) == 0

@@ -10,7 +10,7 @@ from factcheck.auth.roles import Role
 from factcheck.db import utcnow
 from factcheck.errors import DomainError
 from factcheck.extensions import csrf, db
-from factcheck.review.services import get_claim, holder
+from factcheck.review.services import get_claim, holder, require_holder
 from factcheck.security import login_required, roles_allowed
 from factcheck.verdicts import services
 from factcheck.verdicts.diff import diff_revisions
@@ -60,6 +60,11 @@ def edit(claim_id: int):
     form = VerdictForm()
     form.set_ratings(services.active_ratings(db.session))
     if not form.is_submitted():
+        try:  # only the lease holder may write: say so before anyone types a verdict
+            require_holder(db.session, claim, current_user._get_current_object(), utcnow())
+        except DomainError as exc:
+            flash(exc.message, "warning")
+            return redirect(url_for("claims.claim", claim_id=claim.id))
         form.fill_from(claim, services.latest_revision(db.session, claim))
         return _render(claim, form)
     if not form.validate():
