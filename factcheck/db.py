@@ -66,3 +66,15 @@ def enum_check(column: str, values: tuple[str, ...], name: str) -> sa.CheckConst
     """Build a CHECK constraint limiting a text column to the listed values."""
     quoted = ", ".join(f"'{v}'" for v in values)
     return sa.CheckConstraint(f"{column} IN ({quoted})", name=name)
+
+
+def serialise_writers(session: so.Session) -> None:
+    """On SQLite, take the database's write lock now (BEGIN IMMEDIATE), before reading
+    what is about to be changed: writers then queue (busy_timeout) instead of reading the
+    same state and failing at commit. PostgreSQL locks rows instead (FOR UPDATE)."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    raw = connection.connection.dbapi_connection
+    if raw is not None and not raw.in_transaction:
+        raw.execute("BEGIN IMMEDIATE")

@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 import uuid
 
-from flask import Flask, g, render_template, request
+import sqlalchemy.exc as sa_exc
+from flask import Flask, g, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
@@ -181,6 +183,49 @@ def register_errorhandlers(app: Flask) -> None:
         if _is_api():
             return api_error(error.status_code, error.message, getattr(error, "fields", None))
         return _render(error.status_code, error.message)
+
+    @app.errorhandler(StaleDataError)
+    def _concurrent_change(error: StaleDataError):
+        # Optimistic locking (a row's version moved under this request): someone else's
+        # change to the same claim or verdict committed first. Nothing of this request
+        # was written: the transaction is rolled back whole.
+        from factcheck.extensions import db
+
+        db.session.rollback()
+        log.info("concurrent change refused, request %s: %s", g.get("request_id"), error)
+        return _render(
+            409,
+            "Someone else changed this at the same moment and theirs was saved first; "
+            "nothing of yours was saved. Reload the page to see their change.",
+        )
+
+    @app.errorhandler(sa_exc.OperationalError)
+    def _database_unavailable(error: sa_exc.OperationalError):
+        # The database could not answer: SQLite's write lock stayed busy past the
+        # timeout, or a PostgreSQL connection was cut (restart, pg_terminate_backend).
+        # The pool discards the broken connection (and pre-pings the next), so retrying
+        # works; nothing of this request was saved.
+        from factcheck.extensions import db
+
+        try:
+            db.session.rollback()
+        except sa_exc.SQLAlchemyError:
+            db.session.invalidate()
+        log.warning(
+            "database unavailable, request %s %s %s: %s",
+            g.get("request_id"),
+            request.method,
+            request.path,
+            error.orig,
+        )
+        response = _render(
+            503,
+            "The database was busy or briefly unreachable; nothing was saved. "
+            "Try again in a moment.",
+        )
+        response = make_response(response)
+        response.headers["Retry-After"] = "2"
+        return response
 
     @app.errorhandler(InternalServerError)
     def _internal_error(error: InternalServerError):

@@ -19,6 +19,7 @@ import sqlalchemy.orm as so
 from factcheck.audit.services import record
 from factcheck.auth.models import User
 from factcheck.auth.roles import Role
+from factcheck.db import serialise_writers
 from factcheck.claims.models import (
     CLAIM_STATUSES,
     CLAIM_TRANSITIONS,
@@ -206,6 +207,7 @@ def take_next(
 ) -> Assignment | None:
     """Give the actor the highest-priority claim nobody holds; None when the queue is empty."""
     ensure_role(actor, Role.FACT_CHECKER)
+    serialise_writers(session)  # SQLite: ten people pressing "next" take turns
     expire_leases(session, now)
     held = sa.select(Assignment.claim_id).where(Assignment.released_at.is_(None))
     query = (
