@@ -224,3 +224,139 @@ def test_review_path_in_the_browser(live_server: str, shots: Path) -> None:
     taken = sorted(p.name for p in shots.glob("*.png"))
     assert len(taken) == 12, taken
     assert all((shots / name).stat().st_size > 5_000 for name in taken)
+
+
+PAYLOADS = (
+    "<script>window.__xss = 'script'</script>",
+    "<img src=x onerror=\"window.__xss = 'img'\">",
+    "\"><svg onload=\"window.__xss = 'svg'\">",
+)
+
+
+# Executable script elements carrying a payload (the ruling page's JSON-LD data block,
+# type application/ld+json, holds the payload as escaped data: it is not code), and
+# elements with an event-handler attribute.
+INJECTED_ELEMENTS = """() => [
+  ...[...document.scripts]
+      .filter(s => !s.type || /javascript|module/.test(s.type))
+      .filter(s => s.text.includes('__xss')).map(s => 'script'),
+  ...[...document.querySelectorAll('*')]
+      .filter(e => [...e.attributes].some(a => a.name.startsWith('on')))
+      .map(e => e.tagName),
+]"""
+
+
+@pytest.fixture
+def hostile_server(tmp_path: Path) -> Iterator[tuple[str, int]]:
+    """A published ruling whose every user-supplied text carries a script payload."""
+    from factcheck.auth.models import User
+    from factcheck.verdicts.services import EvidenceInput
+    from tests.workflow import publish
+
+    app = make_app(f"sqlite:///{tmp_path / 'xss.db'}", PUBLIC_RULINGS=True)
+    set_classifier(app, KeywordClassifier())
+    evil = " ".join(PAYLOADS)
+    with app.app_context():
+        upgrade()
+        people = {}
+        for email, name, role in (
+            ("fiona@example.com", f"Fiona {PAYLOADS[1]}", Role.FACT_CHECKER),
+            ("edna@example.com", f"Edna {PAYLOADS[0]}", Role.EDITOR),
+        ):
+            people[role], _ = create_user(
+                db.session,
+                email=email,
+                display_name=name,
+                password=STRONG_PASSWORD,
+                roles=[role],
+                passwords=passwords(),
+                policy=password_policy(),
+                actor=None,
+            )
+        text = f"The minister {PAYLOADS[2]} said crime fell by 20% in 2025 {PAYLOADS[0]}."
+        document = from_text(text).with_overrides(title=f"Title {evil}", outlet=f"Outlet {evil}")
+        result = ingest(db.session, document, actor=None, classifier=KeywordClassifier())
+        claim = result.claims[0]
+        publish(
+            claim,
+            db.session.get(User, people[Role.FACT_CHECKER].id),
+            db.session.get(User, people[Role.EDITOR].id),
+            claim_text=f"Crime fell {PAYLOADS[0]}",
+            claimant_name=f"Minister {PAYLOADS[1]}",
+            summary=f"Summary {evil}",
+            explanation=f"Explanation {evil}",
+            evidence=[
+                EvidenceInput(
+                    url="https://stats.example.org/x?q=%3Cscript%3E",
+                    title=f"Source {evil}",
+                    publisher=f"Publisher {PAYLOADS[2]}",
+                    note=f"Note {PAYLOADS[1]}",
+                )
+            ],
+        )
+        db.session.commit()
+        claim_id, article_id = claim.id, result.article.id
+        db.session.remove()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", claim_id, article_id
+    finally:
+        server.shutdown()
+        thread.join(5)
+        with app.app_context():
+            db.engine.dispose()
+
+
+def test_stored_script_payloads_are_inert_on_every_page(hostile_server) -> None:
+    """Claim texts, titles, names, evidence: shown as text everywhere, never run."""
+    _browser_available()
+    from playwright.sync_api import sync_playwright
+
+    base, claim_id, article_id = hostile_server
+    pages = {
+        "fiona@example.com": [
+            "/",
+            "/claims/",
+            f"/claims/{claim_id}",
+            f"/claims/{claim_id}/revisions/1",
+            "/articles/",
+            f"/articles/{article_id}",
+            "/export/",
+            "/notifications/",
+        ],
+        "edna@example.com": ["/claims/awaiting", f"/claims/{claim_id}/correct"],
+        None: [f"/rulings/{claim_id}"],  # the public ruling page, signed out
+    }
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        visited = 0
+        for email, paths in pages.items():
+            page = browser.new_context().new_page()
+            page.set_default_timeout(15_000)
+            dialogs: list[str] = []
+            page.on("dialog", lambda d, seen=dialogs: (seen.append(d.message), d.dismiss()))
+            if email:
+                page.goto(base + "/login")
+                page.fill("#email", email)
+                page.fill("#password", STRONG_PASSWORD)
+                page.click("button[type=submit], input[type=submit]")
+                page.wait_for_load_state()
+            for path in paths:
+                response = page.goto(base + path)
+                assert response is not None and response.status == 200, path
+                page.wait_for_load_state("load")
+                assert page.evaluate("() => window.__xss") is None, f"script ran on {path}"
+                assert dialogs == [], path
+                # Injected markup never became elements (the Content-Security-Policy would
+                # stop an inline script anyway: this checks the escaping under it).
+                injected = page.evaluate(INJECTED_ELEMENTS)
+                assert injected == [], f"{path}: {injected}"
+                visited += 1
+            # Shown as text: the claim page carries the payload verbatim, escaped.
+            if email == "fiona@example.com":
+                page.goto(base + f"/claims/{claim_id}")
+                assert PAYLOADS[0] in page.inner_text("main")
+        browser.close()
+    assert visited == sum(len(p) for p in pages.values())
