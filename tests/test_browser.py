@@ -61,6 +61,20 @@ def _browser_available() -> None:
         pytest.skip(message)
 
 
+def _person(email: str, name: str, role: Role):  # noqa: ANN202
+    user, _ = create_user(
+        db.session,
+        email=email,
+        display_name=name,
+        password=STRONG_PASSWORD,
+        roles=[role],
+        passwords=passwords(),
+        policy=password_policy(),
+        actor=None,
+    )
+    return user
+
+
 @pytest.fixture
 def live_server(tmp_path: Path) -> Iterator[str]:
     """The app on a real port, on a migrated SQLite file, with the seed article ingested."""
@@ -68,20 +82,8 @@ def live_server(tmp_path: Path) -> Iterator[str]:
     set_classifier(app, KeywordClassifier())
     with app.app_context():
         upgrade()
-        for email, name, role in (
-            ("fiona@example.com", "Fiona Checker", Role.FACT_CHECKER),
-            ("edna@example.com", "Edna Editor", Role.EDITOR),
-        ):
-            create_user(
-                db.session,
-                email=email,
-                display_name=name,
-                password=STRONG_PASSWORD,
-                roles=[role],
-                passwords=passwords(),
-                policy=password_policy(),
-                actor=None,
-            )
+        _person("fiona@example.com", "Fiona Checker", Role.FACT_CHECKER)
+        _person("edna@example.com", "Edna Editor", Role.EDITOR)
         document = from_text(seed_text()).with_overrides(
             title="Iran blames US and Israel for Syria offensive", outlet="Wire service"
         )
@@ -258,21 +260,12 @@ def hostile_server(tmp_path: Path) -> Iterator[tuple[str, int]]:
     evil = " ".join(PAYLOADS)
     with app.app_context():
         upgrade()
-        people = {}
-        for email, name, role in (
-            ("fiona@example.com", f"Fiona {PAYLOADS[1]}", Role.FACT_CHECKER),
-            ("edna@example.com", f"Edna {PAYLOADS[0]}", Role.EDITOR),
-        ):
-            people[role], _ = create_user(
-                db.session,
-                email=email,
-                display_name=name,
-                password=STRONG_PASSWORD,
-                roles=[role],
-                passwords=passwords(),
-                policy=password_policy(),
-                actor=None,
-            )
+        people = {
+            Role.FACT_CHECKER: _person(
+                "fiona@example.com", f"Fiona {PAYLOADS[1]}", Role.FACT_CHECKER
+            ),
+            Role.EDITOR: _person("edna@example.com", f"Edna {PAYLOADS[0]}", Role.EDITOR),
+        }
         text = f"The minister {PAYLOADS[2]} said crime fell by 20% in 2025 {PAYLOADS[0]}."
         document = from_text(text).with_overrides(title=f"Title {evil}", outlet=f"Outlet {evil}")
         result = ingest(db.session, document, actor=None, classifier=KeywordClassifier())
