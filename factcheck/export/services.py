@@ -11,6 +11,7 @@ import csv
 import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 from datetime import date
 
 import sqlalchemy as sa
@@ -95,36 +96,19 @@ def ruling_url(base_url: str, claim_id: int) -> str:
     return f"{base_url.rstrip('/')}/rulings/{claim_id}"
 
 
-def csv_chunks(
-    rows: Iterable[Iterable[object]], header: Iterable[str], *, bom: bool = True
-) -> Iterator[str]:
-    """Rows as CSV text (RFC 4180, CRLF line ends), a chunk per BATCH rows."""
+def csv_chunks(cursor: Any, header: Iterable[str], *, bom: bool = True) -> Iterator[str]:
+    """A DB-API cursor's rows as CSV text (RFC 4180, CRLF line ends), a chunk per BATCH."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     if bom:
         buffer.write("\ufeff")
     writer.writerow(header)
     yield buffer.getvalue()
-    for batch in _batches(rows):
+    while batch := cursor.fetchmany(BATCH):
         buffer.seek(0)
         buffer.truncate()
         writer.writerows(batch)
         yield buffer.getvalue()
-
-
-def _batches(rows: Iterable[Iterable[object]]) -> Iterator[list]:
-    if hasattr(rows, "fetchmany"):
-        while batch := rows.fetchmany(BATCH):
-            yield batch
-        return
-    batch: list = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) == BATCH:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def _stream(session: so.Session, query: sa.Select, header: Iterable[str], bom: bool) -> Iterator[str]:

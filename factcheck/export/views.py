@@ -68,17 +68,24 @@ def index():
     )
 
 
+def _requested() -> tuple[ExportForm, ExportFilters | None]:
+    """The download's form and filters; None when they do not validate (index() shows why)."""
+    form = ExportForm(request.args)
+    _choices(form)
+    if not form.validate():
+        return form, None
+    try:
+        return form, _filters(form)
+    except DomainError:
+        return form, None
+
+
 @bp.route("/rulings.csv")
 @login_required
 def download():
     """The CSV file, streamed as it is read from the database."""
-    form = ExportForm(request.args)
-    _choices(form)
-    if not form.validate():
-        return index()
-    try:
-        filters = _filters(form)
-    except DomainError:
+    form, filters = _requested()
+    if filters is None:
         return index()
     base = current_app.config.get("PUBLIC_BASE_URL") or request.url_root
     render = evidence_csv if form.kind.data == "evidence" else rulings_csv
@@ -100,13 +107,8 @@ def claimreview():
     """Published rulings as ClaimReview JSON Lines, with the page's date filters."""
     from factcheck.export.claimreview import claim_reviews, jsonl_chunks
 
-    form = ExportForm(request.args)
-    _choices(form)
-    if not form.validate():
-        return index()
-    try:
-        filters = _filters(form)
-    except DomainError:
+    _, filters = _requested()
+    if filters is None:
         return index()
     config = current_app.config
     reviews = claim_reviews(
