@@ -9,9 +9,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, g, request
+from werkzeug.routing import IntegerConverter
 
 from factcheck import auth, classifier, security
 from factcheck.audit.services import request_context
+from factcheck.db import MAX_ID
 from factcheck.errors import register_errorhandlers
 from factcheck.extensions import csrf, db, limiter, migrate
 from factcheck.settings import ROOT, TEMPLATE_DIR, load_settings
@@ -26,6 +28,7 @@ def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
         instance_relative_config=True,
     )
     load_settings(app, config)
+    app.url_map.converters["int"] = RowIdConverter
     logging.getLogger("factcheck").setLevel(app.config["LOG_LEVEL"])
     register_extensions(app)
     register_blueprints(app)
@@ -33,6 +36,15 @@ def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
     register_commands(app)
     register_template_helpers(app)
     return app
+
+
+class RowIdConverter(IntegerConverter):
+    """`<int:...>` in every route: a number that cannot be a row id (over 32 bits) does
+    not match, so /claims/99999999999999999999 is a 404 rather than a database error."""
+
+    def __init__(self, map, *args: Any, **kwargs: Any) -> None:  # noqa: A002, ANN001
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def register_extensions(app: Flask) -> None:

@@ -18,6 +18,21 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+# Row ids are 32-bit integers on PostgreSQL (and SQLite refuses anything over 64 bits): a
+# number from a URL, form or query string outside 1..MAX_ID names no row and must not
+# reach the database.
+MAX_ID = 2**31 - 1
+
+
+def bounded_int(raw: str | None, *, default: int | None = None, upper: int = MAX_ID) -> int | None:
+    """A positive integer from a query string, or `default` when absent, malformed or
+    outside 1..upper (a hand-edited link)."""
+    try:
+        value = int(raw) if raw is not None else None
+    except ValueError:
+        return default
+    return value if value is not None and 1 <= value <= upper else default
+
 
 def utcnow() -> datetime:
     """Return the current time as an aware UTC datetime."""

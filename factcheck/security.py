@@ -16,6 +16,7 @@ from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
 from factcheck.auth.roles import Role
+from factcheck.db import bounded_int
 from factcheck.errors import PermissionDenied
 from factcheck.extensions import db, login_manager
 
@@ -134,7 +135,7 @@ def _load_user(session_id: str) -> Any:
     from factcheck.auth.models import User
 
     user_id, _, token = session_id.partition(":")
-    if not user_id.isdigit() or not token:
+    if bounded_int(user_id) is None or not token:
         return None
     user = db.session.get(User, int(user_id))
     if user is None or not user.is_active:

@@ -1,22 +1,35 @@
-"""schemathesis against the API's own OpenAPI document, in-process, a bounded number of
-generated requests per operation: no server errors, responses as documented."""
+"""Fuzzing the JSON API, in-process, FACTCHECK_FUZZ_EXAMPLES requests per operation (200
+unless set).
+
+- schemathesis against the API's own OpenAPI document: no server errors, responses as
+  documented, schema-invalid data refused.
+- Raw requests the schema cannot describe: bodies that are not JSON, JSON with duplicate
+  keys, control characters and huge strings, wrong content types, repeated and unknown
+  query parameters. Every answer is the API's JSON error shape (never HTML, never a stack
+  trace), and a refused request leaves every table but the audit log as it was.
+"""
 
 from __future__ import annotations
 
+import json
 import os
 
-import pytest  # noqa: F401
+import pytest
 import schemathesis
+import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from factcheck.auth.roles import Role
 from factcheck.auth.tokens import create_token
+from factcheck.claims.models import Claim
 from factcheck.db import utcnow
 from factcheck.extensions import db
+from tests.snapshots import changed_tables, database_rows
 from tests.workflow import add_claim, publish, user
 
-MAX_EXAMPLES = int(os.environ.get("FACTCHECK_FUZZ_EXAMPLES", "25"))
+MAX_EXAMPLES = int(os.environ.get("FACTCHECK_FUZZ_EXAMPLES", "200"))
 
 
 @pytest.fixture
@@ -30,6 +43,7 @@ def bearer(app, make_user):
     return {"Authorization": f"Bearer {secret}"}
 
 
+@pytest.mark.parametrize("app_overrides", [{"API_RATE_LIMIT": "100000 per minute"}])
 def test_api_conforms_to_its_openapi_document(app, bearer):
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
@@ -62,3 +76,133 @@ def test_api_conforms_to_its_openapi_document(app, bearer):
             case.call_and_validate(headers=bearer, excluded_checks=[positive_data_acceptance])
 
         check()
+
+
+# --- Raw requests -----------------------------------------------------------------------
+
+_text = st.text(st.characters(exclude_categories=("Cs",)), max_size=80)
+_scalar = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=False),
+    _text,
+    st.builds(
+        lambda c, n: c * n, st.sampled_from(["a", "é", "\x01", "\u202e"]), st.integers(1, 300_000)
+    ),
+)
+_json = st.recursive(
+    _scalar,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_text, inner, max_size=4),
+    max_leaves=12,
+)
+_FIELDS = ["text", "url", "title", "outlet", "author", "published_on", "language", "sentences"]
+
+
+def _duplicate_keys(pairs: list[tuple[str, object]]) -> bytes:
+    """A JSON object text with repeated keys (json.dumps cannot write one)."""
+    return ("{" + ",".join(f"{json.dumps(k)}:{json.dumps(v)}" for k, v in pairs) + "}").encode()
+
+
+_body = st.one_of(
+    st.binary(max_size=2048),
+    _json.map(lambda v: json.dumps(v).encode()),
+    st.dictionaries(st.sampled_from(_FIELDS) | _text, _json, max_size=6).map(
+        lambda d: json.dumps(d).encode()
+    ),
+    st.lists(st.tuples(st.sampled_from(_FIELDS), _json), min_size=2, max_size=5).map(
+        _duplicate_keys
+    ),
+    st.sampled_from([b"{", b"[]", b"null", b'{"text": "a"', b'{"text": NaN}', b"\xef\xbb\xbf{}"]),
+)
+_content_type = st.sampled_from(
+    [
+        "application/json",
+        "application/json; charset=latin-1",
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+        "",
+    ]
+)
+_query = st.lists(
+    st.tuples(
+        st.sampled_from(
+            [
+                "status",
+                "rating",
+                "since",
+                "until",
+                "outlet",
+                "claimant",
+                "page",
+                "per_page",
+                "q",
+                "min_score",
+                "max_score",
+                "fact_checker",
+                "editor",
+                "format",
+                "nonsense",
+            ]
+        ),  # fmt: skip
+        st.one_of(_text, st.sampled_from(["-1", "0", "1e309", "2026-02-30", "9" * 30, "NaN"])),
+    ),
+    max_size=6,
+)
+
+# Every authenticated request stamps its token's last use: the one column that changes.
+TOUCHED = frozenset({("api_tokens", "last_used_at")})
+
+
+def _check_error_shape(response) -> None:  # noqa: ANN001
+    assert response.status_code < 500, (response.status_code, response.get_data()[:300])
+    assert response.mimetype == "application/json", response.mimetype
+    if response.status_code >= 400:
+        error = response.get_json()["error"]
+        assert error["status"] == response.status_code and error["message"]
+        assert "Traceback" not in json.dumps(error)
+
+
+ROUTES = [
+    ("POST", "/api/v1/articles"),
+    ("POST", "/api/v1/score"),
+    ("GET", "/api/v1/claims"),
+    ("GET", "/api/v1/rulings"),
+    ("GET", "/api/v1/claims/{claim}"),
+    ("GET", "/api/v1/rulings/{claim}"),
+]
+
+
+@pytest.mark.parametrize("app_overrides", [{"API_RATE_LIMIT": "100000 per minute"}])
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r[0]} {r[1]}")
+def test_raw_api_requests_get_json_errors_and_save_nothing(app, bearer, route):
+    method, path = route
+    claim_id = db.session.scalar(sa.select(sa.func.max(Claim.id)))
+    url = path.format(claim=claim_id)
+    client = app.test_client()
+    last: list[dict] = []
+
+    @given(body=_body, content_type=_content_type, query=_query)
+    @settings(
+        max_examples=MAX_EXAMPLES,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    def check(body: bytes, content_type: str, query: list) -> None:
+        before = last.pop() if last else database_rows(TOUCHED)
+        if method == "GET":
+            response = client.get(url, query_string=query, headers=bearer)
+        else:
+            response = client.post(
+                url, data=body, query_string=query, headers={**bearer, "Content-Type": content_type}
+            )
+        _check_error_shape(response)
+        if method == "GET" or response.status_code >= 400:
+            after = database_rows(TOUCHED)
+            changed = changed_tables(before, after)
+            assert changed == [], f"{response.status_code}, yet {changed} changed"
+            last.append(after)
+
+    check()

@@ -205,9 +205,7 @@ def test_api_routes_by_role(app, world):
     accounts, values = world
     headers = {ANON: {}}
     for role in ROLES[1:]:
-        _, secret = create_token(
-            db.session, user=user(accounts[role]), name="api", now=utcnow()
-        )
+        _, secret = create_token(db.session, user=user(accounts[role]), name="api", now=utcnow())
         headers[role] = {"Authorization": f"Bearer {secret}"}
     db.session.commit()
     client = app.test_client()

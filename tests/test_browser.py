@@ -1,10 +1,14 @@
-"""The review workflow in a real browser: Playwright driving Debian's headless Chromium.
+"""The product end to end in a real browser: Playwright driving Debian's headless Chromium.
 
-A fact-checker takes the top claim, writes a verdict with two sources and submits it; an
-editor returns it with a comment; the fact-checker fixes and resubmits; the editor
-approves and publishes, then corrects the ruling; the claim page shows the whole history.
-A screenshot of each page is saved under the test's output folder (pytest's tmp_path, or
-FACTCHECK_SCREENSHOT_DIR when set).
+Each role signs in; a fact-checker pastes the sample article and the claims it flags go
+to the queue; the fact-checker takes the top claim, writes a verdict with two sources and
+submits it; an editor returns it with a comment; the fact-checker fixes and resubmits; the
+editor approves and publishes, then corrects the ruling; the claim page shows the whole
+history; the editor downloads the CSV (its content checked as a spreadsheet reads it) and
+the ClaimReview export; a signed-out reader finds ClaimReview JSON-LD in the public ruling;
+the dashboard counts it all. A second test plants script payloads everywhere and checks
+none runs. A screenshot of each page is saved under the test's output folder (pytest's
+tmp_path, or FACTCHECK_SCREENSHOT_DIR when set).
 
 Needs /usr/bin/chromium (Debian's `chromium` package) and the playwright package: skipped
 without them on a workstation, a failure under CI=true (.ci/run installs Chromium).
@@ -12,6 +16,10 @@ without them on a workstation, a failure under CI=true (.ci/run installs Chromiu
 
 from __future__ import annotations
 
+import codecs
+import csv
+import io
+import json
 import os
 import shutil
 import threading
@@ -77,17 +85,16 @@ def _person(email: str, name: str, role: Role):  # noqa: ANN202
 
 @pytest.fixture
 def live_server(tmp_path: Path) -> Iterator[str]:
-    """The app on a real port, on a migrated SQLite file, with the seed article ingested."""
-    app = make_app(f"sqlite:///{tmp_path / 'browser.db'}")
+    """The app on a real port, on a migrated, empty SQLite file with one person per role;
+    rulings are public, as on a newsroom's site."""
+    app = make_app(f"sqlite:///{tmp_path / 'browser.db'}", PUBLIC_RULINGS=True)
     set_classifier(app, KeywordClassifier())
     with app.app_context():
         upgrade()
+        _person("vera@example.com", "Vera Viewer", Role.VIEWER)
         _person("fiona@example.com", "Fiona Checker", Role.FACT_CHECKER)
         _person("edna@example.com", "Edna Editor", Role.EDITOR)
-        document = from_text(seed_text()).with_overrides(
-            title="Iran blames US and Israel for Syria offensive", outlet="Wire service"
-        )
-        ingest(db.session, document, actor=None, classifier=KeywordClassifier())
+        _person("adam@example.com", "Adam Admin", Role.ADMIN)
         db.session.commit()
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -111,7 +118,11 @@ def shots(tmp_path: Path) -> Path:
     return folder
 
 
-def test_review_path_in_the_browser(live_server: str, shots: Path) -> None:
+def test_the_whole_product_in_the_browser(live_server: str, shots: Path) -> None:
+    """Every role signs in; a fact-checker ingests the sample article and works a claim
+    through return, resubmission, approval, publication and correction; an editor
+    downloads the CSV and ClaimReview exports; a reader sees the public ruling with its
+    ClaimReview JSON-LD; the dashboard counts what happened."""
     _browser_available()
     from playwright.sync_api import expect, sync_playwright
 
@@ -119,34 +130,74 @@ def test_review_path_in_the_browser(live_server: str, shots: Path) -> None:
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        context = browser.new_context(
+            viewport={"width": 1280, "height": 900}, accept_downloads=True
+        )
+        page = context.new_page()
         page.set_default_timeout(15_000)
 
         def snap(name: str) -> None:
             page.screenshot(path=str(shots / f"{next(counter):02d}-{name}.png"), full_page=True)
 
-        def sign_in(email: str) -> None:
+        def sign_in(email: str, name: str) -> None:
             page.goto(live_server + "/login")
             page.fill("#email", email)
             page.fill("#password", STRONG_PASSWORD)
             page.click("button[type=submit], input[type=submit]")
-            expect(page.locator(".usermenu")).to_be_visible()
+            expect(page.locator(".usermenu")).to_contain_text(name)
+            expect(page.locator("h1")).to_have_text(f"Good to see you, {name}")
 
         def sign_out() -> None:
             page.click("text=Sign out")
             expect(page.locator("h1")).to_have_text("Sign in")
 
-        # Fact-checker: the queue, take the top claim, write a verdict with two sources.
-        sign_in("fiona@example.com")
-        page.goto(live_server + "/claims/")
+        nav = page.locator("nav.mainnav")
+
+        # Admin: people and the audit log; no editorial menus.
+        sign_in("adam@example.com", "Adam Admin")
+        expect(nav).not_to_contain_text("Awaiting approval")
+        page.click("nav >> text=People")
+        expect(page.locator("main")).to_contain_text("fiona@example.com")
+        snap("admin-people")
+        page.click("nav >> text=Audit log")
+        expect(page.locator("main")).to_contain_text("user.create")
+        sign_out()
+
+        # Viewer: the empty dashboard and queue; no way to ingest.
+        sign_in("vera@example.com", "Vera Viewer")
+        expect(page.locator("main")).to_contain_text("No claims yet")
+        expect(nav).not_to_contain_text("Ingest")
+        refused = page.goto(live_server + "/articles/ingest")
+        assert refused is not None and refused.status == 403
+        sign_out()
+
+        # Fact-checker: ingest the sample article by pasting it.
+        sign_in("fiona@example.com", "Fiona Checker")
+        page.click("nav >> text=Ingest")
+        page.fill("#text", seed_text())
+        page.fill("#title", "Iran blames US and Israel for Syria offensive")
+        page.fill("#outlet", "IPS News")
+        page.fill("#published_on", "2024-12-03")
+        snap("ingest")
+        page.get_by_role("button", name="Find claims").click()
+        expect(page.locator(".flashes")).to_contain_text("claims flagged")
+        expect(page.locator("main")).to_contain_text("Esmaeil Baghaei")
+        snap("article")
+
+        # The queue; take the top claim; a verdict with two sources.
+        page.click("nav >> text=Queue")
         expect(page.locator("h1")).to_have_text("Review queue")
+        expect(page.locator("main")).to_contain_text("Esmaeil Baghaei")
         snap("queue")
         page.click("text=Take the next claim")
         expect(page.locator("#holder")).to_contain_text("Fiona Checker until")
         claim_url = page.url
+        claim_text = page.locator("h1").inner_text()
         snap("claim-taken")
         page.click("text=Write verdict")
         page.select_option("#rating", label="Mostly false")
+        page.fill("#claimant_name", "Esmaeil Baghaei")
+        page.fill("#claimant_role", "Spokesman, Iranian foreign ministry")
         page.fill("#summary", "No evidence supports this; the cited reports say otherwise.")
         page.fill("#explanation", "We checked the UN reports on the offensive.")
         page.fill("#evidence-0-url", "https://un.example.org/report-1")
@@ -161,7 +212,7 @@ def test_review_path_in_the_browser(live_server: str, shots: Path) -> None:
         sign_out()
 
         # Editor: return it with a comment.
-        sign_in("edna@example.com")
+        sign_in("edna@example.com", "Edna Editor")
         page.click("text=Awaiting approval")
         snap("awaiting-approval")
         page.click("a.button:has-text('Review')")
@@ -174,7 +225,7 @@ def test_review_path_in_the_browser(live_server: str, shots: Path) -> None:
         sign_out()
 
         # Fact-checker: notified; fixes and resubmits.
-        sign_in("fiona@example.com")
+        sign_in("fiona@example.com", "Fiona Checker")
         expect(page.locator(".bell .count")).to_have_text("1")
         page.click(".bell")
         expect(page.locator(".notifications")).to_contain_text("Name the UN report")
@@ -190,13 +241,14 @@ def test_review_path_in_the_browser(live_server: str, shots: Path) -> None:
         sign_out()
 
         # Editor: approve and publish, then correct the ruling.
-        sign_in("edna@example.com")
+        sign_in("edna@example.com", "Edna Editor")
         page.goto(claim_url)
         page.click("text=Review submitted verdict")
         expect(page.locator(".diff")).to_contain_text("2 December 2024")
         page.click("text=Approve and publish")
         expect(page.locator("#claim-status")).to_have_text("published")
-        page.goto(claim_url.replace("/claims/", "/rulings/"))
+        ruling_url = claim_url.replace("/claims/", "/rulings/")
+        page.goto(ruling_url)
         expect(page.locator(".rating")).to_have_text("Mostly false")
         snap("ruling")
         page.goto(claim_url)
@@ -218,20 +270,64 @@ def test_review_path_in_the_browser(live_server: str, shots: Path) -> None:
         expect(page.locator(".timeline")).to_contain_text("ruling.correct")
         expect(page.locator(".timeline")).to_contain_text("verdict.return")
         snap("claim-history")
-        page.goto(claim_url.replace("/claims/", "/rulings/"))
+
+        # Exports: the CSV as a spreadsheet would read it, and ClaimReview JSON Lines.
+        page.click("nav >> text=Export")
+        snap("export")
+        with page.expect_download() as download:
+            page.click("text=Download CSV")
+        raw = Path(download.value.path()).read_bytes()
+        assert raw.startswith(codecs.BOM_UTF8)
+        rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+        assert len(rows) == 1
+        row = rows[0]
+        assert row["claim_text"] == claim_text
+        assert row["claimant"] == "Esmaeil Baghaei"
+        assert row["rating"] == "Mostly false"
+        assert row["outlet"] == "IPS News"
+        assert row["article_title"] == "Iran blames US and Israel for Syria offensive"
+        assert "3 December 2024" in row["explanation"]
+        assert row["evidence_urls"].split(" | ") == [
+            "https://un.example.org/report-1",
+            "https://news.example.org/analysis",
+        ]
+        assert row["fact_checker"] == "Fiona Checker"
+        assert row["approving_editor"] == "Edna Editor"
+        assert "We corrected the date" in row["correction_notes"]
+        assert row["ruling_url"].endswith(ruling_url.removeprefix(live_server))
+        with page.expect_download() as download:
+            page.click("text=Download ClaimReview")
+        lines = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
+        assert [json.loads(line)["claimReviewed"] for line in lines] == [claim_text]
+
+        # The dashboard counts what happened.
+        page.click("nav >> text=Home")
+        expect(page.locator(".counts")).to_contain_text("1 published")
+        expect(page.locator("main")).to_contain_text("Iran blames US and Israel")
+        snap("dashboard")
+        sign_out()
+
+        # A reader, signed out: the public ruling with its ClaimReview JSON-LD.
+        page.goto(ruling_url)
         expect(page.locator(".corrections")).to_contain_text("We corrected the date")
-        snap("ruling-corrected")
+        data = json.loads(page.locator('script[type="application/ld+json"]').text_content())
+        assert data["@type"] == "ClaimReview"
+        assert data["claimReviewed"] == claim_text
+        assert data["reviewRating"]["alternateName"] == "Mostly false"
+        assert data["itemReviewed"]["author"]["name"] == "Esmaeil Baghaei"
+        assert data["url"] == ruling_url
+        snap("public-ruling")
         browser.close()
 
     taken = sorted(p.name for p in shots.glob("*.png"))
-    assert len(taken) == 12, taken
+    assert len(taken) == 17, taken
     assert all((shots / name).stat().st_size > 5_000 for name in taken)
 
 
 PAYLOADS = (
     "<script>window.__xss = 'script'</script>",
     "<img src=x onerror=\"window.__xss = 'img'\">",
-    "\"><svg onload=\"window.__xss = 'svg'\">",
+    '"><svg onload="window.__xss = \'svg\'">',
 )
 
 

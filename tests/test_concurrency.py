@@ -108,7 +108,7 @@ def test_two_editors_deciding_at_once_one_wins_the_other_is_told(app, make_user)
         return response.status_code, response.get_data(as_text=True)
 
     results = _together(
-        app, [lambda e=e, a=a: decide(e[0], e[1], a) for e, a in zip(editors, actions)]
+        app, [lambda e=e, a=a: decide(e[0], e[1], a) for e, a in zip(editors, actions, strict=True)]
     )
     assert not [r for r in results if isinstance(r, Exception)], results
     codes = sorted(code for code, _ in results)

@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 
 import pytest
@@ -63,7 +64,9 @@ CHILD = textwrap.dedent(
 
 def _child(database_url: str, *, stop_midway: bool) -> subprocess.Popen:
     env = {**os.environ, "CHILD_DATABASE_URL": database_url}
-    env["FACTCHECK_INSTANCE_PATH"] = os.environ.get("FACTCHECK_INSTANCE_PATH", "/tmp")
+    env["FACTCHECK_INSTANCE_PATH"] = os.environ.get(
+        "FACTCHECK_INSTANCE_PATH", tempfile.gettempdir()
+    )
     if stop_midway:
         env["CHILD_STOP_MIDWAY"] = "1"
     child = subprocess.Popen(  # noqa: S603

@@ -74,6 +74,23 @@ def test_plain_text_utf8_and_detected_encodings():
     assert "déclaré" in decode_text(latin)
 
 
+def test_unicode_marks_damage_and_control_characters():
+    assert decode_text("Prices rose.".encode("utf-16")) == "Prices rose."
+    assert decode_text("Prices rose.".encode("utf-32")) == "Prices rose."
+    # A few stray control characters (a terminal colour code, a form feed's neighbours)
+    # are dropped; form feeds, tabs and newlines stay.
+    assert decode_text(b"Page 1\x0c\tCrime rose.\x1b[0m\x07 It fell.") == (
+        "Page 1\x0c\tCrime rose.[0m It fell."
+    )
+    with pytest.raises(ExtractionError, match="control characters"):
+        decode_text(b"text \x01\x02\x03\x04\x05 more")
+    with pytest.raises(ExtractionError, match=r"invalid bytes \(line 2, byte 17\)"):
+        decode_text("Zoë said\nthat é".encode() + b"\xff")
+    # Undecodable bytes with no valid UTF-8 around them are a legacy encoding, not damage.
+    french = "Le ministre a déclaré que les prix ont augmenté de 12 % cette année."
+    assert decode_text(french.encode("latin-1")) == french
+
+
 def test_binary_and_empty_files_are_refused():
     with pytest.raises(ExtractionError, match="binary"):
         from_file("a.txt", b"abc\x00def")

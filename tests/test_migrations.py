@@ -96,8 +96,8 @@ def test_export_columns_are_filled_from_existing_data(empty_database, backend_na
     """5e1f0c2a9d47 adds claims.score_id, rulings.fact_checker_id and
     verdict_revisions.evidence_urls: a database that had rulings before it gets them
     filled with what the services would have stored."""
-    from factcheck.auth.roles import Role
     from factcheck.auth import password_policy, passwords
+    from factcheck.auth.roles import Role
     from factcheck.auth.services import create_user
     from factcheck.editorial import services as editorial
     from factcheck.sources.extract import Document
@@ -123,15 +123,18 @@ def test_export_columns_are_filled_from_existing_data(empty_database, backend_na
             for role in (Role.FACT_CHECKER, Role.EDITOR)
         )
         text = "It rained. The mayor said crime fell by 20% in 2025. Taxes rose 3% in 2024."
-        result = ingest(
-            db.session, Document(text=text), actor=fc, classifier=KeywordClassifier()
-        )
+        result = ingest(db.session, Document(text=text), actor=fc, classifier=KeywordClassifier())
         claim = result.claims[0]
         sources = [EvidenceInput(url=f"https://s.example.org/{n}") for n in "BA"]
         publish(claim, fc, ed, evidence=sources)
         rev = editorial.latest_revision(db.session, claim)
         editorial.correct(
-            db.session, claim, verdict(), note="Fixed.", base_revision_id=rev.id, actor=ed,
+            db.session,
+            claim,
+            verdict(),
+            note="Fixed.",
+            base_revision_id=rev.id,
+            actor=ed,
             now=later(3),
         )
         db.session.commit()

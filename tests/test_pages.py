@@ -64,6 +64,18 @@ def test_session_cookie_flags(client, make_user):
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
+@pytest.mark.parametrize(
+    "app_overrides", [{"SESSION_COOKIE_SECURE": True, "SESSION_COOKIE_NAME": "__Host-factcheck"}]
+)
+def test_session_cookie_is_secure_when_served_over_https(client, make_user):
+    # The production settings (config/production.example.toml) turn these on behind HTTPS.
+    response = login(client, make_user())
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("__Host-factcheck=")
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Path=/" in cookie and "Domain=" not in cookie
+
+
 def test_health_check_is_public(client):
     response = client.get("/healthz")
     assert response.status_code == 200 and response.json == {"status": "ok"}

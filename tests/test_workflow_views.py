@@ -33,7 +33,9 @@ def verdict_form(client, claim_id: int, **fields) -> dict:  # noqa: ANN001, ANN0
     data = {
         "csrf_token": csrf_token(client, f"/claims/{claim_id}"),
         "base_revision": (
-            fields["base_revision"] if "base_revision" in fields else base_revision(client, claim_id)
+            fields["base_revision"]
+            if "base_revision" in fields
+            else base_revision(client, claim_id)
         ),
         "claim_text": "Unemployment fell to 3.5% last year",
         "claimant_name": "Jane Doe",
@@ -454,14 +456,14 @@ def test_stale_security_token_on_the_verdict_form_keeps_the_text(app, desk):
 
 
 def _revision_count(claim_id: int) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count()).where(VerdictRevision.claim_id == claim_id)
-    )
+    return db.session.scalar(sa.select(sa.func.count()).where(VerdictRevision.claim_id == claim_id))
 
 
 def test_a_fact_checker_cannot_write_on_a_claim_leased_to_someone_else(app, desk, make_user):
     fc, cid = desk["fc"], desk["claim"]
-    assert fc.post(f"/claims/{cid}/take", data={"csrf_token": csrf_token(fc, "/")}).status_code == 302
+    assert (
+        fc.post(f"/claims/{cid}/take", data={"csrf_token": csrf_token(fc, "/")}).status_code == 302
+    )
     other = app.test_client()
     login(other, make_user(Role.FACT_CHECKER, name="Olga Other"))
     page = other.get(f"/claims/{cid}/verdict", follow_redirects=True)

@@ -14,10 +14,11 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from factcheck.auth.roles import Role
+from factcheck.db import MAX_ID
 
 ROLE_CHOICES = [SelectChoice(r.value, r.label) for r in Role]
 
@@ -69,7 +70,9 @@ class AuditFilterForm(FlaskForm):
     actor = StringField("Who (email)", validators=[Optional(), Length(max=254)])
     action = StringField("Action starts with", validators=[Optional(), Length(max=64)])
     entity_type = StringField("Entity type", validators=[Optional(), Length(max=40)])
-    entity_id = IntegerField("Entity id", validators=[Optional()])
+    entity_id = IntegerField(
+        "Entity id", validators=[Optional(), NumberRange(1, MAX_ID, "Not a record number.")]
+    )
     since = DateField("From", validators=[Optional()])
     until = DateField("To", validators=[Optional()])
 

@@ -21,6 +21,7 @@ from factcheck.auth import password_policy, passwords
 from factcheck.auth.models import User
 from factcheck.auth.roles import Role
 from factcheck.auth.services import create_user, reset_password, set_active, update_user
+from factcheck.db import bounded_int
 from factcheck.errors import DomainError
 from factcheck.extensions import db
 from factcheck.security import roles_allowed
@@ -188,7 +189,7 @@ def audit():
                 AuditEntry.occurred_at
                 < datetime.combine(form.until.data + timedelta(days=1), time(), UTC)
             )
-    before = request.args.get("before", type=int)
+    before = bounded_int(request.args.get("before"))
     if before:
         query = query.where(AuditEntry.id < before)
     limit = current_app.config["PAGE_SIZE"]

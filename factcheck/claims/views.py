@@ -14,7 +14,7 @@ from factcheck.auth.models import User, UserRole
 from factcheck.auth.roles import Role
 from factcheck.claims.models import OPEN_STATUSES, Claim, Sentence, SentenceScore
 from factcheck.claims.services import promote_sentence
-from factcheck.db import utcnow
+from factcheck.db import bounded_int, utcnow
 from factcheck.editorial.forms import DecisionForm, PublishForm, RetractForm
 from factcheck.editorial.services import decisions, ruling_of
 from factcheck.errors import DomainError
@@ -62,13 +62,13 @@ def _filters(form: QueueFilterForm) -> QueueFilters:
         assignee = "none"
     elif form.assignee.data == "me":
         assignee = current_user.id
-    elif (form.assignee.data or "").isdigit():
-        assignee = int(form.assignee.data)
+    elif bounded_int(form.assignee.data) is not None:
+        assignee = bounded_int(form.assignee.data)
     return QueueFilters(
         statuses=statuses,
         min_score=float(form.min_score.data) if isinstance(form.min_score.data, Decimal) else None,
         max_score=float(form.max_score.data) if isinstance(form.max_score.data, Decimal) else None,
-        outlet_id=int(form.outlet.data) if (form.outlet.data or "").isdigit() else None,
+        outlet_id=bounded_int(form.outlet.data),
         claimant=(form.claimant.data or "").strip() or None,
         found_from=form.found_from.data,
         found_to=form.found_to.data,

@@ -15,7 +15,7 @@ from flask import (
 from flask_login import current_user
 
 from factcheck.auth.roles import Role
-from factcheck.db import utcnow
+from factcheck.db import bounded_int, utcnow
 from factcheck.editorial import services
 from factcheck.editorial.forms import DecisionForm, PublishForm, RetractForm
 from factcheck.errors import DomainError
@@ -67,7 +67,7 @@ def review(claim_id: int):
     if not form.validate():
         return _review_page(claim, form, 422)
     now = utcnow()
-    revision_id = int(form.revision_id.data) if form.revision_id.data.isdigit() else 0
+    revision_id = bounded_int(form.revision_id.data, default=0)
     try:
         if form.send_back.data:
             services.return_verdict(

@@ -16,9 +16,7 @@ from sqlalchemy.dialects import postgresql
 
 def copy_chunks(connection: sa.Connection, query: sa.Select) -> Iterator[str]:
     """The CSV rows (no header) as text chunks, straight from COPY."""
-    sql = str(
-        query.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
-    )
+    sql = str(query.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
     raw = connection.connection.dbapi_connection
     decoder = codecs.getincrementaldecoder("utf-8")()
     with raw.cursor() as cursor, cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)") as copy:

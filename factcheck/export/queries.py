@@ -68,36 +68,34 @@ def rulings_query(filters: ExportFilters, base_url: str) -> sa.Select:
     editor = so.aliased(User)
     checker = so.aliased(User)
     prefix = base_url.rstrip("/") + "/rulings/"
-    query = (
-        sa.select(
-            Ruling.id,
-            Ruling.status,
-            Claim.id,
-            safe_text(VerdictRevision.claim_text),
-            safe_text(VerdictRevision.claimant_name),
-            safe_text(VerdictRevision.claimant_role),
-            iso_date(VerdictRevision.claimed_on),
-            safe_text(Article.title),
-            Article.url,
-            safe_text(Outlet.name),
-            safe_text(Sentence.text),
-            SentenceScore.score,
-            SentenceScore.model_name + " " + SentenceScore.model_version,
-            safe_text(Rating.label),
-            Rating.value,
-            RatingScale.min_value,
-            RatingScale.max_value,
-            safe_text(VerdictRevision.summary),
-            safe_text(VerdictRevision.explanation),
-            VerdictRevision.evidence_urls,  # http(s) addresses: nothing to neutralise
-            safe_text(checker.display_name),
-            safe_text(editor.display_name),
-            iso_timestamp(EditorialDecision.decided_at),
-            iso_timestamp(Ruling.published_at),
-            iso_timestamp(Ruling.updated_at),
-            _correction_notes(),
-            _ruling_url(prefix, Claim.id),
-        )
+    query = sa.select(
+        Ruling.id,
+        Ruling.status,
+        Claim.id,
+        safe_text(VerdictRevision.claim_text),
+        safe_text(VerdictRevision.claimant_name),
+        safe_text(VerdictRevision.claimant_role),
+        iso_date(VerdictRevision.claimed_on),
+        safe_text(Article.title),
+        Article.url,
+        safe_text(Outlet.name),
+        safe_text(Sentence.text),
+        SentenceScore.score,
+        SentenceScore.model_name + " " + SentenceScore.model_version,
+        safe_text(Rating.label),
+        Rating.value,
+        RatingScale.min_value,
+        RatingScale.max_value,
+        safe_text(VerdictRevision.summary),
+        safe_text(VerdictRevision.explanation),
+        VerdictRevision.evidence_urls,  # http(s) addresses: nothing to neutralise
+        safe_text(checker.display_name),
+        safe_text(editor.display_name),
+        iso_timestamp(EditorialDecision.decided_at),
+        iso_timestamp(Ruling.published_at),
+        iso_timestamp(Ruling.updated_at),
+        _correction_notes(),
+        _ruling_url(prefix, Claim.id),
     )
     query = (
         _published_revisions(query)
@@ -118,18 +116,16 @@ def rulings_query(filters: ExportFilters, base_url: str) -> sa.Select:
 def evidence_query(filters: ExportFilters, base_url: str) -> sa.Select:
     """One row per evidence source of each exported ruling's current revision."""
     prefix = base_url.rstrip("/") + "/rulings/"
-    query = (
-        sa.select(
-            Ruling.id,
-            Claim.id,
-            EvidenceSource.position,
-            EvidenceSource.url,
-            safe_text(EvidenceSource.title),
-            safe_text(EvidenceSource.publisher),
-            iso_date(EvidenceSource.accessed_on),
-            safe_text(EvidenceSource.note),
-            _ruling_url(prefix, Claim.id),
-        )
+    query = sa.select(
+        Ruling.id,
+        Claim.id,
+        EvidenceSource.position,
+        EvidenceSource.url,
+        safe_text(EvidenceSource.title),
+        safe_text(EvidenceSource.publisher),
+        iso_date(EvidenceSource.accessed_on),
+        safe_text(EvidenceSource.note),
+        _ruling_url(prefix, Claim.id),
     )
     query = (
         _published_revisions(query)

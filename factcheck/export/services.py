@@ -11,8 +11,8 @@ import csv
 import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -111,7 +111,9 @@ def csv_chunks(cursor: Any, header: Iterable[str], *, bom: bool = True) -> Itera
         yield buffer.getvalue()
 
 
-def _stream(session: so.Session, query: sa.Select, header: Iterable[str], bom: bool) -> Iterator[str]:
+def _stream(
+    session: so.Session, query: sa.Select, header: Iterable[str], bom: bool
+) -> Iterator[str]:
     """The query's rows as CSV chunks. Rows are read from the DB-API cursor itself: every
     cell is already text or a number, so SQLAlchemy's per-row processing is skipped."""
     connection = session.connection()

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, current_app, render_template, request, st
 from wtforms import SelectChoice
 
 from factcheck.auth.models import User
-from factcheck.db import utcnow
+from factcheck.db import bounded_int, utcnow
 from factcheck.errors import DomainError
 from factcheck.export.forms import ExportForm
 from factcheck.export.services import ExportFilters, evidence_csv, rulings_csv
@@ -31,7 +31,7 @@ def _choices(form: ExportForm) -> None:
 
 
 def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return bounded_int(value)
 
 
 def _filters(form: ExportForm) -> ExportFilters:

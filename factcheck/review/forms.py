@@ -16,6 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from factcheck.claims.models import CLAIM_STATUSES, CLAIM_TYPES, DISMISS_REASONS
+from factcheck.db import MAX_ID
 
 STATUS_CHOICES = [
     SelectChoice("open", "Waiting (new, in review, returned)"),
@@ -71,6 +72,9 @@ class DismissForm(FlaskForm):
 class MergeForm(FlaskForm):
     into = IntegerField(
         "Duplicate of claim #",
-        validators=[DataRequired("Give the number of the claim it duplicates."), NumberRange(1)],
+        validators=[
+            DataRequired("Give the number of the claim it duplicates."),
+            NumberRange(1, MAX_ID, "No claim has that number."),
+        ],
     )
     submit = SubmitField("Merge")

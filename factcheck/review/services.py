@@ -19,7 +19,6 @@ import sqlalchemy.orm as so
 from factcheck.audit.services import record
 from factcheck.auth.models import User
 from factcheck.auth.roles import Role
-from factcheck.db import serialise_writers
 from factcheck.claims.models import (
     CLAIM_STATUSES,
     CLAIM_TRANSITIONS,
@@ -29,6 +28,7 @@ from factcheck.claims.models import (
     Claim,
 )
 from factcheck.claims.services import refresh_priority
+from factcheck.db import MAX_ID, serialise_writers
 from factcheck.errors import Conflict, InvalidInput, NotFound
 from factcheck.notifications.services import notify
 from factcheck.review.models import Assignment
@@ -533,9 +533,6 @@ def queue_query(session: so.Session, filters: QueueFilters, now: datetime) -> sa
 
 def _like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
 
 
 def parse_cursor(raw: str | None) -> tuple[float, int] | None:

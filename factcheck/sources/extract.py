@@ -6,6 +6,7 @@ Each failure raises ExtractionError with a message a user can act on.
 
 from __future__ import annotations
 
+import codecs
 import io
 import re
 import zipfile
@@ -46,14 +47,44 @@ class Document:
         return replace(self, **{k: v for k, v in values.items() if v not in (None, "")})
 
 
+# Byte-order marks of the UTF-16/32 encodings Windows editors save "Unicode" text in
+# (UTF-32's little-endian mark begins with UTF-16's, so it is tried first).
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# Control characters other than tab, line feed, vertical tab, form feed and carriage return.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+MAX_CONTROL_SHARE = 0.01
+
+
 def decode_text(data: bytes) -> str:
-    """Decode bytes as UTF-8 (BOM allowed), else by detection; refuse binary data."""
+    """Decode a text file: UTF-8 (BOM allowed), UTF-16/32 with a BOM, else a legacy
+    encoding by detection. Refuse binary data and damaged UTF-8 with a message saying
+    where the damage is; drop stray control characters."""
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            try:
+                return _plain(data.decode(codec))
+            except UnicodeDecodeError as exc:
+                raise ExtractionError(
+                    f"This file is marked as {codec.upper()} but is not valid {codec.upper()} "
+                    f"(at byte {exc.start:,}). Save it as UTF-8 and try again."
+                ) from exc
     if b"\x00" in data[:4096]:
         raise ExtractionError("This file contains binary data, not text.")
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
+        return _plain(data.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        if _damaged_utf8(data):
+            line = data.count(b"\n", 0, exc.start) + 1
+            raise ExtractionError(
+                f"This file is UTF-8 with invalid bytes (line {line:,}, byte {exc.start:,}); "
+                "it may have been cut or joined from files in different encodings. "
+                "Save it as UTF-8 and try again."
+            ) from exc
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
@@ -62,7 +93,25 @@ def decode_text(data: bytes) -> str:
             "The text is not UTF-8 and its encoding could not be detected. "
             "Save it as UTF-8 and try again."
         )
-    return str(best)
+    return _plain(str(best))
+
+
+def _damaged_utf8(data: bytes) -> bool:
+    """Whether undecodable bytes sit among valid UTF-8 multi-byte characters (damaged
+    UTF-8) rather than making up every non-ASCII character (a legacy 8-bit encoding)."""
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    good = sum(1 for ch in text if ord(ch) > 127) - bad
+    return good > 0 and good >= bad
+
+
+def _plain(text: str) -> str:
+    """The text without stray control characters; refused when they are more than a
+    trace (a binary file that happens to hold no NUL byte)."""
+    controls = len(_CONTROL.findall(text))
+    if controls > max(3, len(text) * MAX_CONTROL_SHARE):
+        raise ExtractionError("This file contains binary data (control characters), not text.")
+    return _CONTROL.sub("", text) if controls else text
 
 
 def guess_title(text: str) -> str:

@@ -54,6 +54,12 @@ def get_or_create_outlet(session: so.Session, name: str) -> Outlet:
     return outlet
 
 
+def _one_line(value: str | None, limit: int) -> str | None:
+    """Metadata as one line of single spaces within its column's size; blank is none."""
+    cleaned = " ".join((value or "").split())[:limit].strip()
+    return cleaned or None
+
+
 def find_duplicate(session: so.Session, text: str) -> int | None:
     """Return the id of an article with exactly this (normalised) text, if any."""
     return session.scalar(sa.select(Article.id).where(Article.content_hash == content_hash(text)))
@@ -73,20 +79,24 @@ def create_article(
         raise InvalidInput("The text is empty.")
     if source_kind not in SOURCE_KINDS:
         raise InvalidInput(f"Unknown source kind {source_kind!r}.")
-    if document.url:
-        check_url(document.url)
-    title = " ".join((document.title or guess_title(body)).split())[:500]
+    url = _one_line(document.url, 2048)
+    if url:
+        check_url(url)
+    title = (
+        _one_line(document.title, 500) or _one_line(guess_title(body), 500) or "Untitled article"
+    )
+    outlet = _one_line(document.outlet, 200)
     existing = find_duplicate(session, body)
     if existing is not None:
         raise DuplicateArticle(existing)
     article = Article(
         title=title,
         text=body,
-        url=document.url,
-        outlet=get_or_create_outlet(session, document.outlet) if document.outlet else None,
-        author=(document.author or None) and document.author[:300],
+        url=url,
+        outlet=get_or_create_outlet(session, outlet) if outlet else None,
+        author=_one_line(document.author, 300),
         published_on=document.published_on,
-        language=(document.language or "en")[:16],
+        language=_one_line(document.language, 16) or "en",
         content_hash=content_hash(body),
         source_kind=source_kind,
         ingested_by_id=getattr(actor, "id", None),

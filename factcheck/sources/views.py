@@ -19,6 +19,7 @@ from markupsafe import Markup
 from factcheck.auth.roles import Role
 from factcheck.claims.models import Claim, Sentence, SentenceScore, claim_sentences
 from factcheck.classifier import ModelUnavailable, get_classifier
+from factcheck.db import bounded_int
 from factcheck.errors import DomainError
 from factcheck.extensions import db
 from factcheck.security import login_required, roles_allowed
@@ -30,6 +31,8 @@ from factcheck.sources.services import DuplicateArticle, ingest
 
 bp = Blueprint("sources", __name__)
 
+MAX_PAGE = 100_000  # a page past the end shows "no articles", not an overflowing OFFSET
+
 
 @bp.route("/")
 @login_required
@@ -37,7 +40,7 @@ def articles():
     """List articles, newest first."""
     page = db.paginate(
         sa.select(Article).order_by(Article.ingested_at.desc(), Article.id.desc()),
-        page=request.args.get("page", 1, type=int),
+        page=bounded_int(request.args.get("page"), default=1, upper=MAX_PAGE),
         per_page=current_app.config["PAGE_SIZE"],
         error_out=False,
     )

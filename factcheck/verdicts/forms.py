@@ -17,9 +17,10 @@ from wtforms import (
     TextAreaField,
     URLField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from factcheck.claims.models import CLAIM_TYPES
+from factcheck.db import MAX_ID, bounded_int
 from factcheck.errors import InvalidInput
 from factcheck.verdicts.models import SUMMARY_MAX
 from factcheck.verdicts.services import (
@@ -100,12 +101,12 @@ class VerdictForm(FlaskForm):
 
     def base_revision_id(self) -> int | None:
         value = (self.base_revision.data or "").strip()
-        return int(value) if value.isdigit() else None
+        return bounded_int(value)
 
     def to_input(self) -> VerdictInput:
         return VerdictInput(
             claim_text=self.claim_text.data or "",
-            rating_id=int(self.rating.data) if (self.rating.data or "").isdigit() else None,
+            rating_id=bounded_int(self.rating.data),
             summary=self.summary.data,
             explanation=self.explanation.data or "",
             claimant_name=self.claimant_name.data,
@@ -174,4 +175,4 @@ class CorrectionForm(VerdictForm):
 class RevisionPick(FlaskForm):
     """Names the revision an editor is deciding on."""
 
-    revision_id = IntegerField(validators=[DataRequired()])
+    revision_id = IntegerField(validators=[DataRequired(), NumberRange(1, MAX_ID)])
