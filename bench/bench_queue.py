@@ -121,7 +121,8 @@ def main() -> None:
     from factcheck import create_app
     from factcheck.claims.models import OPEN_STATUSES, Claim
     from factcheck.extensions import db
-    from factcheck.review.services import QueueFilters, queue_page, status_counts
+    from factcheck.review.counts import count_by_status
+    from factcheck.review.services import QueueFilters, queue_page
 
     workdir = Path(tempfile.mkdtemp(prefix="fc-queue-"))
     url = args.database_url or f"sqlite:///{workdir / 'queue.db'}"
@@ -176,7 +177,7 @@ def main() -> None:
             ("filter: nobody holds it", page(QueueFilters(assignee="none"))),
             ("search: 'inflation housing'", page(QueueFilters(search="inflation housing"))),
             ("search, any status", page(QueueFilters(statuses=(), search="pensions"))),
-            ("status counts (navigation)", lambda: status_counts(db.session)),
+            ("status counts (navigation, uncached)", lambda: count_by_status(db.session)),
         ]
         print(f"{waiting:,} waiting claims; median of 7 runs, 50 rows per page")
         for label, fn in cases:

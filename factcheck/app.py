@@ -16,6 +16,7 @@ from factcheck.audit.services import request_context
 from factcheck.db import MAX_ID
 from factcheck.errors import register_errorhandlers
 from factcheck.extensions import csrf, db, limiter, migrate
+from factcheck.review import counts
 from factcheck.settings import ROOT, TEMPLATE_DIR, load_settings
 
 
@@ -58,6 +59,7 @@ def register_extensions(app: Flask) -> None:
     security.init_app(app)
     auth.init_app(app)
     classifier.init_app(app)
+    counts.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             sa.event.listen(db.engine, "connect", _sqlite_pragmas)
@@ -164,7 +166,8 @@ def _nav_counts() -> dict[str, int]:
 
     from factcheck.db import utcnow
     from factcheck.notifications.services import unread_count
-    from factcheck.review.services import held_count, status_counts
+    from factcheck.review.counts import status_counts
+    from factcheck.review.services import held_count
 
     counts = status_counts(db.session)
     return {

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import Blueprint, render_template
 
-from factcheck.claims.models import Claim
 from factcheck.extensions import db
+from factcheck.review.counts import status_counts
 from factcheck.security import login_required, public
 from factcheck.sources.models import Article
 
@@ -17,11 +18,13 @@ bp = Blueprint("main", __name__)
 @login_required
 def index():
     """Show what is waiting, and the latest articles."""
-    counts = dict(
-        db.session.execute(sa.select(Claim.status, sa.func.count()).group_by(Claim.status)).all()
-    )
+    counts = status_counts(db.session)
     latest = db.session.scalars(
-        sa.select(Article).order_by(Article.ingested_at.desc(), Article.id.desc()).limit(10)
+        sa.select(Article)
+        .options(so.load_only(Article.id, Article.title, Article.ingested_at, Article.outlet_id))
+        .options(so.joinedload(Article.outlet))
+        .order_by(Article.ingested_at.desc(), Article.id.desc())
+        .limit(10)
     ).all()
     return render_template("main/index.html", counts=counts, latest=latest)
 
