@@ -135,9 +135,10 @@ def _load_user(session_id: str) -> Any:
     from factcheck.auth.models import User
 
     user_id, _, token = session_id.partition(":")
-    if bounded_int(user_id) is None or not token:
+    ident = bounded_int(user_id)
+    if ident is None or not token:
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.get(User, ident)
     if user is None or not user.is_active:
         return None
     if not hmac.compare_digest(user.session_token, token):

@@ -62,8 +62,8 @@ def _filters(form: QueueFilterForm) -> QueueFilters:
         assignee = "none"
     elif form.assignee.data == "me":
         assignee = current_user.id
-    elif bounded_int(form.assignee.data) is not None:
-        assignee = bounded_int(form.assignee.data)
+    elif (holder_id := bounded_int(form.assignee.data)) is not None:
+        assignee = holder_id
     return QueueFilters(
         statuses=statuses,
         min_score=float(form.min_score.data) if isinstance(form.min_score.data, Decimal) else None,
