@@ -100,3 +100,22 @@ def test_articles_list_and_view(login_as):
 @pytest.mark.parametrize("path", ["/.git/config", "/static/../wsgi.py", "/static/../../etc/passwd"])
 def test_no_files_outside_static(client, path):
     assert client.get(path).status_code == 404
+
+
+HUGE = (
+    "99999999999999999999"  # over 64 bits: SQLite cannot bind it, PostgreSQL calls it out of range
+)
+
+
+def test_numbers_no_row_can_have_are_not_found_not_errors(app, login_as):
+    """Found by fuzzing: an id or page number past 32 bits reached the database (a 500)."""
+    editor, admin = login_as(Role.EDITOR), login_as(Role.ADMIN)
+    for path in (f"/claims/{HUGE}", f"/articles/{HUGE}", f"/rulings/{HUGE}", "/claims/2147483648"):
+        assert editor.get(path).status_code == 404, path
+    assert editor.get("/claims/2147483647").status_code == 404  # the largest id: no such row
+    listing = editor.get(f"/articles/?page={HUGE}")
+    assert listing.status_code == 200 and "No articles" in listing.get_data(as_text=True)
+    assert editor.get("/articles/?page=²").status_code == 200
+    assert admin.get(f"/admin/audit?before={HUGE}&entity_id={HUGE}").status_code == 200
+    response = editor.get(f"/api/v1/claims/{HUGE}", headers={"Accept": "application/json"})
+    assert response.status_code in (401, 404) and response.mimetype == "application/json"
