@@ -59,9 +59,13 @@ def _admin_sql(server_url: str, statement: str) -> None:
     import sqlalchemy as sa
 
     engine = sa.create_engine(server_url.rstrip("/") + "/test", isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.exec_driver_sql(statement)
-    engine.dispose()
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(statement)
+    except sa.exc.OperationalError as exc:
+        raise SystemExit(f"PostgreSQL at {server_url} did not answer: {exc.orig}") from None
+    finally:
+        engine.dispose()
 
 
 def _redis_answers() -> bool:
