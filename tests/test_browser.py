@@ -303,6 +303,8 @@ def test_the_whole_product_in_the_browser(live_server: str, shots: Path) -> None
         # The dashboard counts what happened.
         page.click("nav >> text=Home")
         expect(page.locator(".counts")).to_contain_text("1 published")
+        expect(page.locator(".recent-rulings")).to_contain_text(claim_text)
+        expect(page.locator(".recent-rulings")).to_contain_text("Mostly false")
         expect(page.locator("main")).to_contain_text("Iran blames US and Israel")
         snap("dashboard")
         sign_out()

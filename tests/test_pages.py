@@ -10,7 +10,9 @@ from factcheck.extensions import db
 from factcheck.security import public
 from factcheck.sources.extract import Document
 from factcheck.sources.services import create_article
+from factcheck.verdicts.services import active_ratings
 from tests.conftest import login, make_app
+from tests.workflow import add_claim, publish, user
 
 
 def test_404_page_is_friendly(login_as):
@@ -119,3 +121,18 @@ def test_numbers_no_row_can_have_are_not_found_not_errors(app, login_as):
     assert admin.get(f"/admin/audit?before={HUGE}&entity_id={HUGE}").status_code == 200
     response = editor.get(f"/api/v1/claims/{HUGE}", headers={"Accept": "application/json"})
     assert response.status_code in (401, 404) and response.mimetype == "application/json"
+
+
+def test_dashboard_lists_recent_rulings(app, login_as, make_user):
+    client = login_as(Role.VIEWER)
+    assert "Nothing published yet." in client.get("/").get_data(as_text=True)
+    checker, editor = user(make_user(Role.FACT_CHECKER)), user(make_user(Role.EDITOR))
+    claim = add_claim()
+    publish(claim, checker, editor, claim_text="Exports <b>doubled</b> in 2025")
+    db.session.commit()
+    page = client.get("/").get_data(as_text=True)
+    recent = page[page.index("Recently published rulings") :]
+    assert f'href="/rulings/{claim.id}">Exports &lt;b&gt;doubled&lt;/b&gt; in 2025</a>' in recent
+    rating = active_ratings(db.session)[0].label
+    assert f"Jane Doe · <strong>{rating}</strong> · published 2026-11-20" in recent
+    assert "<strong>1</strong> published" in page

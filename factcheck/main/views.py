@@ -26,7 +26,31 @@ def index():
         .order_by(Article.ingested_at.desc(), Article.id.desc())
         .limit(10)
     ).all()
-    return render_template("main/index.html", counts=counts, latest=latest)
+    return render_template(
+        "main/index.html", counts=counts, latest=latest, published=_recent_rulings(limit=5)
+    )
+
+
+def _recent_rulings(limit: int) -> list[sa.Row]:
+    """The latest published rulings: claim, rating and when."""
+    from factcheck.editorial.models import EditorialDecision, Ruling
+    from factcheck.verdicts.models import Rating, VerdictRevision
+
+    return db.session.execute(
+        sa.select(
+            Ruling.claim_id,
+            Ruling.published_at,
+            VerdictRevision.claim_text,
+            VerdictRevision.claimant_name,
+            Rating.label.label("rating"),
+        )
+        .join(EditorialDecision, EditorialDecision.id == Ruling.decision_id)
+        .join(VerdictRevision, VerdictRevision.id == EditorialDecision.revision_id)
+        .outerjoin(Rating, Rating.id == VerdictRevision.rating_id)
+        .where(Ruling.status == "published")
+        .order_by(Ruling.published_at.desc(), Ruling.id.desc())
+        .limit(limit)
+    ).all()
 
 
 @bp.route("/healthz")
