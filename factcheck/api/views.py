@@ -114,16 +114,8 @@ def post_article():
             "Give exactly one of text or url.", {"text": ["Give text or url, not both."]}
         )
     published_on = parse_date(data.get("published_on"), "published_on")
-    cfg = current_app.config
     if data.get("url"):
-        document = from_url(
-            data["url"],
-            FetchPolicy(
-                allow_private=cfg["INGEST_ALLOW_PRIVATE_URLS"],
-                timeout=cfg["INGEST_FETCH_TIMEOUT"],
-                max_bytes=cfg["INGEST_FETCH_MAX_BYTES"],
-            ),
-        )
+        document = from_url(data["url"], FetchPolicy.from_config(current_app.config))
         kind = "url"
     else:
         document = from_text(data["text"])

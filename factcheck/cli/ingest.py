@@ -29,24 +29,13 @@ def _read_source(source: str) -> tuple[str, bytes]:
     return path.name, path.read_bytes()
 
 
-def _fetch_policy():  # noqa: ANN202
-    from factcheck.sources.fetch import FetchPolicy
-
-    cfg = current_app.config
-    return FetchPolicy(
-        allow_private=cfg["INGEST_ALLOW_PRIVATE_URLS"],
-        timeout=cfg["INGEST_FETCH_TIMEOUT"],
-        max_bytes=cfg["INGEST_FETCH_MAX_BYTES"],
-    )
-
-
 def load_document(source: str):  # noqa: ANN201
     """Read a FILE, a URL or - (stdin) into a Document."""
     from factcheck.sources.extract import from_file
-    from factcheck.sources.fetch import from_url
+    from factcheck.sources.fetch import FetchPolicy, from_url
 
     if source.startswith(("http://", "https://")):
-        return from_url(source, _fetch_policy())
+        return from_url(source, FetchPolicy.from_config(current_app.config))
     name, data = _read_source(source)
     return from_file(name, data)
 

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
@@ -21,6 +23,16 @@ class FetchPolicy:
     timeout: float = 10.0
     max_bytes: int = 5 * 1024 * 1024
     max_redirects: int = 5
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> FetchPolicy:
+        """The deployment's limits (INGEST_ALLOW_PRIVATE_URLS, INGEST_FETCH_TIMEOUT,
+        INGEST_FETCH_MAX_BYTES), as the web form, the API and the CLI all apply them."""
+        return cls(
+            allow_private=config["INGEST_ALLOW_PRIVATE_URLS"],
+            timeout=config["INGEST_FETCH_TIMEOUT"],
+            max_bytes=config["INGEST_FETCH_MAX_BYTES"],
+        )
 
 
 @dataclass(frozen=True)

@@ -64,15 +64,7 @@ def _document_from(form: IngestForm) -> tuple[Document, str]:
         document = from_file(upload.filename or "upload.txt", upload.read())
         kind = "file"
     elif form.url.data:
-        cfg = current_app.config
-        document = from_url(
-            form.url.data,
-            FetchPolicy(
-                allow_private=cfg["INGEST_ALLOW_PRIVATE_URLS"],
-                timeout=cfg["INGEST_FETCH_TIMEOUT"],
-                max_bytes=cfg["INGEST_FETCH_MAX_BYTES"],
-            ),
-        )
+        document = from_url(form.url.data, FetchPolicy.from_config(current_app.config))
         kind = "url"
     else:
         document = from_text(form.text.data)
