@@ -12,12 +12,11 @@ unless set).
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 import schemathesis
 import sqlalchemy as sa
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
@@ -26,13 +25,9 @@ from factcheck.auth.tokens import create_token
 from factcheck.claims.models import Claim
 from factcheck.db import utcnow
 from factcheck.extensions import db
+from tests.fuzzing import FUZZ
 from tests.snapshots import changed_tables, database_rows
 from tests.workflow import add_claim, publish, user
-
-MAX_EXAMPLES = int(os.environ.get("FACTCHECK_FUZZ_EXAMPLES", "200"))
-# CI runs the same examples every time (a red build is reproducible, never a fluke of
-# that run's draw); elsewhere each run draws new ones, so a long local run explores.
-DERANDOMIZE = os.environ.get("CI") == "true"
 
 
 @pytest.fixture
@@ -63,13 +58,7 @@ def test_api_conforms_to_its_openapi_document(app, bearer):
     for operation in operations:
 
         @given(case=operation.as_strategy())
-        @settings(
-            max_examples=MAX_EXAMPLES,
-            deadline=None,
-            database=None,
-            derandomize=DERANDOMIZE,
-            suppress_health_check=list(HealthCheck),
-        )
+        @FUZZ
         def check(case) -> None:  # noqa: ANN001
             # positive_data_acceptance is left out: a schema-valid request can still be
             # refused by rules OpenAPI cannot state (a score range whose low end is above
@@ -188,13 +177,7 @@ def test_raw_api_requests_get_json_errors_and_save_nothing(app, bearer, route):
     last: list[dict] = []
 
     @given(body=_body, content_type=_content_type, query=_query)
-    @settings(
-        max_examples=MAX_EXAMPLES,
-        deadline=None,
-        database=None,
-        derandomize=DERANDOMIZE,
-        suppress_health_check=list(HealthCheck),
-    )
+    @FUZZ
     def check(body: bytes, content_type: str, query: list) -> None:
         before = last.pop() if last else database_rows(TOUCHED)
         if method == "GET":

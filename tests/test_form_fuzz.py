@@ -16,14 +16,13 @@ test_every_form_route_is_fuzzed.
 from __future__ import annotations
 
 import io
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
 import sqlalchemy as sa
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
@@ -45,13 +44,10 @@ from factcheck.sources.forms import IngestForm, PromoteForm
 from factcheck.verdicts import services as verdicts
 from factcheck.verdicts.forms import CorrectionForm, VerdictForm
 from tests.conftest import csrf_token, login
+from tests.fuzzing import FUZZ
 from tests.snapshots import changed_tables, database_rows
 from tests.workflow import add_claim, publish, user, verdict
 
-MAX_EXAMPLES = int(os.environ.get("FACTCHECK_FUZZ_EXAMPLES", "200"))
-# CI runs the same examples every time (a red build is reproducible, never a fluke of
-# that run's draw); elsewhere each run draws new ones, so a long local run explores.
-DERANDOMIZE = os.environ.get("CI") == "true"
 ED, AD, ANON = "editor", "admin", "anonymous"
 
 
@@ -293,13 +289,7 @@ def test_form_survives_hostile_input(app, world, route):
     last: list[dict] = []  # the database as the previous example left it, when known
 
     @given(fields=_submission(names, files))
-    @settings(
-        max_examples=MAX_EXAMPLES,
-        deadline=None,
-        database=None,
-        derandomize=DERANDOMIZE,
-        suppress_health_check=list(HealthCheck),
-    )
+    @FUZZ
     def check(fields: dict) -> None:
         with client.session_transaction() as session:
             session.pop("_flashes", None)  # a redirect's message is read from a clean slate
