@@ -14,6 +14,7 @@ from factcheck.sources.extract import (
     decode_text,
     from_file,
     from_html,
+    from_text,
     guess_title,
 )
 from factcheck.sources.fetch import FetchPolicy, check_url, fetch, from_url
@@ -157,6 +158,45 @@ def test_html_article_and_metadata():
 def test_guess_title():
     assert guess_title("Council votes\n\nThe council voted.") == "Council votes"
     assert guess_title("The council voted 7 to 2. Then it rained.") == "The council voted 7 to 2."
+
+
+def test_a_metadata_header_becomes_the_documents_fields():
+    doc = from_text(
+        "Title: Council approves flood wall\nDate: 2026-11-03\nBy: Jo Reporter\n"
+        "Source: Harbour Chronicle\n\nThe council voted 7 to 2 on Tuesday."
+    )
+    assert doc.text == "The council voted 7 to 2 on Tuesday."
+    assert (doc.title, doc.author, doc.outlet) == (
+        "Council approves flood wall",
+        "Jo Reporter",
+        "Harbour Chronicle",
+    )
+    assert str(doc.published_on) == "2026-11-03"
+    # The shared seed article opens with a bare "date 2024-12-03" before its photo caption.
+    seed = from_text(" date 2024-12-03 A nurse attended to a woman. Photo credit: O. Albam\n")
+    assert str(seed.published_on) == "2024-12-03" and seed.text.startswith("A nurse attended")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Date palms grow in Idlib. Title: not a header.",
+        "date 2024-13-45 is not a day, so this stays text.",
+        "Date: 3 December 2024\nDates other than YYYY-MM-DD are left alone.",
+        "Title: a header and nothing else",
+        "SOURCE: " + "a transcript turn by a speaker called Source, far too long for a name. " * 3,
+    ],
+)
+def test_text_that_only_looks_like_a_header_is_kept_whole(text):
+    doc = from_text(text)
+    assert doc.text == text
+    assert (doc.title, doc.author, doc.outlet, doc.published_on) == (None, None, None, None)
+
+
+def test_a_header_field_given_twice_ends_the_header():
+    doc = from_text("Date: 2024-01-02\nDate: 2024-01-03\nThe mayor spoke.")
+    assert str(doc.published_on) == "2024-01-02"
+    assert doc.text == "Date: 2024-01-03\nThe mayor spoke."
 
 
 class _Handler(BaseHTTPRequestHandler):

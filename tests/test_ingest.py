@@ -177,6 +177,20 @@ class TestWeb:
         claims_page = client.get("/claims/").get_data(as_text=True)
         assert "Esmaeil Baghaei" in claims_page and "spokesman of the Iranian" in claims_page
 
+    def test_the_seed_articles_own_date_is_read_and_the_form_wins(self, login_as):
+        client = login_as(Role.FACT_CHECKER)
+        assert self._ingest(client, text=seed_text()).status_code == 302
+        article = db.session.scalars(sa.select(Article)).one()
+        assert str(article.published_on) == "2024-12-03"
+        assert article.text.startswith("A nurse attended") and "date 2024" not in article.title
+        # Metadata typed into the form overrides the text's own header.
+        text = "Title: Wire headline\nDate: 2026-01-05\nBy: Wire Desk\n\nCrime rose 20% in 2024."
+        response = self._ingest(client, text=text, title="Our headline", published_on="2026-01-06")
+        assert response.status_code == 302
+        second = db.session.scalars(sa.select(Article).order_by(Article.id.desc())).first()
+        assert (second.title, str(second.published_on)) == ("Our headline", "2026-01-06")
+        assert second.author == "Wire Desk" and second.text == "Crime rose 20% in 2024."
+
     def test_a_long_pasted_transcript_is_taken_in(self, login_as):
         # 1.2 MB of pasted text: over Werkzeug's 500 kB default for one form field, within
         # the form's 2,000,000 characters. It used to be refused as "too large" (413).

@@ -123,11 +123,64 @@ def guess_title(text: str) -> str:
     return sentence if len(sentence) <= 120 else sentence[:117].rsplit(" ", 1)[0] + "…"
 
 
+# A plain-text article may open with its own metadata, as wire copy and saved pages do:
+# "Title: ...", "Date: 2024-12-03" and "By: ..." lines, or a bare "date 2024-12-03" before
+# the first sentence (as in the shared seed article). Such a header becomes the document's
+# metadata and leaves the text; a field seen twice, or a date that is not YYYY-MM-DD, ends it.
+_HEADER_FIELDS = {
+    "title": "title",
+    "headline": "title",
+    "date": "published_on",
+    "published": "published_on",
+    "author": "author",
+    "by": "author",
+    "byline": "author",
+    "source": "outlet",
+    "outlet": "outlet",
+}
+MAX_HEADER_VALUE = {"title": 300, "author": 120, "outlet": 120}
+_HEADER_LINE = re.compile(
+    rf"[ \t]*({'|'.join(_HEADER_FIELDS)})[ \t]*:[ \t]*(\S[^\n]*?)[ \t]*(?:\n|$)", re.IGNORECASE
+)
+_BARE_DATE = re.compile(
+    r"[ \t]*(?:date|dated|published)[ \t]*:?[ \t]*(\d{4}-\d{2}-\d{2})(?=\s|$)\s*", re.IGNORECASE
+)
+
+
+def _header(text: str) -> tuple[str, dict[str, object]]:
+    """The text without its metadata header, and the fields the header gave."""
+    fields: dict[str, object] = {}
+    rest = text.lstrip("\n")
+    while True:
+        if match := _HEADER_LINE.match(rest):
+            field, value = _HEADER_FIELDS[match[1].lower()], match[2]
+        elif match := _BARE_DATE.match(rest):
+            field, value = "published_on", match[1]
+        else:
+            break
+        if field in fields:
+            break
+        if field == "published_on":
+            day = _parse_date(value) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) else None
+            if day is None:
+                break
+            fields[field] = day
+        elif len(value) <= MAX_HEADER_VALUE[field]:
+            fields[field] = value
+        else:
+            break  # not a header: a transcript's "SOURCE: ..." turn, say
+        rest = rest[match.end() :]
+    if not fields or not rest.strip():
+        return text, {}  # no header, or nothing but one: the text is all there is
+    return rest.lstrip("\n"), fields
+
+
 def from_text(text: str) -> Document:
-    """A pasted or plain-text document."""
+    """A pasted or plain-text document, with the metadata header it may open with."""
     if not text or not text.strip():
         raise ExtractionError("The text is empty.")
-    return Document(text=text)
+    body, fields = _header(text)
+    return Document(text=body, **fields)  # type: ignore[arg-type]
 
 
 def _parse_date(value: str | None) -> date | None:
