@@ -252,13 +252,13 @@ def main() -> None:
         rows = -1  # the header line
         written = 0
         start = time.perf_counter()
-        with open(os.devnull, "w", encoding="utf-8") as sink:
+        with open(os.devnull, "wb") as sink:
             # The export as the app serves it (COPY on PostgreSQL, batches elsewhere).
             # Rows are counted by line ends: the synthetic data has none inside cells.
             for chunk in rulings_csv(db.session, ExportFilters(), base_url="https://x.example/"):
                 sink.write(chunk)
                 written += len(chunk)
-                rows += chunk.count("\n")
+                rows += chunk.count(b"\n")
                 while marks and rows >= marks[0]:
                     elapsed = time.perf_counter() - start
                     print(

@@ -16,6 +16,7 @@ from factcheck.export.services import (
     EVIDENCE_COLUMNS,
     RULING_COLUMNS,
     ExportFilters,
+    csv_chunks,
     evidence_csv,
     rulings_csv,
 )
@@ -38,9 +39,14 @@ def desk(make_user):
 
 
 def read(chunks) -> list[dict]:  # noqa: ANN001
-    text = "".join(chunks)
-    assert text.startswith("\ufeff")
-    return list(csv.DictReader(io.StringIO(text[1:])))
+    return list(csv.DictReader(io.StringIO(text_of(chunks))))
+
+
+def text_of(chunks) -> str:  # noqa: ANN001
+    """The export's bytes as the text after the UTF-8 byte-order mark."""
+    data = b"".join(chunks)
+    assert data.startswith(b"\xef\xbb\xbf")
+    return data[3:].decode("utf-8")
 
 
 def test_one_row_per_ruling_with_every_column(app, desk):
@@ -91,6 +97,57 @@ def test_corrections_and_retractions(app, desk):
     assert read(rulings_csv(db.session, both, base_url=BASE))[0]["ruling_status"] == "retracted"
 
 
+AWKWARD = [
+    'He said "no", then "yes"',
+    "Commas, commas, commas",
+    "Two lines\r\nof text\nand a lone\rreturn",
+    '"',
+    'ends with a quote"',
+]
+
+
+# The batch encoder's separator in a cell sends the batch through the csv module instead.
+@pytest.mark.parametrize("also", [[], ["a control \x01 character"]])
+def test_awkward_cells_come_back_exactly(app, desk, also):
+    fc, ed = desk
+    awkward = AWKWARD + also
+    for n, text in enumerate(awkward):
+        claim = add_claim(f"Claim {n}")
+        publish(claim, fc, ed, claim_text=text, claimant_name=f"Speaker, {n}")
+    db.session.commit()
+    rows = read(rulings_csv(db.session, ExportFilters(), base_url=BASE))
+    assert [r["claim_text"] for r in rows] == awkward
+    assert [r["claimant"] for r in rows] == [f"Speaker, {n}" for n in range(len(awkward))]
+    assert rows[0]["correction_notes"] == "" and float(rows[0]["rating_value"]) == 1
+
+
+class _Cursor:
+    def __init__(self, batches):
+        self.batches = list(batches)
+
+    def fetchmany(self, size):  # noqa: ANN001
+        return self.batches.pop(0) if self.batches else []
+
+
+@pytest.mark.parametrize("separator", ["\x00", "\x01", ""])
+def test_the_batch_encoder_matches_the_csv_module(separator):
+    """Cells holding the encoder's own separator bytes send their batch through the csv
+    module; either way the bytes are those of csv.writer with every cell quoted."""
+    rows = [
+        ("1", f"a{separator}b", 'say "hi"', ""),
+        ("2", "x,y", "line\r\nbreak", "Zürich"),
+    ]
+    clean = [("3", "plain", "text", "é")]
+    batches = [[tuple(c.encode() for c in r) for r in b] for b in (rows, clean)]
+    data = b"".join(csv_chunks(_Cursor(batches), width=4))
+    expected = io.StringIO()
+    csv.writer(expected, quoting=csv.QUOTE_ALL).writerows(rows + clean)
+    assert data == expected.getvalue().encode()
+    assert list(csv.reader(io.StringIO(data.decode(), newline=""))) == [
+        list(r) for r in rows + clean
+    ]
+
+
 @pytest.mark.parametrize(
     "evil",
     ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1)"],
@@ -100,8 +157,7 @@ def test_formula_cells_are_neutralised(app, desk, evil):
     claim = add_claim(f"{evil} said the minister")
     publish(claim, fc, ed, claim_text=f"{evil} rose", claimant_name=evil, summary=evil)
     db.session.commit()
-    text = "".join(rulings_csv(db.session, ExportFilters(), base_url=BASE))
-    row = list(csv.DictReader(io.StringIO(text[1:])))[0]
+    row = read(rulings_csv(db.session, ExportFilters(), base_url=BASE))[0]
     assert row["claim_text"] == f"'{evil} rose"
     assert row["claimant"] == f"'{evil}" and row["conclusion"] == f"'{evil}"
 
@@ -157,11 +213,7 @@ def test_sentence_score_evidence_and_corrections_in_order(app, desk, fake_classi
     assert row["model_version"] == "keyword-fake test-1"
     assert row["evidence_urls"] == " | ".join(f"https://src.example.org/{n}" for n in "ZAM")
     assert row["correction_notes"] == "Second note. | Third note."
-    evidence = list(
-        csv.DictReader(
-            io.StringIO("".join(evidence_csv(db.session, ExportFilters(), base_url=BASE))[1:])
-        )
-    )
+    evidence = read(evidence_csv(db.session, ExportFilters(), base_url=BASE))
     assert [e["url"] for e in evidence] == [s.url for s in sources]
     assert [e["position"] for e in evidence] == ["0", "1", "2"]
 

@@ -58,11 +58,12 @@ def export_csv(since, until, statuses, claimant, evidence, no_bom, output) -> No
     render = evidence_csv if evidence else rulings_csv
     chunks = render(db.session, filters, base_url=base_url(), bom=not no_bom)
     if output == "-":
-        for chunk in chunks:
-            sys.stdout.write(chunk)
         sys.stdout.flush()
+        for chunk in chunks:
+            sys.stdout.buffer.write(chunk)
+        sys.stdout.buffer.flush()
         return
-    with open(output, "w", encoding="utf-8", newline="") as fh:
+    with open(output, "wb") as fh:
         for chunk in chunks:
             fh.write(chunk)
     click.echo(f"Wrote {output}", err=True)
