@@ -39,14 +39,10 @@ def desk(make_user):
 
 
 def read(chunks) -> list[dict]:  # noqa: ANN001
-    return list(csv.DictReader(io.StringIO(text_of(chunks))))
-
-
-def text_of(chunks) -> str:  # noqa: ANN001
-    """The export's bytes as the text after the UTF-8 byte-order mark."""
+    """The export's rows, after checking it opens with the UTF-8 byte-order mark."""
     data = b"".join(chunks)
     assert data.startswith(b"\xef\xbb\xbf")
-    return data[3:].decode("utf-8")
+    return list(csv.DictReader(io.StringIO(data[3:].decode("utf-8"))))
 
 
 def test_one_row_per_ruling_with_every_column(app, desk):

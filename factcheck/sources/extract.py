@@ -142,8 +142,9 @@ MAX_HEADER_VALUE = {"title": 300, "author": 120, "outlet": 120}
 _HEADER_LINE = re.compile(
     rf"[ \t]*({'|'.join(_HEADER_FIELDS)})[ \t]*:[ \t]*(\S[^\n]*?)[ \t]*(?:\n|$)", re.IGNORECASE
 )
+_ISO_DATE = r"\d{4}-\d{2}-\d{2}"
 _BARE_DATE = re.compile(
-    r"[ \t]*(?:date|dated|published)[ \t]*:?[ \t]*(\d{4}-\d{2}-\d{2})(?=\s|$)\s*", re.IGNORECASE
+    rf"[ \t]*(?:date|dated|published)[ \t]*:?[ \t]*({_ISO_DATE})(?=\s|$)\s*", re.IGNORECASE
 )
 
 
@@ -161,7 +162,7 @@ def _header(text: str) -> tuple[str, dict[str, object]]:
         if field in fields:
             break
         if field == "published_on":
-            day = _parse_date(value) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) else None
+            day = _parse_date(value) if re.fullmatch(_ISO_DATE, value) else None
             if day is None:
                 break
             fields[field] = day
