@@ -44,7 +44,8 @@ def fill(db, n_claims: int) -> None:  # noqa: ANN001
     import sqlalchemy as sa
 
     from factcheck.claims.models import Claim
-    from factcheck.claims.services import priority_of, text_key
+    from factcheck.claims.priority import priority_of
+    from factcheck.claims.services import text_key
     from factcheck.sources.models import Article, Outlet
 
     rng = random.Random(7)  # noqa: S311  (synthetic data, not security)

@@ -13,7 +13,7 @@ from werkzeug.test import encode_multipart
 from factcheck.audit.models import AuditEntry
 from factcheck.auth.roles import Role
 from factcheck.claims.models import Claim, Sentence, SentenceScore
-from factcheck.claims.services import priority_of
+from factcheck.claims.priority import priority_of
 from factcheck.extensions import db
 from factcheck.sources.extract import Document
 from factcheck.sources.models import Article

@@ -12,7 +12,7 @@ from factcheck.audit.models import AuditEntry
 from factcheck.auth.models import Notification
 from factcheck.auth.roles import Role
 from factcheck.claims.models import CLAIM_STATUSES, CLAIM_TRANSITIONS, Claim
-from factcheck.claims.services import priority_of
+from factcheck.claims.priority import priority_of
 from factcheck.editorial import services as editorial
 from factcheck.editorial.models import Correction, EditorialDecision, Ruling
 from factcheck.errors import Conflict, InvalidInput, NotFound, PermissionDenied

@@ -8,7 +8,8 @@ from itertools import count
 
 from factcheck.auth.models import User
 from factcheck.claims.models import Claim
-from factcheck.claims.services import priority_of, text_key
+from factcheck.claims.priority import priority_of
+from factcheck.claims.services import text_key
 from factcheck.extensions import db
 from factcheck.sources.models import Article, Outlet
 from factcheck.verdicts.services import EvidenceInput, VerdictInput, active_ratings

@@ -26,6 +26,9 @@ class Span:
     text: str
     paragraph: int
     speaker: str | None = None
+    # What the text is in the document: "body", or a structural kind (headline, caption,
+    # credit, byline, dateline, ...; see factcheck.claims.structure). Only body is flagged.
+    kind: str = "body"
 
 
 def _is_transcript(text: str) -> bool:

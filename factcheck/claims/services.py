@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -17,9 +15,9 @@ from factcheck.auth.models import User
 from factcheck.auth.roles import Role
 from factcheck.claims.attribution import Attribution, attribute
 from factcheck.claims.models import Claim, Sentence, SentenceScore, claim_sentences
+from factcheck.claims.priority import priority_of, refresh_priority
 from factcheck.claims.segment import Span, segment
 from factcheck.classifier import Classifier
-from factcheck.db import utcnow
 from factcheck.errors import Conflict, InvalidInput
 from factcheck.security import ensure_role
 from factcheck.sources.models import Article
@@ -79,36 +77,6 @@ def text_key(text: str) -> str:
     """A key equal for claims whose words are the same (case, punctuation aside)."""
     words = " ".join(re.findall(r"[a-z0-9]+", text.lower()))
     return hashlib.sha256(words.encode("utf-8")).hexdigest()[:40]
-
-
-# Queue priority (README, "The review queue"):
-#   priority = score + REPEAT_WEIGHT * ln(articles)
-#              + days(claim date - PRIORITY_EPOCH) / RECENCY_DAYS
-# A claim repeated in a second article gains 0.10; a claim 14 days newer gains 0.10. The
-# recency term grows with the date itself, so stored priorities never go stale: comparing
-# two claims gives the same answer today and next month.
-REPEAT_WEIGHT = 0.15
-RECENCY_DAYS = 140.0
-PRIORITY_EPOCH = date(2024, 1, 1)
-
-
-def priority_of(
-    score: float | None, article_count: int = 1, claim_date: date | datetime | None = None
-) -> float:
-    """Queue priority from the classifier score, how often it recurs and how recent it is."""
-    when = claim_date or utcnow()
-    if isinstance(when, datetime):
-        when = when.date()
-    recency = (when - PRIORITY_EPOCH).days / RECENCY_DAYS
-    repeats = REPEAT_WEIGHT * math.log(max(article_count or 1, 1))
-    return round((score or 0.0) + repeats + recency, 6)
-
-
-def refresh_priority(claim: Claim) -> None:
-    """Recompute a claim's stored priority after its score, repeats or date changed."""
-    claim.priority = priority_of(
-        claim.score, claim.article_count, claim.claimed_on or claim.created_at
-    )
 
 
 def find_repeated(session: so.Session, claim_text: str, article_id: int) -> Claim | None:

@@ -27,7 +27,7 @@ from factcheck.claims.models import (
     OPEN_STATUSES,
     Claim,
 )
-from factcheck.claims.services import refresh_priority
+from factcheck.claims.priority import refresh_priority
 from factcheck.db import MAX_ID, serialise_writers
 from factcheck.errors import Conflict, InvalidInput, NotFound
 from factcheck.notifications.services import notify

@@ -16,7 +16,8 @@ from factcheck.audit.services import changes_between, record
 from factcheck.auth.models import User
 from factcheck.auth.roles import Role
 from factcheck.claims.models import CLAIM_TYPES, Claim
-from factcheck.claims.services import refresh_priority, text_key
+from factcheck.claims.priority import refresh_priority
+from factcheck.claims.services import text_key
 from factcheck.errors import Conflict, InvalidInput
 from factcheck.review.services import change_status, require_holder
 from factcheck.security import ensure_role
