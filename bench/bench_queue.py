@@ -91,7 +91,7 @@ def fill(db, n_claims: int) -> None:  # noqa: ANN001
                 "status": status,
                 "dismiss_reason": "not_a_claim" if status == "dismissed" else None,
                 "score": score,
-                "priority": priority_of(score, 1, claimed),
+                "priority": priority_of(score, 1, claimed, now),
                 "hedged": False,
                 "article_count": 1,
                 "created_at": now,

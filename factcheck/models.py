@@ -2,7 +2,13 @@
 
 from factcheck.audit.models import AuditEntry
 from factcheck.auth.models import ApiToken, Notification, User, UserRole
-from factcheck.claims.models import Claim, Sentence, SentenceScore, claim_sentences
+from factcheck.claims.models import (
+    Claim,
+    ClaimEmbedding,
+    Sentence,
+    SentenceScore,
+    claim_sentences,
+)
 from factcheck.editorial.models import Correction, EditorialDecision, Ruling
 from factcheck.jobs.models import Job
 from factcheck.review.models import Assignment
@@ -15,6 +21,7 @@ __all__ = [
     "Assignment",
     "AuditEntry",
     "Claim",
+    "ClaimEmbedding",
     "Correction",
     "EditorialDecision",
     "EvidenceSource",

@@ -9,6 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from factcheck.claims.segment import segment
 from factcheck.sources.extract import (
     ExtractionError,
     decode_text,
@@ -30,9 +31,13 @@ damage had cost the city $48 million in the past five years.</p></article>
 <footer>Copyright 2026</footer></body></html>"""
 
 
-def _pdf_with_text(text: str) -> bytes:
-    """A minimal one-page PDF whose content stream draws `text`."""
-    stream = f"BT /F1 12 Tf 72 712 Td ({text}) Tj ET".encode()
+def _pdf_with_text(*lines: str) -> bytes:
+    """A minimal one-page PDF whose content stream draws `lines`, one under the other."""
+    drawn = " 0 -16 Td ".join(
+        "(" + line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ") Tj"
+        for line in lines
+    )
+    stream = f"BT /F1 12 Tf 72 712 Td {drawn} ET".encode()
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
@@ -131,9 +136,31 @@ def test_pdf_text_layer_and_scanned_pdf():
         from_file("broken.pdf", b"%PDF-1.4\n garbage without structure")
 
 
+def test_pdf_text_goes_through_the_same_structure_rules():
+    doc = from_file(
+        "a.pdf",
+        _pdf_with_text(
+            "Rebels seize Aleppo",
+            "BEIRUT, Dec 2 (Reuters) - Rebels took the city on Saturday.",
+            "Fighters on a tank in Aleppo. Photo: Jo Doe/Reuters",
+            "Reporting by Jo Doe; Editing by Al Smith",
+        ),
+    )
+    assert [(s.kind, s.text) for s in segment(doc.text)] == [
+        ("headline", "Rebels seize Aleppo"),
+        ("dateline", "BEIRUT, Dec 2 (Reuters) -"),
+        ("body", "Rebels took the city on Saturday."),
+        ("caption", "Fighters on a tank in Aleppo."),
+        ("credit", "Photo: Jo Doe/Reuters"),
+        ("credit", "Reporting by Jo Doe; Editing by Al Smith"),
+    ]
+    assert guess_title(doc.text) == "Rebels seize Aleppo"
+
+
 def test_docx_paragraphs_and_zip_bomb():
     doc = from_file("t.docx", _docx(["TRUMP: Taxes went up.", "CLINTON: That is false."]))
     assert doc.text == "TRUMP: Taxes went up.\n\nCLINTON: That is false."
+    assert (doc.title, doc.hints) == (None, ())  # no Title or Heading style to go by
     bomb = io.BytesIO()
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("word/document.xml", b"0" * (51 * 1024 * 1024))
@@ -149,6 +176,8 @@ def test_docx_paragraphs_and_zip_bomb():
 def test_html_article_and_metadata():
     doc = from_html(ARTICLE_HTML, url="https://news.example.com/wall")
     assert "voted 7 to 2" in doc.text and "Mayor Elena Ruiz" in doc.text
+    # Each block (heading, paragraph) is a paragraph of its own.
+    assert doc.text.startswith("Council approves flood wall\n\nThe Harbour City council")
     assert "Copyright" not in doc.text and "Sport" not in doc.text
     assert doc.title == "Council approves flood wall"
     assert doc.author == "Jo Reporter"
@@ -158,6 +187,15 @@ def test_html_article_and_metadata():
 def test_guess_title():
     assert guess_title("Council votes\n\nThe council voted.") == "Council votes"
     assert guess_title("The council voted 7 to 2. Then it rained.") == "The council voted 7 to 2."
+    # A long first sentence is cut to about twelve words; a caption is never the title.
+    assert (
+        guess_title(
+            "A nurse in Idlib. Photo credit: Omar Albam\n\nThe Harbour City council voted 7 to 2 "
+            "on Tuesday to build a 4.2-kilometre flood wall along the old docks."
+        )
+        == "The Harbour City council voted 7 to 2 on Tuesday to build…"
+    )
+    assert guess_title("Photo credit: Omar Albam") == ""
 
 
 def test_a_metadata_header_becomes_the_documents_fields():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import math
 
 import pytest
 import sqlalchemy as sa
@@ -14,6 +13,7 @@ from factcheck.audit.models import AuditEntry
 from factcheck.auth.roles import Role
 from factcheck.claims.models import Claim, Sentence, SentenceScore
 from factcheck.claims.priority import priority_of
+from factcheck.claims.services import FlagPolicy
 from factcheck.extensions import db
 from factcheck.sources.extract import Document
 from factcheck.sources.models import Article
@@ -33,6 +33,8 @@ def test_ingest_stores_everything_in_one_go(app, fake_classifier):
         Document(text=text, title="Iran backs Assad", outlet="IPS"),
         actor=None,
         classifier=fake_classifier,
+        # The stand-in model scores coarsely and embeds bags of words: flag and keep apart all.
+        policy=FlagPolicy(max_share=1.0, same_claim=1.01),
     )
     db.session.commit()
     article = result.article
@@ -377,7 +379,8 @@ def test_a_claim_repeated_in_another_article_is_linked_and_boosted(app, fake_cla
     assert claim.id not in [c.id for c in second.claims]  # no second queue entry
     db.session.refresh(claim)
     assert claim.article_count == 2
-    assert claim.priority == pytest.approx(before + 0.15 * math.log(2), abs=1e-5)
+    # A second article multiplies the value by 2 ** REPEAT_WEIGHT: +0.3 on the log2 scale.
+    assert claim.priority == pytest.approx(before + 0.3, abs=1e-5)
     assert {s.article_id for s in claim.sentences} == {first.article.id, second.article.id}
     repeat = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "claim.repeat"))
     assert repeat.entity_id == claim.id and repeat.changes["article_count"] == [1, 2]

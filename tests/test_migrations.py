@@ -154,3 +154,74 @@ def test_export_columns_are_filled_from_existing_data(empty_database, backend_na
         assert filled == stored
         db.session.remove()
         db.engine.dispose()
+
+
+def test_priority_half_life_recomputes_stored_priorities(empty_database, backend_name):
+    """b2d4f6a8c0e2 rewrites every claim's priority as the half-life queue key, and its
+    downgrade puts back the old score + 0.15 ln(articles) + days / 140."""
+    import math
+    from datetime import UTC, date, datetime
+
+    app = make_app(empty_database(backend_name))
+    found = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+    rows = [  # score, articles, claimed_on, status
+        (0.9, 1, date(2026, 11, 10), "new"),
+        (0.3, 1, date(2026, 11, 20), "new"),
+        (0.95, 4, date(2024, 12, 3), "published"),
+        (None, 1, None, "new"),  # no score, no date: 0.01, the day it was found
+        (0.0, 2, date(2031, 1, 1), "in_review"),  # a date after the day found counts as found
+    ]
+
+    def half_life(score, articles, claimed_on):  # noqa: ANN001, ANN202
+        day = min(claimed_on or found.date(), found.date())
+        value = max(score or 0, 0.01) * articles**0.3
+        return math.log2(value) + (day - date(2024, 1, 1)).days / 14
+
+    def linear(score, articles, claimed_on):  # noqa: ANN001, ANN202
+        day = claimed_on or found.date()
+        return (score or 0) + 0.15 * math.log(articles) + (day - date(2024, 1, 1)).days / 140
+
+    claims = sa.table(
+        "claims",
+        *(sa.column(name) for name in ("text", "status", "hedged", "version", "priority")),
+        sa.column("score"),
+        sa.column("article_count"),
+        sa.column("claimed_on", sa.Date),
+        sa.column("created_at", sa.DateTime(timezone=True)),
+        sa.column("updated_at", sa.DateTime(timezone=True)),
+    )
+    query = sa.text("SELECT priority FROM claims ORDER BY id")
+    with app.app_context():
+        upgrade(revision="5e1f0c2a9d47")
+        with db.engine.begin() as conn:
+            conn.execute(
+                sa.insert(claims),
+                [
+                    {
+                        "text": f"claim {n}",
+                        "status": status,
+                        "hedged": False,
+                        "version": 1,
+                        "priority": linear(score, articles, claimed_on),
+                        "score": score,
+                        "article_count": articles,
+                        "claimed_on": claimed_on,
+                        "created_at": found,
+                        "updated_at": found,
+                    }
+                    for n, (score, articles, claimed_on, status) in enumerate(rows)
+                ],
+            )
+        upgrade(revision="b2d4f6a8c0e2")
+        with db.engine.connect() as conn:
+            keys = conn.scalars(query).all()
+        assert keys == pytest.approx([half_life(*r[:3]) for r in rows], abs=1e-6)
+        # The strong claim from ten days before outranks the weak one of the day.
+        assert keys[0] > keys[1] > keys[2]
+
+        downgrade(revision="a1c3e5d7f901")
+        with db.engine.connect() as conn:
+            assert conn.scalars(query).all() == pytest.approx(
+                [linear(*r[:3]) for r in rows], abs=1e-6
+            )
+        db.engine.dispose()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import math
+import random
+import re
+from datetime import UTC, date, datetime, timedelta
 from itertools import product
 
 import pytest
@@ -12,7 +15,13 @@ from factcheck.audit.models import AuditEntry
 from factcheck.auth.models import Notification
 from factcheck.auth.roles import Role
 from factcheck.claims.models import CLAIM_STATUSES, CLAIM_TRANSITIONS, Claim
-from factcheck.claims.priority import priority_of
+from factcheck.claims.priority import (
+    HALF_LIFE_DAYS,
+    PRIORITY_EPOCH,
+    priority_of,
+    reason_of,
+    refresh_priority,
+)
 from factcheck.editorial import services as editorial
 from factcheck.editorial.models import Correction, EditorialDecision, Ruling
 from factcheck.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -345,13 +354,165 @@ def test_merge_marks_duplicate_and_boosts_the_survivor(app, people):
 # Priority and repeats --------------------------------------------------------------------
 
 
+def _claim(score, articles=1, claimed_on=None, found=NOW, ident=1):  # noqa: ANN001, ANN202
+    """A claim that is never saved, for the priority arithmetic."""
+    return Claim(
+        id=ident, score=score, article_count=articles, claimed_on=claimed_on, created_at=found
+    )
+
+
+def _now_priority(score, articles, claimed_on, now=NOW):  # noqa: ANN001, ANN202
+    return reason_of(_claim(score, articles, claimed_on), now).priority
+
+
 def test_priority_formula():
     day = date(2026, 1, 1)
-    assert priority_of(0.8, 1, day) == pytest.approx(0.8 + (day - date(2024, 1, 1)).days / 140)
-    # A second article adds 0.15 * ln 2; two weeks newer adds 0.1.
-    assert priority_of(0.8, 2, day) - priority_of(0.8, 1, day) == pytest.approx(0.1040, abs=1e-4)
-    assert priority_of(0.8, 1, day + timedelta(days=14)) - priority_of(0.8, 1, day) == (
-        pytest.approx(0.1)
+    half_lives = (day - date(2024, 1, 1)).days / 14
+    assert (HALF_LIFE_DAYS, PRIORITY_EPOCH) == (14.0, date(2024, 1, 1))
+    assert priority_of(0.8, 1, day, NOW) == pytest.approx(math.log2(0.8) + half_lives)
+    # Ten articles double the value (one half-life up the key); a second adds 2 ** 0.3.
+    assert priority_of(0.8, 10, day, NOW) - priority_of(0.8, 1, day, NOW) == pytest.approx(
+        math.log2(10) * 0.3, abs=1e-6
+    )
+    assert priority_of(0.8, 2, day, NOW) - priority_of(0.8, 1, day, NOW) == pytest.approx(
+        0.3, abs=1e-6
+    )
+    # Twice the score ranks with a claim one half-life newer.
+    assert priority_of(0.8, 1, day, NOW) == pytest.approx(
+        priority_of(0.4, 1, day + timedelta(days=14), NOW), abs=1e-6
+    )
+    # No score, or zero, counts as 0.01 (the key is a logarithm); none is not an error.
+    assert priority_of(None, 1, day, NOW) == priority_of(0.0, 0, day, NOW)
+    assert priority_of(0.0, 1, day, NOW) == pytest.approx(math.log2(0.01) + half_lives)
+    # Shown now: the value halved every 14 days of age.
+    assert _now_priority(0.8, 1, NOW.date()) == pytest.approx(0.8)
+    assert _now_priority(0.8, 10, NOW.date() - timedelta(days=28)) == pytest.approx(
+        0.8 * 10**0.3 / 4
+    )
+
+
+def test_priority_lets_the_score_compete_with_recent_dates():
+    today = NOW.date()
+    strong_older = (0.9, 1, today - timedelta(days=10))
+    weak_today = (0.3, 1, today)
+    assert priority_of(*strong_older, NOW) > priority_of(*weak_today, NOW)
+    assert _now_priority(*strong_older) == pytest.approx(0.9 * 0.5 ** (10 / 14))
+    assert _now_priority(*strong_older) > _now_priority(*weak_today) == pytest.approx(0.3)
+    # The issue's case: December 2024 against today. Two years is 52 half-lives: a claim
+    # that old never outranks a recent one of similar score, however often repeated.
+    old = (0.95, 5, date(2024, 12, 3))
+    assert priority_of(*old, NOW) < priority_of(0.85, 1, today, NOW)
+    assert priority_of(*old, NOW) < priority_of(0.5, 1, today - timedelta(days=60), NOW)
+    assert _now_priority(*old) < 1e-10
+
+
+def test_priority_order_does_not_change_as_time_passes():
+    rng = random.Random(5)  # noqa: S311
+    claims = [
+        _claim(
+            rng.choice([None, 0.0, rng.random()]),
+            rng.randint(1, 30),
+            date(2025, 1, 1) + timedelta(days=rng.randint(0, 690)),
+            ident=i,
+        )
+        for i in range(1, 300)
+    ]
+    for c in claims:
+        refresh_priority(c)
+    by_key = [c.id for c in sorted(claims, key=lambda c: (c.priority, c.id), reverse=True)]
+    for wait in (0, 1, 13, 200, 3000):
+        now = NOW + timedelta(days=wait, hours=7)
+        shown = {c.id: reason_of(c, now).priority for c in claims}
+        # The stored key sorts like the priority shown at any later moment (ties aside).
+        ranked = [shown[i] for i in by_key]
+        assert all(a >= b * (1 - 1e-9) for a, b in zip(ranked, ranked[1:], strict=False))
+        assert max(shown.values()) == shown[by_key[0]]
+
+
+def test_priority_age_counts_from_the_claim_date_never_after_the_day_found():
+    found = datetime(2026, 3, 10, 15, 30, tzinfo=UTC)
+    # No claim date: the day it was found; a date after that (a typo in a year) is capped.
+    assert priority_of(0.7, 1, None, found) == priority_of(0.7, 1, found.date(), found)
+    assert priority_of(0.7, 1, date(2062, 3, 10), found) == priority_of(0.7, 1, found, found)
+    future = _claim(0.7, 1, date(2062, 3, 10), found)
+    refresh_priority(future)
+    assert future.priority == priority_of(0.7, 1, found, found)
+    why = reason_of(future, found + timedelta(days=3))
+    assert (why.since, why.age_days, why.age) == (found.date(), 3, "3 days ago")
+    assert why.priority == pytest.approx(0.7 * 0.5 ** (3 / 14))
+    labels = {
+        d: reason_of(_claim(0.7, 1, found.date()), found + timedelta(days=d)).age
+        for d in (0, 1, 59, 60, 800)
+    }
+    assert labels == {
+        0: "today",
+        1: "yesterday",
+        59: "59 days ago",
+        60: "2 months ago",
+        800: "2 years ago",
+    }
+
+
+def test_queue_rows_say_why_each_claim_is_there(app, login_as):
+    today = datetime.now(UTC).date()
+    repeated = add_claim("Exports tripled in a decade", score=0.8, published_on=today)
+    repeated.claimed_on = today - timedelta(days=3)
+    repeated.article_count = 3
+    refresh_priority(repeated)
+    add_claim("Wages fell 2% in 2025", score=0.5, published_on=today)
+    db.session.commit()
+    html = login_as(Role.VIEWER).get("/claims/").get_data(as_text=True)
+    assert "halved for every 14 days" in html
+    rows = re.findall(r"<tr>\s*(<td class=\"why\">.*?)</tr>", html, re.S)
+    words = [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in rows]
+    # Priority today, then why: score, articles repeating it, age; best first.
+    shown = 0.8 * 3**0.3 * 0.5 ** (3 / 14)
+    assert words[0].startswith(f"{shown:.2f} score 0.80 · 3 articles · 3 days ago Exports")
+    assert words[1].startswith("0.50 score 0.50 · 1 article · today Wages fell")
+    assert f'<time datetime="{today - timedelta(days=3)}">3 days ago</time>' in rows[0]
+
+
+def test_reprioritise_command_recomputes_open_claims(app, runner):
+    claims = [add_claim(f"Taxes rose {i}% in 2025", score=0.5 + i / 10) for i in range(3)]
+    closed = add_claim("Rents doubled since 2020", score=0.9)
+    closed.status, closed.dismiss_reason = "dismissed", "not_a_claim"
+    db.session.commit()
+    table = Claim.__table__
+    stale = {c.id: 1.0 + c.id for c in [*claims[:2], closed]}  # as an old formula left them
+    with db.engine.begin() as conn:
+        for ident, value in stale.items():
+            conn.execute(sa.update(table).where(table.c.id == ident).values(priority=value))
+    before = {
+        r.id: (r.version, r.updated_at)
+        for r in db.session.execute(sa.select(table.c.id, table.c.version, table.c.updated_at))
+    }
+    db.session.commit()
+
+    result = runner.invoke(args=["claims", "reprioritise"])
+    assert result.exit_code == 0, result.output
+    assert "2 open claims reprioritised (half-life 14 days)." in result.output
+    db.session.expire_all()
+    for c in claims:
+        c = db.session.get(Claim, c.id)
+        assert c.priority == priority_of(c.score, 1, c.claimed_on, c.created_at)
+    assert db.session.get(Claim, closed.id).priority == stale[closed.id]
+    after = {
+        r.id: (r.version, r.updated_at)
+        for r in db.session.execute(sa.select(table.c.id, table.c.version, table.c.updated_at))
+    }
+    assert after == before  # a derived value: nobody's edit goes stale, no "recently updated"
+    entry = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "claims.reprioritise")
+    ).one()
+    assert entry.extra["changed"] == 2 and entry.extra["scope"] == "open"
+
+    again = runner.invoke(args=["claims", "reprioritise"])
+    assert "0 open claims reprioritised" in again.output
+    every = runner.invoke(args=["claims", "reprioritise", "--all"])
+    assert "1 claims reprioritised" in every.output
+    db.session.expire_all()
+    assert db.session.get(Claim, closed.id).priority == priority_of(
+        0.9, 1, closed.claimed_on, closed.created_at
     )
 
 

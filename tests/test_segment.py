@@ -46,12 +46,33 @@ def test_no_split_inside_abbreviations_numbers_and_quotes(text, expected):
 
 def test_paragraphs_are_numbered_and_headings_stand_alone():
     spans = segment("Council votes on wall\n\nThe council voted 7 to 2. It was late.\n\nEnd.")
-    assert [(s.paragraph, s.text) for s in spans] == [
-        (0, "Council votes on wall"),
-        (1, "The council voted 7 to 2."),
-        (1, "It was late."),
-        (2, "End."),
+    assert [(s.paragraph, s.kind, s.text) for s in spans] == [
+        (0, "headline", "Council votes on wall"),
+        (1, "body", "The council voted 7 to 2."),
+        (1, "body", "It was late."),
+        (2, "body", "End."),
     ]
+
+
+def test_a_credit_line_is_one_span_and_a_caption_is_split_into_sentences():
+    spans = segment(
+        "Fighters rode in. Crowds watched. Photo credit: Jo Doe. Reuters\n\n"
+        "Reporting by Jo Doe. Editing by Al Smith"
+    )
+    assert [(s.kind, s.text) for s in spans] == [
+        ("caption", "Fighters rode in."),
+        ("caption", "Crowds watched."),
+        ("credit", "Photo credit: Jo Doe. Reuters"),
+        ("credit", "Reporting by Jo Doe. Editing by Al Smith"),
+    ]
+
+
+def test_odd_spacing_that_panics_sentencex_is_survived():
+    # sentencex (Rust) panics on an initial, a no-break or line-separator space and a stop.
+    for text in ("J\u00a0. Smith said taxes rose.", "Reuters/A B\u2028. Then it fell."):
+        spans = segment(text)
+        assert all(text[s.start : s.end] == s.text for s in spans)
+        assert "".join("".join(s.text for s in spans).split()) == "".join(text.split())
 
 
 def test_transcript_keeps_speakers():
@@ -71,6 +92,7 @@ def test_transcript_keeps_speakers():
 def test_prose_with_a_colon_is_not_a_transcript():
     spans = segment("Photo credit: Omar Albam\n\nThe attack began on Wednesday.")
     assert all(s.speaker is None for s in spans)
+    assert [s.kind for s in spans] == ["credit", "body"]
 
 
 def test_seed_article_offsets_and_tricky_sentences():
@@ -80,6 +102,7 @@ def test_seed_article_offsets_and_tricky_sentences():
         assert text[s.start : s.end] == s.text
     sentences = [s.text for s in spans]
     assert "Advance since late Nov. shown as of 2 December." in sentences
+    assert "Image credit: Samuel Granados" in sentences
     baghaei = [t for t in sentences if t.startswith("Addressing a weekly press conference")]
     assert len(baghaei) == 1 and baghaei[0].endswith("peace in Gaza.")
     assert "Iran alleges coordination between HTS, Israel and US" in sentences

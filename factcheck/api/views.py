@@ -37,6 +37,7 @@ from factcheck.review.services import QueueFilters, format_cursor, parse_cursor,
 from factcheck.security import api_roles, public
 from factcheck.sources.extract import from_text
 from factcheck.sources.fetch import FetchPolicy, from_url
+from factcheck.claims.services import FlagPolicy
 from factcheck.sources.services import DuplicateArticle, ingest
 from factcheck.verdicts.services import revisions
 
@@ -130,7 +131,12 @@ def post_article():
     )
     try:
         result = ingest(
-            db.session, document, actor=_actor(), classifier=get_classifier(), source_kind=kind
+            db.session,
+            document,
+            actor=_actor(),
+            classifier=get_classifier(),
+            source_kind=kind,
+            policy=FlagPolicy.from_config(current_app.config),
         )
     except DuplicateArticle as exc:
         db.session.rollback()

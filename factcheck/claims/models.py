@@ -42,6 +42,20 @@ CLAIM_TRANSITIONS: dict[str, tuple[str, ...]] = {
     "retracted": (),
 }
 DISMISS_REASONS = ("not_a_claim", "not_check_worthy")
+# What a stored sentence is in its document (factcheck.claims.structure); only body
+# sentences are ever flagged, the others are shown dimmed.
+SENTENCE_KINDS = (
+    "body",
+    "headline",
+    "standfirst",
+    "subhead",
+    "section",
+    "byline",
+    "dateline",
+    "update",
+    "caption",
+    "credit",
+)
 CLAIM_TYPES = ("numerical", "quote", "causal", "prediction", "comparison", "policy", "other")
 
 
@@ -54,11 +68,16 @@ class Sentence(Base):
         sa.CheckConstraint("position >= 0", name="position_nonnegative"),
         sa.CheckConstraint("start_offset >= 0 AND end_offset > start_offset", name="span_valid"),
         sa.CheckConstraint("length(text) > 0", name="text_present"),
+        enum_check("kind", SENTENCE_KINDS, "kind_valid"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     article_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("articles.id", ondelete="CASCADE"))
     position: so.Mapped[int]
+    kind: so.Mapped[str] = so.mapped_column(sa.String(20), default="body", server_default="body")
+    # Who asserts it, as attribution found it (or the transcript speaker); a claim drawn
+    # from several sentences lists each of their claimants.
+    claimant: so.Mapped[str | None] = so.mapped_column(sa.String(200))
     # Paragraph (or speaker turn) number within the article, from 0.
     paragraph: so.Mapped[int] = so.mapped_column(default=0)
     start_offset: so.Mapped[int]
@@ -179,6 +198,8 @@ class Claim(Base):
         sa.ForeignKey("sentence_scores.id", ondelete="SET NULL")
     )
     priority: so.Mapped[float] = so.mapped_column(default=0.0)
+    # Why the model flagged it, in a few words ("allegation by NAME", "statistic").
+    reason: so.Mapped[str | None] = so.mapped_column(sa.String(200))
     claim_type: so.Mapped[str | None] = so.mapped_column(sa.String(20))
     dismiss_reason: so.Mapped[str | None] = so.mapped_column(sa.String(20))
     dismiss_note: so.Mapped[str | None] = so.mapped_column(sa.Text)
@@ -200,6 +221,36 @@ class Claim(Base):
 
     def __repr__(self) -> str:
         return f"<Claim id={self.id!r} status={self.status!r}>"
+
+    @property
+    def claimants(self) -> list[str]:
+        """Everyone its source sentences attribute it to, first mention first."""
+        names = [self.claimant_name] if self.claimant_name else []
+        for sentence in self.sentences:
+            if sentence.claimant and sentence.claimant not in names:
+                names.append(sentence.claimant)
+        return names
+
+
+class ClaimEmbedding(Base):
+    """A claim's sentence embedding (float32 bytes) and the model that made it.
+
+    Written in the scoring pass; claims of one article that embed alike were merged into
+    one then, and matching across articles can compare against these without re-encoding.
+    """
+
+    __tablename__ = "claim_embeddings"
+
+    claim_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("claims.id", ondelete="CASCADE"), primary_key=True
+    )
+    model_name: so.Mapped[str] = so.mapped_column(sa.String(100))
+    model_version: so.Mapped[str] = so.mapped_column(sa.String(64))
+    dimensions: so.Mapped[int]
+    vector: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    claim: so.Mapped[Claim] = so.relationship()
 
 
 def _transition_pairs() -> list[tuple[str, str]]:

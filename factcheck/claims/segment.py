@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import itertools
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
 import sentencex
+
+from factcheck.claims.structure import (
+    BODY,
+    BYLINE,
+    CREDIT,
+    SENTENCE_KINDS,
+    UPDATE,
+    Region,
+    classify,
+    is_structural_label,
+)
 
 # "SPEAKER: text" at the start of a line. Upper-case labels (TRUMP:, MODERATOR:) or up to
 # four capitalised words (Jane Doe:), so prose like "Photo credit: ..." is not a speaker
@@ -14,7 +27,6 @@ _SPEAKER = re.compile(
     r"^[ \t]*(?P<speaker>[A-Z][A-Z0-9.'\- ]{1,40}|(?:[A-Z][\w.'\-]*\s?){1,4}?)[ \t]*:[ \t]+(?=\S)",
     re.MULTILINE,
 )
-_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n+")
 
 
 @dataclass(frozen=True)
@@ -31,36 +43,42 @@ class Span:
     kind: str = "body"
 
 
+MAX_SENTENCE_CHARS = 2000
+# Kinds a line without a speaker's label keeps inside a transcript.
+_TRAILERS = frozenset({BYLINE, CREDIT, UPDATE})
+
+
+def _speaker(line: str) -> re.Match[str] | None:
+    """The "SPEAKER: " opening a line, unless the label is a caption or credit's."""
+    match = _SPEAKER.match(line)
+    if match is None or is_structural_label(match.group("speaker")):
+        return None
+    return match
+
+
 def _is_transcript(text: str) -> bool:
     lines = [ln for ln in text.splitlines() if ln.strip()]
-    speakers = [m for m in (_SPEAKER.match(ln) for ln in lines) if m]
+    speakers = [m for m in (_speaker(ln) for ln in lines) if m]
     return len(speakers) >= 2 and len(speakers) * 2 >= len(lines)
 
 
-def _blocks(text: str) -> list[tuple[int, int, str | None]]:
-    """Return (start, end, speaker) blocks: paragraphs, or speaker turns in a transcript."""
-    if _is_transcript(text):
-        blocks: list[tuple[int, int, str | None]] = []
-        speaker = None
-        pos = 0
-        for line in text.splitlines(keepends=True):
-            start, end = pos, pos + len(line)
-            pos = end
-            if not line.strip():
-                continue
-            match = _SPEAKER.match(line)
-            if match:
-                speaker = " ".join(match.group("speaker").split())
-                start += match.end()
-            blocks.append((start, end, speaker))
-        return blocks
-    blocks = []
+def _turns(text: str) -> list[tuple[int, int, str | None, bool]]:
+    """Return (start, end, speaker, labelled) per line of a transcript: the speaker's label
+    cut off, and whether the line had one (else it goes on the last speaker's turn)."""
+    turns: list[tuple[int, int, str | None, bool]] = []
+    speaker = None
     pos = 0
-    for match in _PARAGRAPH_BREAK.finditer(text):
-        blocks.append((pos, match.start(), None))
-        pos = match.end()
-    blocks.append((pos, len(text), None))
-    return blocks
+    for line in text.splitlines(keepends=True):
+        start, end = pos, pos + len(line)
+        pos = end
+        if not line.strip():
+            continue
+        match = _speaker(line)
+        if match:
+            speaker = " ".join(match.group("speaker").split())
+            start += match.end()
+        turns.append((start, end, speaker, bool(match)))
+    return turns
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
@@ -71,24 +89,113 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def segment(text: str, language: str = "en") -> list[Span]:
-    """Split text into sentences whose offsets point into `text` itself."""
+def segment(text: str, language: str = "en", hints: Mapping[str, str] | None = None) -> list[Span]:
+    """Split text into sentences whose offsets point into `text` itself, each with its kind
+    in the document (see factcheck.claims.structure). `hints` maps paragraph texts to kinds
+    known from the source (a Word document's paragraph styles)."""
+    regions = classify(text, hints)
+    if _is_transcript(text):
+        spans = _transcript_spans(text, regions, language)
+    else:
+        spans = [s for r in regions for s in _region_spans(text, r, language, None)]
+    return [piece for span in spans for piece in _capped(text, span)]
+
+
+def _region_spans(text: str, region: Region, language: str, speaker: str | None) -> list[Span]:
+    """A prose region's sentences, or a structural region's lines, as spans."""
+    if region.kind not in SENTENCE_KINDS:
+        return [
+            Span(start, end, text[start:end], region.paragraph, speaker, region.kind)
+            for start, end in _line_bounds(text, region.start, region.end)
+        ]
+    spans = []
+    block = text[region.start : region.end]
+    # Inside a paragraph a single newline is a line break, not a sentence break,
+    # unless the line ends like a heading (no closing punctuation).
+    for bound in _boundaries(language, block):
+        for start, end in _split_lines(block, bound["start_index"], bound["end_index"]):
+            start, end = _trim(text, region.start + start, region.start + end)
+            if end > start:
+                spans.append(
+                    Span(start, end, text[start:end], region.paragraph, speaker, region.kind)
+                )
+    return spans
+
+
+def _boundaries(language: str, block: str) -> list[dict]:
+    """sentencex's sentence boundaries. Its Rust code panics on a few odd spacings (an
+    initial, a no-break or line-separator space, a full stop: "J\u00a0."); then it is asked
+    again with every such space made plain (same offsets), and failing that the block is
+    one sentence."""
+    for attempt in (block, re.sub(r"[^\S\n]", " ", block)):
+        try:
+            return sentencex.get_sentence_boundaries(language, attempt)
+        except BaseException as exc:  # noqa: BLE001  (pyo3's PanicException is no Exception)
+            if type(exc).__name__ != "PanicException":
+                raise
+    return [{"start_index": 0, "end_index": len(block)}]
+
+
+def _line_bounds(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The trimmed non-blank lines of text[start:end]."""
+    bounds = []
+    for match in re.finditer(r"[^\n]+", text[start:end]):
+        a, b = _trim(text, start + match.start(), start + match.end())
+        if b > a:
+            bounds.append((a, b))
+    return bounds
+
+
+def _transcript_spans(text: str, regions: list[Region], language: str) -> list[Span]:
+    """Speaker turns are body. Lines before the first turn keep their structural kinds, and
+    so do credit, byline and date lines after one ("Reporting by ..." closing a transcript)."""
     spans: list[Span] = []
     paragraph = 0
-    for block_start, block_end, speaker in _blocks(text):
-        block = text[block_start:block_end]
-        if not block.strip():
+    first = 0  # the first region that may overlap this line (lines and regions are in order)
+    for start, end, speaker, labelled in _turns(text):
+        start, end = _trim(text, start, end)
+        if end <= start:
             continue
-        # Inside a paragraph a single newline is a line break, not a sentence break,
-        # unless the line ends like a heading (no closing punctuation).
-        for bound in sentencex.get_sentence_boundaries(language, block):
-            pieces = _split_lines(block, bound["start_index"], bound["end_index"])
-            for start, end in pieces:
-                start, end = _trim(text, block_start + start, block_start + end)
-                if end > start:
-                    spans.append(Span(start, end, text[start:end], paragraph, speaker))
+        while first < len(regions) and regions[first].end <= start:
+            first += 1
+        parts = []
+        for region in itertools.islice(regions, first, None):
+            if region.start >= end:
+                break
+            parts.append(
+                Region(max(region.start, start), min(region.end, end), region.kind, paragraph)
+            )
+        if speaker is not None:
+            if not labelled and parts and all(p.kind in _TRAILERS for p in parts):
+                speaker = None
+            else:
+                parts = [Region(start, end, BODY, paragraph)]
+        for part in parts or [Region(start, end, BODY, paragraph)]:
+            spans.extend(_region_spans(text, part, language, speaker))
         paragraph += 1
     return spans
+
+
+def _capped(text: str, span: Span) -> list[Span]:
+    """The span, or pieces of it of at most MAX_SENTENCE_CHARS each, cut at whitespace
+    (hard-cut where a piece has none), so a run without punctuation stays bounded."""
+    if span.end - span.start <= MAX_SENTENCE_CHARS:
+        return [span]
+    pieces = []
+    start = span.start
+    while start < span.end:
+        limit = start + MAX_SENTENCE_CHARS
+        if limit >= span.end:
+            cut = span.end
+        else:  # the last whitespace within reach, else a hard cut
+            cut = next((i for i in range(limit, start, -1) if text[i].isspace()), limit)
+        a, b = _trim(text, start, cut)
+        if b > a:
+            pieces.append(replace(span, start=a, end=b, text=text[a:b]))
+        start = cut
+        while start < span.end and text[start].isspace():
+            start += 1
+    return pieces
 
 
 def _split_lines(block: str, start: int, end: int) -> list[tuple[int, int]]:

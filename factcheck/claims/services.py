@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+
+import numpy as np
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -14,25 +17,60 @@ from factcheck.audit.services import record
 from factcheck.auth.models import User
 from factcheck.auth.roles import Role
 from factcheck.claims.attribution import Attribution, attribute
-from factcheck.claims.models import Claim, Sentence, SentenceScore, claim_sentences
+from factcheck.claims.models import (
+    Claim,
+    ClaimEmbedding,
+    Sentence,
+    SentenceScore,
+    claim_sentences,
+)
 from factcheck.claims.priority import priority_of, refresh_priority
 from factcheck.claims.segment import Span, segment
+from factcheck.claims.structure import missing_body_message
 from factcheck.classifier import Classifier
+from factcheck.classifier.features import SentenceInput
+from factcheck.classifier.paraphrase import same_claim
+from factcheck.classifier.ranker import reason_for
 from factcheck.errors import Conflict, InvalidInput
 from factcheck.security import ensure_role
 from factcheck.sources.models import Article
 
-NEAR_DUPLICATE = 0.85
+@dataclass(frozen=True)
+class FlagPolicy:
+    """How a document's scored sentences become queue items (README, "Claim detection")."""
+
+    # An article never queues more claims than this share of its body sentences (at
+    # least one): the rest stay visible with their scores, and can be promoted.
+    max_share: float = 0.40
+    # Flagged sentences of one article are one claim when their embeddings have at least
+    # this cosine similarity and nothing sets them apart (paraphrase.same_claim; tuned on
+    # tests/data/paraphrase_pairs.tsv).
+    same_claim: float = 0.55
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, object]) -> FlagPolicy:
+        """The policy set by FLAG_MAX_SHARE and SAME_CLAIM_SIMILARITY."""
+        default = cls()
+        return cls(
+            float(config.get("FLAG_MAX_SHARE", default.max_share)),  # type: ignore[arg-type]
+            float(config.get("SAME_CLAIM_SIMILARITY", default.same_claim)),  # type: ignore[arg-type]
+        )
 
 
 @dataclass(frozen=True)
 class SentenceAnalysis:
-    """One sentence with its score and attribution."""
+    """One sentence with its kind, score, rank, attribution and the claim it belongs to."""
 
     span: Span
     score: float
     attribution: Attribution
     is_claim: bool
+    # Rank among the document's body sentences by score (1 = most check-worthy).
+    rank: int | None = None
+    reason: str | None = None
+    # Position (in the analysis) of the sentence whose claim this one joins: its own
+    # position when it leads its claim; None when not flagged.
+    group: int | None = None
 
     def as_json(self) -> dict:
         """The `factcheck claims extract --json` record."""
@@ -40,37 +78,118 @@ class SentenceAnalysis:
         return {
             "start": self.span.start,
             "end": self.span.end,
+            "kind": self.span.kind,
             "sentence": self.span.text,
             "score": round(self.score, 6),
+            "rank": self.rank,
             "is_claim": self.is_claim,
             "claim": a.claim if self.is_claim else None,
+            "group": self.group,
+            "reason": self.reason,
             "claimant": a.claimant,
             "claimant_role": a.claimant_role,
             "reporting_verb": a.reporting_verb,
+            "claimed_on": a.claimed_on.isoformat() if a.claimed_on else None,
             "hedged": a.hedged,
         }
 
 
-def analyse(text: str, classifier: Classifier, *, language: str = "en") -> list[SentenceAnalysis]:
-    """Split, score and attribute every sentence of a text (no database involved)."""
-    spans = segment(text, language=language or "en")
-    scores = classifier.score([s.text for s in spans])
-    attributions = attribute(spans)
-    threshold = classifier.threshold
-    return [
-        SentenceAnalysis(span, score, attribution, score >= threshold)
-        for span, score, attribution in zip(spans, scores, attributions, strict=True)
+@dataclass(frozen=True)
+class Analysis:
+    """A document's sentences, analysed, and the embeddings of the claims they lead."""
+
+    sentences: list[SentenceAnalysis]
+    # Position of each claim-leading sentence → its unit-length embedding.
+    embeddings: dict[int, np.ndarray]
+
+    def __iter__(self) -> Iterator[SentenceAnalysis]:
+        return iter(self.sentences)
+
+    def __len__(self) -> int:
+        return len(self.sentences)
+
+    def __getitem__(self, index: int) -> SentenceAnalysis:
+        return self.sentences[index]
+
+
+def analyse(
+    text: str,
+    classifier: Classifier,
+    *,
+    language: str = "en",
+    published_on: date | None = None,
+    policy: FlagPolicy | None = None,
+    hints: Mapping[str, str] | None = None,
+) -> Analysis:
+    """Split, score, rank, attribute and group every sentence of a text (no database).
+
+    Only body sentences are flagged: those scoring at least the threshold, best first, one
+    claim per group of sentences that say the same thing, and no more claims than
+    the policy's share of the body sentences (at least one). `hints` name the kind of
+    some paragraphs (from a Word document's styles).
+    """
+    policy = policy or FlagPolicy()
+    spans = segment(text, language=language or "en", hints=hints)
+    if message := missing_body_message(spans):
+        raise InvalidInput(message)
+    return flag(spans, attribute(spans, published_on=published_on), classifier, policy)
+
+
+def flag(
+    spans: Sequence[Span],
+    attributions: Sequence[Attribution],
+    classifier: Classifier,
+    policy: FlagPolicy,
+) -> Analysis:
+    """Score a document's attributed sentences in context, rank the body sentences, and
+    flag the best of them as claims (grouping those that say the same thing)."""
+    items = [
+        SentenceInput(span.text, span.kind, span.speaker or a.claimant, a.reporting_verb)
+        for span, a in zip(spans, attributions, strict=True)
     ]
-
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(re.findall(r"[a-z0-9]+", text.lower()))
-
-
-def _similar(a: frozenset[str], b: frozenset[str]) -> bool:
-    if not a or not b:
-        return a == b
-    return len(a & b) / len(a | b) >= NEAR_DUPLICATE
+    scores = classifier.score_document(items)
+    body = sorted(
+        (i for i, span in enumerate(spans) if span.kind == "body"), key=lambda i: (-scores[i], i)
+    )
+    rank = {i: r for r, i in enumerate(body, start=1)}
+    candidates = [i for i in body if scores[i] >= classifier.threshold]
+    vectors = classifier.embed([attributions[i].claim for i in candidates]) if candidates else []
+    limit = max(1, int(policy.max_share * len(body)))
+    leaders: dict[int, np.ndarray] = {}
+    group: dict[int, int] = {}
+    for n, i in enumerate(candidates):
+        # One claim per allegation: a sentence joins the claim of the most similar flagged
+        # sentence that says the same thing; else it leads a claim of its own.
+        matches = [
+            (float(vectors[m] @ vectors[n]), group[j])
+            for m, j in enumerate(candidates[:n])
+            if j in group
+            and same_claim(
+                attributions[i].claim,
+                attributions[j].claim,
+                float(vectors[m] @ vectors[n]),
+                policy.same_claim,
+            )
+        ]
+        twin = max(matches)[1] if matches else None
+        if twin is not None:
+            group[i] = twin
+        elif len(leaders) < limit:
+            leaders[i] = vectors[n]
+            group[i] = i
+    results = [
+        SentenceAnalysis(
+            span,
+            scores[i],
+            attributions[i],
+            i in group,
+            rank.get(i),
+            reason_for(items[i]) if i in group else None,
+            group.get(i),
+        )
+        for i, span in enumerate(spans)
+    ]
+    return Analysis(results, leaders)
 
 
 def text_key(text: str) -> str:
@@ -96,46 +215,56 @@ def find_repeated(session: so.Session, claim_text: str, article_id: int) -> Clai
 def store_analysis(
     session: so.Session,
     article: Article,
-    analysis: Sequence[SentenceAnalysis],
+    analysis: Analysis,
     *,
     classifier: Classifier,
     actor: User | None,
 ) -> list[Claim]:
-    """Add the article's sentences, scores and flagged claims; near-duplicates share a claim."""
-    claims: list[tuple[frozenset[str], Claim]] = []
-    created: list[Claim] = []
+    """Add the article's sentences, scores and flagged claims (one per group of sentences
+    that say the same thing, with its embedding); a claim already queued from another
+    article gains this article instead."""
+    sentences: list[Sentence] = []
+    scores: list[SentenceScore] = []
     for position, item in enumerate(analysis):
         sentence = Sentence(
             article_id=article.id,
             position=position,
+            kind=item.span.kind,
             paragraph=item.span.paragraph,
             start_offset=item.span.start,
             end_offset=item.span.end,
             text=item.span.text,
             speaker=item.span.speaker,
+            claimant=item.attribution.claimant if item.span.kind == "body" else None,
         )
         score = SentenceScore(
             score=item.score, model_name=classifier.name, model_version=classifier.version
         )
         sentence.scores.append(score)
         session.add(sentence)
-        if not item.is_claim:
-            continue
-        key = _words(item.attribution.claim)
-        twin = next((c for k, c in claims if _similar(k, key)), None)
-        if twin is not None:
-            twin.sentences.append(sentence)
-            twin.score = max(twin.score or 0.0, item.score)
-            refresh_priority(twin)
-            continue
+        sentences.append(sentence)
+        scores.append(score)
+    created: list[Claim] = []
+    for leader, vector in analysis.embeddings.items():
+        item = analysis[leader]
+        members = [sentences[i] for i, other in enumerate(analysis) if other.group == leader]
         repeated = find_repeated(session, item.attribution.claim, article.id)
         if repeated is not None:
-            _record_repeat(session, repeated, article, sentence, item.score, actor)
-            claims.append((key, repeated))
+            _record_repeat(session, repeated, article, members, item.score, actor)
             continue
-        claim = _new_claim(article, item.attribution, score, sentence)
+        claim = new_claim(article, item.attribution, scores[leader], sentences[leader])
+        claim.sentences = members
+        claim.reason = item.reason
         session.add(claim)
-        claims.append((key, claim))
+        session.add(
+            ClaimEmbedding(
+                claim=claim,
+                model_name=classifier.name,
+                model_version=classifier.version,
+                dimensions=len(vector),
+                vector=np.asarray(vector, dtype="<f4").tobytes(),
+            )
+        )
         created.append(claim)
     session.flush()
     for claim in created:
@@ -148,6 +277,7 @@ def store_analysis(
             extra={
                 "article_id": article.id,
                 "score": claim.score,
+                "sentences": len(claim.sentences),
                 "model": f"{classifier.name} {classifier.version}",
             },
         )
@@ -158,13 +288,13 @@ def _record_repeat(
     session: so.Session,
     claim: Claim,
     article: Article,
-    sentence: Sentence,
+    sentences: list[Sentence],
     score: float,
     actor: User | None,
 ) -> None:
-    """Link a sentence of another article to an existing claim and boost its priority."""
+    """Link another article's sentences to an existing claim and boost its priority."""
     before = {"article_count": claim.article_count, "priority": claim.priority}
-    claim.sentences.append(sentence)
+    claim.sentences.extend(sentences)
     claim.article_count += 1
     refresh_priority(claim)
     session.flush()
@@ -178,11 +308,15 @@ def _record_repeat(
             "article_count": [before["article_count"], claim.article_count],
             "priority": [before["priority"], claim.priority],
         },
-        extra={"article_id": article.id, "sentence_id": sentence.id, "score": score},
+        extra={
+            "article_id": article.id,
+            "sentence_ids": [sentence.id for sentence in sentences],
+            "score": score,
+        },
     )
 
 
-def _new_claim(
+def new_claim(
     article: Article,
     attribution: Attribution,
     flag_score: SentenceScore | None,
@@ -190,6 +324,7 @@ def _new_claim(
     created_by: User | None = None,
 ) -> Claim:
     score = flag_score.score if flag_score is not None else 0.0
+    claimed_on = attribution.claimed_on or article.published_on
     return Claim(
         text=attribution.claim,
         text_key=text_key(attribution.claim),
@@ -198,10 +333,10 @@ def _new_claim(
         claimant_role=attribution.claimant_role,
         reporting_verb=attribution.reporting_verb,
         hedged=attribution.hedged,
-        claimed_on=article.published_on,
+        claimed_on=claimed_on,
         article_id=article.id,
         score=score,
-        priority=priority_of(score, 1, article.published_on),
+        priority=priority_of(score, 1, claimed_on),
         status="new",
         sentences=[sentence],
         flag_score=flag_score,
@@ -233,22 +368,17 @@ def promote_sentence(
         .order_by(Sentence.position)
     ).all()
     attributions = attribute(
-        [Span(s.start_offset, s.end_offset, s.text, s.paragraph, s.speaker) for s in spans]
+        [Span(s.start_offset, s.end_offset, s.text, s.paragraph, s.speaker, s.kind) for s in spans],
+        published_on=sentence.article.published_on,
     )
     attribution = attributions[[s.id for s in spans].index(sentence.id)]
     if text is not None:
         text = " ".join(text.split())
         if not text:
             raise InvalidInput("The claim text is empty.")
-        attribution = Attribution(
-            text,
-            attribution.claimant,
-            attribution.claimant_role,
-            attribution.reporting_verb,
-            attribution.hedged,
-        )
+        attribution = replace(attribution, claim=text)
     best = max(sentence.scores, key=lambda s: (s.score, s.id), default=None)
-    claim = _new_claim(sentence.article, attribution, best, sentence, created_by=actor)
+    claim = new_claim(sentence.article, attribution, best, sentence, created_by=actor)
     session.add(claim)
     session.flush()
     record(

@@ -13,6 +13,7 @@ from factcheck.audit.models import AuditEntry
 from factcheck.auth.models import User, UserRole
 from factcheck.auth.roles import Role
 from factcheck.claims.models import OPEN_STATUSES, Claim, Sentence, SentenceScore
+from factcheck.claims.priority import PRIORITY_RULE, queue_reasons
 from factcheck.claims.services import promote_sentence
 from factcheck.db import bounded_int, utcnow
 from factcheck.editorial.forms import DecisionForm, PublishForm, RetractForm
@@ -121,6 +122,8 @@ def index():
         form=form,
         items=page.items,
         holders=holders_of(db.session, [c.id for c in page.items], utcnow()),
+        reasons=queue_reasons(page.items, utcnow()),
+        priority_rule=PRIORITY_RULE,
         next_url=next_url,
         first_url=url_for("claims.index", **args) if request.args.get("after") else None,
         take_form=ActionForm(),

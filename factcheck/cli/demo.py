@@ -17,6 +17,7 @@ from factcheck.auth.services import create_user
 from factcheck.classifier import get_classifier
 from factcheck.extensions import db
 from factcheck.sources.extract import Document
+from factcheck.claims.services import FlagPolicy
 from factcheck.sources.services import find_duplicate, ingest
 from factcheck.verdicts.services import ensure_default_scale
 
@@ -73,6 +74,7 @@ def demo(host: str, port: int) -> None:
             actor=None,
             classifier=get_classifier(),
             source_kind="demo",
+            policy=FlagPolicy.from_config(current_app.config),
         )
         click.echo(f"Loaded the sample article: {len(result.claims)} claims flagged.")
     db.session.commit()

@@ -69,6 +69,7 @@ def ingest_command(
     """Take in a FILE (.txt .html .pdf .docx), a URL or - for stdin; flag its claims."""
     from factcheck.classifier import ModelUnavailable, get_classifier
     from factcheck.extensions import db
+    from factcheck.claims.services import FlagPolicy
     from factcheck.sources.services import ingest
 
     if bulk:
@@ -89,6 +90,7 @@ def ingest_command(
             actor=None,
             classifier=get_classifier(),
             source_kind="url" if source.startswith("http") else "file",
+            policy=FlagPolicy.from_config(current_app.config),
         )
     except (DomainError, ModelUnavailable) as exc:
         db.session.rollback()
@@ -121,6 +123,7 @@ def _bulk(source: str) -> None:
     from factcheck.classifier import get_classifier
     from factcheck.extensions import db
     from factcheck.sources.extract import Document
+    from factcheck.claims.services import FlagPolicy
     from factcheck.sources.services import ingest
 
     path = Path(source)
@@ -145,7 +148,14 @@ def _bulk(source: str) -> None:
                 published_on=date.fromisoformat(published[:10]) if published else None,
                 language=row.get("language"),
             )
-            ingest(db.session, document, actor=None, classifier=classifier, source_kind="bulk")
+            ingest(
+                db.session,
+                document,
+                actor=None,
+                classifier=classifier,
+                source_kind="bulk",
+                policy=FlagPolicy.from_config(current_app.config),
+            )
             db.session.commit()
             done += 1
         except (DomainError, ValueError) as exc:
@@ -217,19 +227,36 @@ def claims() -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per sentence (JSONL).")
 def extract_command(source, as_json: bool) -> None:  # noqa: ANN001
     """Split a text FILE (or -) into sentences with scores and attributions; saves nothing."""
-    from factcheck.claims.services import analyse
+    from factcheck.claims.services import FlagPolicy, analyse
     from factcheck.classifier import ModelUnavailable, get_classifier
-    from factcheck.sources.extract import decode_text
+    from factcheck.sources.extract import decode_text, from_text
 
     try:
         text = decode_text(source.read())
-        results = analyse(text, get_classifier())
+        document = from_text(text)
+        # The metadata header (if any) is not analysed; offsets stay offsets into the file.
+        offset = len(text) - len(document.text)
+        results = analyse(
+            document.text,
+            get_classifier(),
+            published_on=document.published_on,
+            policy=FlagPolicy.from_config(current_app.config),
+        )
     except (DomainError, ModelUnavailable) as exc:
         _fail(getattr(exc, "message", str(exc)))
     for item in results:
         record = item.as_json()
+        record["start"] += offset
+        record["end"] += offset
         if as_json:
             click.echo(json.dumps(record, ensure_ascii=False))
-        elif item.is_claim:
-            who = f" [{record['claimant']}]" if record["claimant"] else ""
-            click.echo(f"{record['score']:.3f}{who} {record['claim']}")
+    if as_json:
+        return
+    # One line per queue item, best-ranked first, with everyone who made the claim.
+    for leader in sorted(results.embeddings, key=lambda i: results[i].rank or 0):
+        members = [item for item in results if item.group == leader]
+        claimants = list(dict.fromkeys(m.attribution.claimant for m in members if m.attribution.claimant))
+        head = results[leader]
+        who = f" [{', '.join(claimants)}]" if claimants else ""
+        more = f" ({len(members)} sentences)" if len(members) > 1 else ""
+        click.echo(f"#{head.rank} {head.score:.3f} {head.reason}{who}{more}: {head.attribution.claim}")

@@ -12,6 +12,13 @@ from factcheck.classifier.data import DataError
 from factcheck.classifier.training import TrainConfig
 
 DATA = click.Path(exists=True, dir_okay=False, path_type=Path)
+_NEWS = click.option(
+    "--news",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="The labelled news set (a folder of NN-slug.txt + NN-slug.tsv).",
+)
+_DEBATES = click.option("--debates", type=DATA, help="CLEF 2019 debate CSV.")
+_TWEETS = click.option("--tweets", multiple=True, type=DATA, help="CLEF 2020 tweet CSV.")
 
 
 def _fail(message: str) -> None:
@@ -116,11 +123,11 @@ def train_command(data: tuple[Path, ...], out: Path, **options) -> None:  # noqa
     "--data",
     "data",
     multiple=True,
-    required=True,
     type=DATA,
     help="Labelled CSV to score; repeat for several. Files with a `debate` column "
     "get ranking measures.",
 )
+@_NEWS
 @click.option(
     "--model",
     "model_dir",
@@ -128,11 +135,15 @@ def train_command(data: tuple[Path, ...], out: Path, **options) -> None:  # noqa
     help="Model directory (default: the configured model).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
-def evaluate_command(data: tuple[Path, ...], model_dir: Path | None, as_json: bool) -> None:
-    """Print quality measures of a model on labelled files."""
+def evaluate_command(
+    data: tuple[Path, ...], news: Path | None, model_dir: Path | None, as_json: bool
+) -> None:
+    """Print quality measures of a model on labelled files and on the news set."""
     from factcheck.classifier import ModelUnavailable, TransformerClassifier, get_classifier
     from factcheck.classifier.evaluation import evaluate_file
 
+    if not data and news is None:
+        _fail("give --data FILE and/or --news DIR")
     try:
         classifier = TransformerClassifier(model_dir) if model_dir else get_classifier()
         click.echo(
@@ -140,13 +151,48 @@ def evaluate_command(data: tuple[Path, ...], model_dir: Path | None, as_json: bo
             err=as_json,
         )
         results = {str(p): evaluate_file(p, classifier.score, classifier.threshold) for p in data}
+        if news is not None:
+            results[str(news)] = _evaluate_news(news, classifier, as_json)
     except (DataError, ModelUnavailable) as exc:
         _fail(str(exc))
     if as_json:
         click.echo(json.dumps(results, indent=2))
         return
     for path, result in results.items():
-        _print_report(Path(path), result)
+        if result["kind"] != "news":
+            _print_report(Path(path), result)
+
+
+def _evaluate_news(folder: Path, classifier, quiet: bool) -> dict:  # noqa: ANN001
+    """The triage on the news set, article by article (printed unless quiet)."""
+    from flask import current_app
+
+    from factcheck.claims.services import FlagPolicy
+    from factcheck.claims.triage import evaluate_article, summarise
+    from factcheck.classifier.newsset import read_news_set
+
+    policy = FlagPolicy.from_config(current_app.config)
+    results = [evaluate_article(a, classifier, policy) for a in read_news_set(folder)]
+    total = summarise(results)
+    if not quiet:
+        click.echo(f"{folder}: {total['articles']} articles, {total['body_sentences']} body "
+                   f"sentences, {total['positives']} labelled check-worthy")
+        click.echo("  article                                   body flagged  right  found  queue")
+        for r in results:
+            click.echo(
+                f"  {r.name[:40]:40s} {r.body:5d} {r.flagged_body:7d} {r.flagged_correct:6d} "
+                f"{r.true_positives:3d}/{r.positives:<3d} {r.queue_items:5d}"
+            )
+        click.echo(
+            f"  flag precision {total['precision']:.4f}  recall {total['recall']:.4f}  "
+            f"average precision {total['average_precision']:.4f}  body sentences flagged "
+            f"{total['body_share_flagged']:.1%}"
+        )
+        click.echo(
+            f"  captions, credits and bylines flagged: {total['structural_flagged']}  "
+            f"spans of the wrong kind (body vs other): {total['kind_errors']}"
+        )
+    return {"kind": "news", **total}
 
 
 @model.command("baseline")
@@ -218,3 +264,161 @@ def crossval_command(
     click.echo(f"gain in MAP: {summary['gain']:+.4f} over {base['debates']} debates")
     if out:
         out.write_text(json.dumps(summary, indent=2) + "\n")
+
+
+def _corpora(model_dir: Path | None, news: Path | None, debates: Path | None, tweets) -> dict:  # noqa: ANN001
+    from factcheck.classifier import DEFAULT_MODEL_DIR
+    from factcheck.classifier.ranking import load_corpora, stage_one_encoder
+
+    click.echo("Encoding the training sentences with stage one ...", err=True)
+    return load_corpora(
+        stage_one_encoder(model_dir or DEFAULT_MODEL_DIR),
+        news=news,
+        debates=debates,
+        tweets=list(tweets),
+    )
+
+
+
+
+def _news_line(report: dict) -> str:
+    return (
+        f"threshold {report['threshold']:.4f}: precision {report['precision']:.4f}  "
+        f"recall {report['recall']:.4f}  body sentences flagged {report['flagged_share']:.1%}  "
+        f"AP {report['average_precision']:.4f} (stage one alone "
+        f"{report['stage_one_average_precision']:.4f})"
+    )
+
+
+@model.command("train-ranker")
+@_NEWS
+@_DEBATES
+@_TWEETS
+@click.option(
+    "--model",
+    "model_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Stage one's model directory (default: the shipped one).",
+)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory to write ranker.json into (the model directory, to ship it).",
+)
+def train_ranker_command(
+    news: Path | None, debates: Path | None, tweets, model_dir: Path | None, out: Path  # noqa: ANN001
+) -> None:
+    """Fit stage two (the ranker); choose the flag threshold on the news set."""
+    from factcheck.classifier.ranking import train_ranker
+
+    try:
+        info = train_ranker(_corpora(model_dir, news, debates, tweets), out)
+    except DataError as exc:
+        _fail(str(exc))
+    click.echo(f"Saved {info['version']} to {out / 'ranker.json'}")
+    click.echo("News set, leave-one-article-out: " + _news_line(info["news_cross_validation"]))
+
+
+@model.command("crossval-ranker")
+@_NEWS
+@_DEBATES
+@_TWEETS
+@click.option("--folds", default=4, show_default=True, help="Folds of debates.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the results as JSON here.",
+)
+def crossval_ranker_command(
+    news: Path | None, debates: Path | None, tweets, folds: int, out: Path | None  # noqa: ANN001
+) -> None:
+    """Cross-validate stage two: leave-debates-out MAP and leave-one-article-out news flags."""
+    from factcheck.classifier.ranking import cross_validate_debates, cross_validate_news
+
+    if debates is None and news is None:
+        _fail("give --debates and/or --news")
+    try:
+        corpora = _corpora(None, news, debates, tweets)
+        results: dict = {}
+        if debates is not None:
+            results["debates"] = cross_validate_debates(corpora, folds, report=click.echo)
+            base, tuned = results["debates"]["stage_one"], results["debates"]["ranker"]
+            click.echo(
+                f"CLEF 2019 leave-debates-out MAP: stage one {base['map']:.4f}, "
+                f"ranker {tuned['map']:.4f}; scores above 0.99: "
+                f"{results['debates']['share_above_0_99']:.2%}"
+            )
+        if news is not None:
+            _, results["news"] = cross_validate_news(corpora)
+            click.echo("News set, leave-one-article-out: " + _news_line(results["news"]))
+    except DataError as exc:
+        _fail(str(exc))
+    if out:
+        out.write_text(json.dumps(results, indent=2) + "\n")
+
+
+@model.command("paraphrase")
+@click.option("--pairs", required=True, type=DATA, help="Labelled pairs: same<TAB>a<TAB>b.")
+def paraphrase_command(pairs: Path) -> None:
+    """Precision and recall of "same claim" (paraphrase.same_claim) per cosine threshold."""
+    from factcheck.classifier import ModelUnavailable, get_classifier
+    from factcheck.classifier.paraphrase import read_pairs, similarities, sweep
+
+    try:
+        rows = read_pairs(pairs)
+        sims = similarities(rows, get_classifier().embed)
+    except (DataError, ModelUnavailable) as exc:
+        _fail(str(exc))
+    click.echo(f"{len(rows)} pairs, {sum(r[0] for r in rows)} the same claim")
+    for row in sweep(rows, sims, [round(0.4 + 0.05 * i, 2) for i in range(10)]):
+        click.echo(
+            f"  cosine >= {row['threshold']:.2f}: precision {row['precision']:.3f}  "
+            f"recall {row['recall']:.3f}  F1 {row['f1']:.3f}"
+        )
+
+
+@model.command("rescore")
+@click.option(
+    "--all", "everything", is_flag=True, help="Every article, not only those the model has not scored."
+)
+def rescore_command(everything: bool) -> None:
+    """Re-score stored sentences with the active model; update untouched claims' flags.
+
+    One article at a time, each in its own transaction; claims someone has started are
+    never changed.
+    """
+    import sqlalchemy as sa
+    from flask import current_app
+    from tqdm.auto import tqdm
+
+    from factcheck.claims.rescore import RescoreCounts, rescore_article, stale_articles
+    from factcheck.claims.services import FlagPolicy
+    from factcheck.classifier import ModelUnavailable, get_classifier
+    from factcheck.extensions import db
+    from factcheck.sources.models import Article
+
+    classifier = get_classifier()
+    policy = FlagPolicy.from_config(current_app.config)
+    ids = (
+        list(db.session.scalars(sa.select(Article.id).order_by(Article.id)))
+        if everything
+        else stale_articles(db.session, classifier)
+    )
+    db.session.rollback()
+    click.echo(f"Model {classifier.name} {classifier.version}: {len(ids)} article(s) to score.")
+    total = RescoreCounts()
+    try:
+        for article_id in tqdm(ids, desc="rescoring", unit="article"):
+            article = db.session.get(Article, article_id)
+            if article is None:
+                continue
+            total.add(rescore_article(db.session, article, classifier, policy))
+            db.session.commit()
+    except ModelUnavailable as exc:
+        db.session.rollback()
+        _fail(str(exc))
+    click.echo(
+        f"Scored {total.sentences} sentences in {total.articles} articles; claims: "
+        f"{total.updated} updated, {total.flagged} newly flagged, {total.unflagged} unflagged."
+    )

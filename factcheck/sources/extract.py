@@ -14,6 +14,8 @@ from dataclasses import dataclass, replace
 from datetime import date
 from urllib.parse import urlsplit
 
+from factcheck.claims.segment import segment
+from factcheck.claims.structure import BODY, CAPTION, HEADLINE, STANDFIRST, SUBHEAD
 from factcheck.errors import InvalidInput
 
 MAX_DOCX_UNCOMPRESSED = 50 * 1024 * 1024
@@ -36,6 +38,9 @@ class Document:
     author: str | None = None
     published_on: date | None = None
     language: str | None = None
+    # What the source's own markup says some paragraphs are: (paragraph text, kind) pairs,
+    # e.g. from a Word document's paragraph styles; for segment(text, hints=dict(...)).
+    hints: tuple[tuple[str, str], ...] = ()
 
     def with_defaults(self, **values: object) -> Document:
         """Fill in fields that are still empty (e.g. from a form or the command line)."""
@@ -114,13 +119,27 @@ def _plain(text: str) -> str:
     return _CONTROL.sub("", text) if controls else text
 
 
+TITLE_WORDS = 12
+
+
 def guess_title(text: str) -> str:
-    """Use a short first line as the title, else the start of the first sentence."""
-    first = text.strip().split("\n", 1)[0].strip()
-    if 0 < len(first) <= 150 and first[-1] not in ".!?":
-        return first
-    sentence = re.split(r"(?<=[.!?])\s", first, maxsplit=1)[0]
-    return sentence if len(sentence) <= 120 else sentence[:117].rsplit(" ", 1)[0] + "…"
+    """The headline; when the text has none at its top, its first subhead; failing that,
+    its first body sentence, cut to about TITLE_WORDS words. Never a caption, credit or
+    byline; empty when the text has none of these."""
+    spans = segment(text)
+    for kind in (HEADLINE, SUBHEAD, BODY):
+        found = next((s.text for s in spans if s.kind == kind), None)
+        if found is not None:
+            return _shorten(" ".join(found.split())) if kind == BODY else found
+    return ""
+
+
+def _shorten(sentence: str) -> str:
+    """The sentence, or its first TITLE_WORDS words and an ellipsis."""
+    words = sentence.split(" ")
+    if len(words) <= TITLE_WORDS + 2:  # a word or two over is kept rather than cut
+        return sentence
+    return " ".join(words[:TITLE_WORDS]).rstrip(",;:–—-") + "…"
 
 
 # A plain-text article may open with its own metadata, as wire copy and saved pages do:
@@ -213,7 +232,9 @@ def from_html(data: bytes | str, url: str | None = None) -> Document:
     if not result:
         raise ExtractionError("No article text could be found on this page.")
     meta = json.loads(result)
-    text = meta.get("text") or meta.get("raw_text") or ""
+    # trafilatura ends each block (paragraph, heading, list item) with one newline; a blank
+    # line between them lets headings and credits stand alone as paragraphs.
+    text = re.sub(r"\n\s*\n*", "\n\n", (meta.get("text") or meta.get("raw_text") or "").strip())
     if not text.strip():
         raise ExtractionError("No article text could be found on this page.")
     host = urlsplit(url).hostname if url else None
@@ -278,7 +299,14 @@ def from_docx(data: bytes) -> Document:
         raise ExtractionError(
             f"This Word document could not be read ({type(exc).__name__})."
         ) from exc
-    paragraphs = [p.text.strip() for p in document.paragraphs if p.text.strip()]
+    paragraphs: list[str] = []
+    hints: list[tuple[str, str]] = []
+    for paragraph in document.paragraphs:
+        text = paragraph.text.strip()
+        if text:
+            paragraphs.append(text)
+            if kind := _style_kind(paragraph):
+                hints.append((text, kind))
     for table in document.tables:
         for row in table.rows:
             cells = [c.text.strip() for c in row.cells if c.text.strip()]
@@ -286,8 +314,24 @@ def from_docx(data: bytes) -> Document:
                 paragraphs.append(" | ".join(cells))
     if not paragraphs:
         raise ExtractionError("This Word document contains no text.")
-    title = document.core_properties.title or None
-    return Document(text="\n\n".join(paragraphs), title=title)
+    if hints and hints[0] == (paragraphs[0], SUBHEAD) and all(k != HEADLINE for _, k in hints):
+        hints[0] = (paragraphs[0], HEADLINE)  # a heading at the top is the headline
+    styled_title = next((text for text, kind in hints if kind == HEADLINE), None)
+    title = document.core_properties.title or styled_title
+    return Document(text="\n\n".join(paragraphs), title=title, hints=tuple(hints))
+
+
+# Word's built-in paragraph styles that say what a paragraph is.
+_STYLE_KINDS = {"title": HEADLINE, "subtitle": STANDFIRST, "caption": CAPTION}
+
+
+def _style_kind(paragraph: object) -> str | None:
+    """The kind a .docx paragraph's style names (Title, Subtitle, Heading N, Caption)."""
+    style = getattr(paragraph, "style", None)
+    name = (getattr(style, "name", None) or "").strip().lower()
+    if name in _STYLE_KINDS:
+        return _STYLE_KINDS[name]
+    return SUBHEAD if re.fullmatch(r"heading [1-9]", name) else None
 
 
 def kind_of(filename: str) -> str:

@@ -13,7 +13,7 @@ from factcheck.audit.services import record
 from factcheck.auth.models import User
 from factcheck.auth.roles import Role
 from factcheck.claims.models import Claim
-from factcheck.claims.services import analyse, store_analysis
+from factcheck.claims.services import FlagPolicy, analyse, store_analysis
 from factcheck.classifier import Classifier
 from factcheck.errors import Conflict, InvalidInput
 from factcheck.security import ensure_role
@@ -129,6 +129,7 @@ def ingest(
     actor: User | None,
     classifier: Classifier,
     source_kind: str = "text",
+    policy: FlagPolicy | None = None,
 ) -> IngestResult:
     """Take a document in: article, sentences, scores and claims, flushed together.
 
@@ -142,7 +143,14 @@ def ingest(
     existing = find_duplicate(session, body)
     if existing is not None:
         raise DuplicateArticle(existing)
-    analysis = analyse(body, classifier, language=document.language or "en")
+    analysis = analyse(
+        body,
+        classifier,
+        language=document.language or "en",
+        published_on=document.published_on,
+        policy=policy,
+        hints=dict(document.hints),
+    )
     article = create_article(
         session, replace(document, text=body), actor=actor, source_kind=source_kind
     )

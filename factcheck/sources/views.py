@@ -27,6 +27,7 @@ from factcheck.sources.extract import Document, from_file, from_text
 from factcheck.sources.fetch import FetchPolicy, from_url
 from factcheck.sources.forms import IngestForm, PromoteForm
 from factcheck.sources.models import Article
+from factcheck.claims.services import FlagPolicy
 from factcheck.sources.services import DuplicateArticle, ingest
 
 bp = Blueprint("sources", __name__)
@@ -95,6 +96,7 @@ def ingest_view():
                 actor=current_user._get_current_object(),
                 classifier=get_classifier(),
                 source_kind=kind,
+                policy=FlagPolicy.from_config(current_app.config),
             )
         except DuplicateArticle as exc:
             db.session.rollback()
@@ -165,11 +167,22 @@ def article(article_id: int):
             .where(Sentence.article_id == item.id)
         ).all()
     }
+    # Rank among the body sentences by score (1 = most check-worthy); other kinds have none.
+    body = sorted(
+        (s for s in sentences if s.kind == "body" and s.id in scores),
+        key=lambda s: (-scores[s.id][0], s.position),
+    )
+    rank = {s.id: number for number, s in enumerate(body, start=1)}
     paragraphs: list[list[Sentence]] = []
     for s in sentences:
         if not paragraphs or paragraphs[-1][0].paragraph != s.paragraph:
             paragraphs.append([])
         paragraphs[-1].append(s)
+    claims = list({c.id: c for c in claim_of.values()}.values())
+    # A claim's rank is that of its best-ranked sentence in this article.
+    claim_rank = {
+        c.id: min((rank[s.id] for s in c.sentences if s.id in rank), default=None) for c in claims
+    }
     classifier = get_classifier()
     return render_template(
         "sources/article.html",
@@ -177,7 +190,9 @@ def article(article_id: int):
         paragraphs=paragraphs,
         scores=scores,
         claim_of=claim_of,
+        rank=rank,
         threshold=classifier.threshold,
         promote_form=PromoteForm(),
-        claims=sorted({c.id: c for c in claim_of.values()}.values(), key=lambda c: -c.priority),
+        claims=sorted(claims, key=lambda c: claim_rank.get(c.id) or len(rank) + 1),
+        claim_rank=claim_rank,
     )

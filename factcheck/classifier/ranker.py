@@ -1,0 +1,176 @@
+"""Stage two: rank sentences for a desk, over stage one's output and the sentence's context.
+
+Stage one (the fine-tuned encoder in model.py) answers "is this a factual claim?"; trained
+on ClaimBuster it flags almost every sentence of a news story. Stage two is a logistic
+regression over that logit, the logits of the neighbouring sentences, cue features
+(features.py) and the encoder's pooled state, trained on what checkers actually chose (CLEF
+debates and tweets) and on the news set. Its output spreads over [0, 1] instead of
+saturating, so the order means something all the way down.
+
+Stored as ranker.json beside the adapters: a few kilobytes of numbers.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from factcheck.classifier.features import CUES, FEATURE_NAMES, NUMBER, SentenceInput
+
+
+@dataclass
+class Ranker:
+    """Standardised features (and pooled encoder state) → one logit."""
+
+    feature_names: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    weights: np.ndarray
+    bias: float
+    # Weights over the standardised pooled encoder state (empty when not used).
+    embedding_mean: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+    embedding_scale: np.ndarray = field(default_factory=lambda: np.ones(0, np.float32))
+    embedding_weights: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+    info: dict = field(default_factory=dict)
+
+    def logits(self, features: np.ndarray, pooled: np.ndarray | None = None) -> np.ndarray:
+        """One logit per row."""
+        if tuple(self.feature_names) != FEATURE_NAMES:
+            raise ValueError("ranker features do not match this version of factcheck")
+        z = ((features - self.mean) / self.scale) @ self.weights + self.bias
+        if self.embedding_weights.size:
+            if pooled is None:
+                raise ValueError("this ranker needs the encoder's pooled states")
+            z = z + ((pooled - self.embedding_mean) / self.embedding_scale) @ self.embedding_weights
+        return z.astype(np.float64)
+
+    def scores(self, features: np.ndarray, pooled: np.ndarray | None = None) -> np.ndarray:
+        """Probabilities in [0, 1]."""
+        return 1.0 / (1.0 + np.exp(-self.logits(features, pooled)))
+
+    def save(self, path: Path) -> None:
+        """Write the ranker as JSON (floats rounded to 6 significant digits)."""
+
+        def floats(values: np.ndarray) -> list[float]:
+            return [float(f"{v:.6g}") for v in np.asarray(values).ravel()]
+
+        data = {
+            "feature_names": list(self.feature_names),
+            "mean": floats(self.mean),
+            "scale": floats(self.scale),
+            "weights": floats(self.weights),
+            "bias": float(f"{self.bias:.6g}"),
+            "embedding_mean": floats(self.embedding_mean),
+            "embedding_scale": floats(self.embedding_scale),
+            "embedding_weights": floats(self.embedding_weights),
+            "info": self.info,
+        }
+        path.write_text(json.dumps(data) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> Ranker:
+        """Read a ranker written by save()."""
+        data = json.loads(path.read_text("utf-8"))
+
+        def arr(key: str) -> np.ndarray:
+            return np.asarray(data.get(key, []), dtype=np.float32)
+
+        return cls(
+            tuple(data["feature_names"]),
+            arr("mean"),
+            arr("scale"),
+            arr("weights"),
+            float(data["bias"]),
+            arr("embedding_mean"),
+            arr("embedding_scale"),
+            arr("embedding_weights"),
+            data.get("info", {}),
+        )
+
+
+def fit_ranker(
+    features: np.ndarray,
+    labels: np.ndarray,
+    *,
+    pooled: np.ndarray | None = None,
+    sample_weight: np.ndarray | None = None,
+    l2: float = 1.0,
+    l2_embedding: float = 100.0,
+) -> Ranker:
+    """Fit L2-regularised logistic regression (L-BFGS) on standardised inputs."""
+    mean = features.mean(0)
+    scale = features.std(0) + 1e-6
+    blocks = [(features - mean) / scale]
+    penalty = [np.full(features.shape[1], l2)]
+    e_mean = e_scale = np.zeros(0, np.float32)
+    if pooled is not None:
+        e_mean, e_scale = pooled.mean(0), pooled.std(0) + 1e-6
+        blocks.append((pooled - e_mean) / e_scale)
+        penalty.append(np.full(pooled.shape[1], l2_embedding))
+    x = torch.from_numpy(np.hstack(blocks)).double()
+    y = torch.from_numpy(np.asarray(labels, dtype=np.float64))
+    weight = torch.from_numpy(
+        np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, np.float64)
+    )
+    lam = torch.from_numpy(np.concatenate(penalty))
+    torch.manual_seed(0)
+    w = torch.zeros(x.shape[1], dtype=torch.float64, requires_grad=True)
+    b = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.LBFGS([w, b], max_iter=500, line_search_fn="strong_wolfe")
+    total = float(weight.sum())
+
+    def closure() -> torch.Tensor:
+        opt.zero_grad()
+        loss = (
+            nn.functional.binary_cross_entropy_with_logits(
+                x @ w + b, y, weight=weight, reduction="sum"
+            )
+            + 0.5 * (lam * w * w).sum()
+        ) / total
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    weights = w.detach().numpy().astype(np.float32)
+    n = features.shape[1]
+    return Ranker(
+        FEATURE_NAMES,
+        mean.astype(np.float32),
+        scale.astype(np.float32),
+        weights[:n],
+        float(b.detach()),
+        np.asarray(e_mean, np.float32),
+        np.asarray(e_scale, np.float32),
+        weights[n:],
+    )
+
+
+# A flagged sentence's reason, most telling first (README, "Why a sentence is flagged").
+def reason_for(item: SentenceInput) -> str:
+    """A short reason a desk can read: "allegation by NAME", "statistic", ..."""
+    text = item.text
+    by = f" by {item.speaker}" if item.speaker else ""
+    if CUES["allegation"].search(text) and item.speaker:
+        return f"allegation{by}"
+    if CUES["quantity"].search(text) or NUMBER.search(text):
+        return f"statistic{by}" if by else "statistic"
+    if CUES["causal"].search(text):
+        return f"causal claim{by}"
+    if CUES["law"].search(text):
+        return f"claim about a law or record{by}"
+    if CUES["allegation"].search(text):
+        return "allegation"
+    if CUES["comparison"].search(text):
+        return f"comparison{by}"
+    return f"claim{by}" if by else "factual claim"
+
+
+def reasons(items: Sequence[SentenceInput]) -> list[str]:
+    """reason_for() of each item."""
+    return [reason_for(item) for item in items]
