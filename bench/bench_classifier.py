@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/bench_classifier.py [--sentences N] [--words 5000]
 
-Reports: model load time, sentences per second at batch sizes 1, 16 and 64, peak RSS,
+Reports: model load time, sentences per second at batch sizes 1, 16 and 64 (each sentence
+on its own), a whole document scored in context, claim embeddings, peak RSS,
 and the end-to-end ingest time (segment, score, attribute, store in SQLite) of a
 synthetic article of about --words words built from the demo article's sentences.
 """
@@ -63,6 +64,21 @@ def main() -> None:
         classifier.score(texts[:n])
         elapsed = time.perf_counter() - start
         print(f"batch {batch:>2}: {n / elapsed:8.1f} sentences/s ({n} sentences, {elapsed:.2f} s)")
+    # The ingest path: one document scored in context (stage one, features, ranker).
+    from factcheck.classifier.features import SentenceInput
+
+    classifier.batch_size = 64
+    start = time.perf_counter()
+    classifier.score_document([SentenceInput(t) for t in texts])
+    elapsed = time.perf_counter() - start
+    print(
+        f"document of {len(texts)} sentences in context, batch 64: {len(texts) / elapsed:8.1f} "
+        "sentences/s"
+    )
+    start = time.perf_counter()
+    classifier.embed(texts[:64])
+    elapsed = time.perf_counter() - start
+    print(f"claim embeddings (adapters off), batch 64: {64 / elapsed:8.1f} sentences/s")
     classifier.batch_size = 32
 
     from factcheck import create_app

@@ -24,7 +24,8 @@ WIRE = """Minister disputes flood cost figures
 
 By Jane Roe
 
-HARBOUR CITY, March 3 (Wire Service) - The mayor claimed that flood damage cost the city $48 million in 2024.
+HARBOUR CITY, March 3 (Wire Service) - The mayor claimed that flood damage cost the city \
+$48 million in 2024.
 
 Flood damage cost the city $48 million in 2024, the mayor claimed on Monday.
 
@@ -126,9 +127,7 @@ def test_ingest_stores_kinds_claimants_groups_and_embeddings(app, fake_classifie
 def test_article_page_dims_structure_and_shows_rank_and_reason(login_as, fake_classifier):
     client = login_as(Role.FACT_CHECKER)
     with client.application.app_context():
-        result = ingest(
-            db.session, Document(text=WIRE), actor=None, classifier=fake_classifier
-        )
+        result = ingest(db.session, Document(text=WIRE), actor=None, classifier=fake_classifier)
         db.session.commit()
         article_id, claim = result.article.id, result.claims[0]
         reason = claim.reason

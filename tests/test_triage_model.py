@@ -16,13 +16,13 @@ import pytest
 from click.testing import CliRunner
 
 from factcheck.claims.services import FlagPolicy, analyse
-from factcheck.claims.triage import evaluate_article, summarise
 from factcheck.classifier import DEFAULT_MODEL_DIR, TransformerClassifier
-from factcheck.classifier.newsset import read_news_set
 from factcheck.classifier.paraphrase import read_pairs, similarities, sweep
 from factcheck.cli import main
 from factcheck.settings import ROOT
 from factcheck.sources.extract import from_text, guess_title
+from factcheck.triage.evaluation import evaluate_article, summarise
+from factcheck.triage.newsset import read_news_set
 from tests.shared import seed_text, shared_file
 
 NEWS = ROOT / "tests" / "data" / "news"
@@ -50,6 +50,7 @@ def test_seed_article_gives_a_short_queue_of_allegations(seed):
     for item in analysis:
         if item.span.kind != "body":
             assert not item.is_claim, item.span.text
+
     # Routine reporting ranks below the allegations.
     def rank(start: str) -> int:
         (found,) = [i.rank for i in analysis if i.span.text.startswith(start)]
@@ -123,8 +124,13 @@ def test_model_commands_on_the_news_set(tmp_path):
     runner = CliRunner()
     result = runner.invoke(main, ["model", "evaluate", "--news", str(NEWS)])
     assert result.exit_code == 0, result.output
-    for words in ("flag precision", "recall", "average precision", "body sentences flagged",
-                  "captions, credits and bylines flagged: 0"):
+    for words in (
+        "flag precision",
+        "recall",
+        "average precision",
+        "body sentences flagged",
+        "captions, credits and bylines flagged: 0",
+    ):
         assert words in result.output
     result = runner.invoke(main, ["model", "paraphrase", "--pairs", str(PAIRS)])
     assert result.exit_code == 0, result.output

@@ -73,7 +73,12 @@ CLAIM = {
         "date_claimed": NULLABLE_STRING,
         "status": {"type": "string"},
         "score": NULLABLE_NUMBER,
-        "priority": {"type": "number"},
+        "priority": {
+            "type": "number",
+            "description": "Queue priority as of the request: score x repeats, halved for "
+            "every 14 days since the claim was made.",
+        },
+        "reason": {**NULLABLE_STRING, "description": "Why the model flagged it."},
         "claim_type": NULLABLE_STRING,
         "article_id": NULLABLE_INTEGER,
         "article_count": {"type": "integer"},

@@ -24,6 +24,8 @@ from factcheck.api.validation import (
 from factcheck.audit.models import AuditEntry
 from factcheck.auth.roles import Role
 from factcheck.claims.models import CLAIM_STATUSES, OPEN_STATUSES, Claim
+from factcheck.claims.priority import reason_of
+from factcheck.claims.services import FlagPolicy
 from factcheck.classifier import ModelUnavailable, get_classifier
 from factcheck.db import utcnow
 from factcheck.editorial.models import Ruling
@@ -37,7 +39,6 @@ from factcheck.review.services import QueueFilters, format_cursor, parse_cursor,
 from factcheck.security import api_roles, public
 from factcheck.sources.extract import from_text
 from factcheck.sources.fetch import FetchPolicy, from_url
-from factcheck.claims.services import FlagPolicy
 from factcheck.sources.services import DuplicateArticle, ingest
 from factcheck.verdicts.services import revisions
 
@@ -79,7 +80,9 @@ def claim_json(claim: Claim) -> dict[str, Any]:
         "date_claimed": claim.claimed_on.isoformat() if claim.claimed_on else None,
         "status": claim.status,
         "score": claim.score,
-        "priority": claim.priority,
+        # The priority a desk sees now: value halved every HALF_LIFE_DAYS of age.
+        "priority": round(reason_of(claim, utcnow()).priority, 6),
+        "reason": claim.reason,
         "claim_type": claim.claim_type,
         "article_id": claim.article_id,
         "article_count": claim.article_count,

@@ -15,16 +15,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from factcheck.audit.services import record
 from factcheck.claims.attribution import attribute
-from factcheck.claims.models import Claim, ClaimEmbedding, Sentence, SentenceScore, claim_sentences
+from factcheck.claims.models import Claim, Sentence, SentenceScore, claim_sentences
 from factcheck.claims.priority import refresh_priority
 from factcheck.claims.segment import Span
-from factcheck.claims.services import FlagPolicy, flag, new_claim
+from factcheck.claims.services import FlagPolicy, claim_embedding, flag, new_claim
 from factcheck.classifier import Classifier
 from factcheck.sources.models import Article
 
@@ -121,15 +120,7 @@ def rescore_article(
         claim.sentences = [sentences[i] for i in members]
         claim.reason = item.reason
         session.add(claim)
-        session.add(
-            ClaimEmbedding(
-                claim=claim,
-                model_name=classifier.name,
-                model_version=classifier.version,
-                dimensions=len(vector),
-                vector=np.asarray(vector, dtype="<f4").tobytes(),
-            )
-        )
+        session.add(claim_embedding(claim, vector, classifier))
         session.flush()
         counts.flagged += 1
         _audit(session, claim, "claim.flag", {}, classifier)

@@ -9,7 +9,6 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 import numpy as np
-
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
@@ -34,6 +33,7 @@ from factcheck.classifier.ranker import reason_for
 from factcheck.errors import Conflict, InvalidInput
 from factcheck.security import ensure_role
 from factcheck.sources.models import Article
+
 
 @dataclass(frozen=True)
 class FlagPolicy:
@@ -144,7 +144,13 @@ def flag(
     """Score a document's attributed sentences in context, rank the body sentences, and
     flag the best of them as claims (grouping those that say the same thing)."""
     items = [
-        SentenceInput(span.text, span.kind, span.speaker or a.claimant, a.reporting_verb)
+        SentenceInput(
+            span.text,
+            span.kind,
+            span.speaker or a.claimant,
+            a.reporting_verb,
+            turn=span.speaker is not None,
+        )
         for span, a in zip(spans, attributions, strict=True)
     ]
     scores = classifier.score_document(items)
@@ -256,15 +262,7 @@ def store_analysis(
         claim.sentences = members
         claim.reason = item.reason
         session.add(claim)
-        session.add(
-            ClaimEmbedding(
-                claim=claim,
-                model_name=classifier.name,
-                model_version=classifier.version,
-                dimensions=len(vector),
-                vector=np.asarray(vector, dtype="<f4").tobytes(),
-            )
-        )
+        session.add(claim_embedding(claim, vector, classifier))
         created.append(claim)
     session.flush()
     for claim in created:
@@ -282,6 +280,17 @@ def store_analysis(
             },
         )
     return created
+
+
+def claim_embedding(claim: Claim, vector: np.ndarray, classifier: Classifier) -> ClaimEmbedding:
+    """The stored form of a claim's embedding (little-endian float32), with its model."""
+    return ClaimEmbedding(
+        claim=claim,
+        model_name=classifier.name,
+        model_version=classifier.version,
+        dimensions=len(vector),
+        vector=np.asarray(vector, dtype="<f4").tobytes(),
+    )
 
 
 def _record_repeat(

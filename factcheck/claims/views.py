@@ -13,7 +13,7 @@ from factcheck.audit.models import AuditEntry
 from factcheck.auth.models import User, UserRole
 from factcheck.auth.roles import Role
 from factcheck.claims.models import OPEN_STATUSES, Claim, Sentence, SentenceScore
-from factcheck.claims.priority import PRIORITY_RULE, queue_reasons
+from factcheck.claims.priority import PRIORITY_RULE, queue_reasons, reason_of
 from factcheck.claims.services import promote_sentence
 from factcheck.db import bounded_int, utcnow
 from factcheck.editorial.forms import DecisionForm, PublishForm, RetractForm
@@ -206,6 +206,7 @@ def claim(claim_id: int):
     return render_template(
         "claims/claim.html",
         claim=item,
+        why=reason_of(item, now),
         contexts=_contexts(item),
         lease=holder(db.session, item, now),
         stale_lease=open_assignment(db.session, item),

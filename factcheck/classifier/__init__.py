@@ -70,6 +70,8 @@ class TransformerClassifier:
         self.name = spec["name"]
         self.version = spec["version"]
         self.spec_threshold = float(spec["threshold"])
+        # Stage one's own threshold (best F1 on its held-out ClaimBuster split).
+        self.factual_threshold = float(spec["factual_threshold"])
 
     def _read_spec(self) -> dict:
         import json
@@ -77,6 +79,7 @@ class TransformerClassifier:
         path = self.model_dir / "model.json"
         try:
             spec = json.loads(path.read_text("utf-8"))
+            spec["factual_threshold"] = spec["threshold"]
             ranker = self.model_dir / "ranker.json"
             if ranker.exists():
                 info = json.loads(ranker.read_text("utf-8")).get("info", {})
@@ -123,21 +126,32 @@ class TransformerClassifier:
         )
 
     def _rank(self, documents: list[list[SentenceInput]]) -> list[float]:
-        import numpy as np
-
         from factcheck.classifier.features import document_features
 
         texts = [item.text for document in documents for item in document]
         if not texts:
             return []
+        self.load()
+        if self._ranker is None:  # a model directory without ranker.json: stage one alone
+            return self.factual(texts)
         logits, pooled = self._encode(texts)
-        if self._ranker is None:
-            return (1.0 / (1.0 + np.exp(-logits.astype(np.float64)))).tolist()
-        rows, start = [], 0
+        scores, start = [], 0
         for document in documents:
-            rows.append(document_features(document, logits[start : start + len(document)]))
-            start += len(document)
-        return self._ranker.scores(np.vstack(rows), pooled).tolist()
+            end = start + len(document)
+            ranker = self._ranker.for_document(any(item.turn for item in document))
+            features = document_features(document, logits[start:end])
+            scores += ranker.scores(features, pooled[start:end]).tolist()
+            start = end
+        return scores
+
+    def factual(self, texts: Sequence[str]) -> list[float]:
+        """Stage one alone: how likely each text states a fact (ClaimBuster's sense)."""
+        import numpy as np
+
+        if not texts:
+            return []
+        logits, _ = self._encode(list(texts))
+        return (1.0 / (1.0 + np.exp(-logits.astype(np.float64)))).tolist()
 
     def score(self, texts: Sequence[str]) -> list[float]:
         """Score texts one by one (no context), in batches of similar length."""

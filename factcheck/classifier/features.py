@@ -214,6 +214,13 @@ class SentenceInput:
     speaker: str | None = None
     # The reporting verb when the sentence is reported speech ("claimed", "said").
     reporting_verb: str | None = None
+    # A speaker's turn in a transcript (debate, press conference), not an article's prose.
+    turn: bool = False
+
+
+# The features the transcript ranker uses: on debates the cue features did not help
+# (leave-debates-out CV, README), context and speaker did.
+TRANSCRIPT_FEATURES: tuple[str, ...] = ("logit", "previous_logit", "next_logit", "speaker_share")
 
 
 FEATURE_NAMES: tuple[str, ...] = (

@@ -29,15 +29,46 @@ _MONTHS = (
 ).split()
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _NEGATION = re.compile(r"\b(?:not|no|never|none|nothing|without|denied|denies|deny)\b|n't", re.I)
-_MODAL = re.compile(r"\b(?:will|would|plans? to|planned to|intends? to|expects?|could|may|might)\b", re.I)
-_UP = re.compile(r"\b(?:rose|risen|rises|grew|grown|increased?|higher|gained|doubled|tripled)\b", re.I)
+_MODAL = re.compile(
+    r"\b(?:will|would|plans? to|planned to|intends? to|expects?|could|may|might)\b", re.I
+)
+_UP = re.compile(
+    r"\b(?:rose|risen|rises|grew|grown|increased?|higher|gained|doubled|tripled)\b", re.I
+)
 _DOWN = re.compile(r"\b(?:fell|fallen|falls|dropped|declined?|decreased?|lower|cut|shrank)\b", re.I)
 _ENTITY = re.compile(r"\b(?:US|UK|EU|UN|[A-Z][a-z][\w’'-]*)")
 # Demonyms and long forms that name the same entity as the short form.
-_SAME_ENTITY = {"israeli": "israel", "american": "us", "united": "us", "iranian": "iran",
-                "syrian": "syria", "russian": "russia", "turkish": "turkey", "zionist": "israel"}
-_SENTENCE_START = {"the", "a", "an", "in", "on", "at", "over", "such", "we", "he", "she", "it",
-                   "they", "this", "that", "after", "before", "during", "following"}
+_SAME_ENTITY = {
+    "israeli": "israel",
+    "american": "us",
+    "united": "us",
+    "iranian": "iran",
+    "syrian": "syria",
+    "russian": "russia",
+    "turkish": "turkey",
+    "zionist": "israel",
+}
+_SENTENCE_START = {
+    "the",
+    "a",
+    "an",
+    "in",
+    "on",
+    "at",
+    "over",
+    "such",
+    "we",
+    "he",
+    "she",
+    "it",
+    "they",
+    "this",
+    "that",
+    "after",
+    "before",
+    "during",
+    "following",
+}
 
 
 _NUMBER_WORDS = {
@@ -151,11 +182,14 @@ def sweep(
     labels = np.array([p[0] for p in pairs])
     out = []
     for t in thresholds:
-        guess = np.array([same_claim(a, b, float(s), t) for (_, a, b), s in zip(pairs, sims)])
+        guess = np.array(
+            [same_claim(a, b, float(s), t) for (_, a, b), s in zip(pairs, sims, strict=True)]
+        )
         tp = int((guess & (labels == 1)).sum())
         precision = tp / max(int(guess.sum()), 1)
         recall = tp / max(int(labels.sum()), 1)
         f1 = 2 * precision * recall / (precision + recall) if tp else 0.0
-        out.append({"threshold": round(float(t), 3), "precision": precision, "recall": recall,
-                    "f1": f1})
+        out.append(
+            {"threshold": round(float(t), 3), "precision": precision, "recall": recall, "f1": f1}
+        )
     return out

@@ -38,12 +38,18 @@ class Ranker:
     embedding_scale: np.ndarray = field(default_factory=lambda: np.ones(0, np.float32))
     embedding_weights: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
     info: dict = field(default_factory=dict)
+    # The model for transcripts (speaker turns), when there is one; same file.
+    transcript: Ranker | None = None
+
+    def _columns(self) -> list[int]:
+        unknown = set(self.feature_names) - set(FEATURE_NAMES)
+        if unknown:
+            raise ValueError(f"ranker features unknown to this version: {sorted(unknown)}")
+        return [FEATURE_NAMES.index(name) for name in self.feature_names]
 
     def logits(self, features: np.ndarray, pooled: np.ndarray | None = None) -> np.ndarray:
-        """One logit per row."""
-        if tuple(self.feature_names) != FEATURE_NAMES:
-            raise ValueError("ranker features do not match this version of factcheck")
-        z = ((features - self.mean) / self.scale) @ self.weights + self.bias
+        """One logit per row (rows of all FEATURE_NAMES; this ranker uses its own subset)."""
+        z = ((features[:, self._columns()] - self.mean) / self.scale) @ self.weights + self.bias
         if self.embedding_weights.size:
             if pooled is None:
                 raise ValueError("this ranker needs the encoder's pooled states")
@@ -55,12 +61,16 @@ class Ranker:
         return 1.0 / (1.0 + np.exp(-self.logits(features, pooled)))
 
     def save(self, path: Path) -> None:
-        """Write the ranker as JSON (floats rounded to 6 significant digits)."""
+        """Write the ranker (and its transcript ranker) as JSON."""
+        path.write_text(json.dumps(self.as_dict()) + "\n", encoding="utf-8")
+
+    def as_dict(self) -> dict:
+        """The ranker as JSON-ready data (floats rounded to 6 significant digits)."""
 
         def floats(values: np.ndarray) -> list[float]:
             return [float(f"{v:.6g}") for v in np.asarray(values).ravel()]
 
-        data = {
+        return {
             "feature_names": list(self.feature_names),
             "mean": floats(self.mean),
             "scale": floats(self.scale),
@@ -70,13 +80,17 @@ class Ranker:
             "embedding_scale": floats(self.embedding_scale),
             "embedding_weights": floats(self.embedding_weights),
             "info": self.info,
+            "transcript": self.transcript.as_dict() if self.transcript else None,
         }
-        path.write_text(json.dumps(data) + "\n", encoding="utf-8")
 
     @classmethod
     def load(cls, path: Path) -> Ranker:
         """Read a ranker written by save()."""
-        data = json.loads(path.read_text("utf-8"))
+        return cls.from_dict(json.loads(path.read_text("utf-8")))
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Ranker:
+        """The ranker as_dict() described."""
 
         def arr(key: str) -> np.ndarray:
             return np.asarray(data.get(key, []), dtype=np.float32)
@@ -91,7 +105,12 @@ class Ranker:
             arr("embedding_scale"),
             arr("embedding_weights"),
             data.get("info", {}),
+            cls.from_dict(data["transcript"]) if data.get("transcript") else None,
         )
+
+    def for_document(self, transcript: bool) -> Ranker:
+        """The ranker for a transcript, or for prose."""
+        return self.transcript if transcript and self.transcript is not None else self
 
 
 def fit_ranker(
@@ -102,8 +121,11 @@ def fit_ranker(
     sample_weight: np.ndarray | None = None,
     l2: float = 1.0,
     l2_embedding: float = 100.0,
+    feature_names: tuple[str, ...] = FEATURE_NAMES,
 ) -> Ranker:
-    """Fit L2-regularised logistic regression (L-BFGS) on standardised inputs."""
+    """Fit L2-regularised logistic regression (L-BFGS) on standardised inputs: the named
+    features (columns of FEATURE_NAMES rows), and the pooled states when given."""
+    features = features[:, [FEATURE_NAMES.index(name) for name in feature_names]]
     mean = features.mean(0)
     scale = features.std(0) + 1e-6
     blocks = [(features - mean) / scale]
@@ -140,7 +162,7 @@ def fit_ranker(
     weights = w.detach().numpy().astype(np.float32)
     n = features.shape[1]
     return Ranker(
-        FEATURE_NAMES,
+        tuple(feature_names),
         mean.astype(np.float32),
         scale.astype(np.float32),
         weights[:n],

@@ -14,10 +14,10 @@ from factcheck.auth import password_policy, passwords
 from factcheck.auth.models import User, UserRole
 from factcheck.auth.roles import Role
 from factcheck.auth.services import create_user
+from factcheck.claims.services import FlagPolicy
 from factcheck.classifier import get_classifier
 from factcheck.extensions import db
 from factcheck.sources.extract import Document
-from factcheck.claims.services import FlagPolicy
 from factcheck.sources.services import find_duplicate, ingest
 from factcheck.verdicts.services import ensure_default_scale
 

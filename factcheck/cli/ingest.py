@@ -67,9 +67,9 @@ def ingest_command(
     language: str | None,
 ) -> None:  # noqa: ANN001
     """Take in a FILE (.txt .html .pdf .docx), a URL or - for stdin; flag its claims."""
+    from factcheck.claims.services import FlagPolicy
     from factcheck.classifier import ModelUnavailable, get_classifier
     from factcheck.extensions import db
-    from factcheck.claims.services import FlagPolicy
     from factcheck.sources.services import ingest
 
     if bulk:
@@ -120,10 +120,10 @@ def _bulk_rows(path: Path):  # noqa: ANN202
 
 
 def _bulk(source: str) -> None:
+    from factcheck.claims.services import FlagPolicy
     from factcheck.classifier import get_classifier
     from factcheck.extensions import db
     from factcheck.sources.extract import Document
-    from factcheck.claims.services import FlagPolicy
     from factcheck.sources.services import ingest
 
     path = Path(source)
@@ -255,8 +255,12 @@ def extract_command(source, as_json: bool) -> None:  # noqa: ANN001
     # One line per queue item, best-ranked first, with everyone who made the claim.
     for leader in sorted(results.embeddings, key=lambda i: results[i].rank or 0):
         members = [item for item in results if item.group == leader]
-        claimants = list(dict.fromkeys(m.attribution.claimant for m in members if m.attribution.claimant))
+        claimants = list(
+            dict.fromkeys(m.attribution.claimant for m in members if m.attribution.claimant)
+        )
         head = results[leader]
         who = f" [{', '.join(claimants)}]" if claimants else ""
         more = f" ({len(members)} sentences)" if len(members) > 1 else ""
-        click.echo(f"#{head.rank} {head.score:.3f} {head.reason}{who}{more}: {head.attribution.claim}")
+        click.echo(
+            f"#{head.rank} {head.score:.3f} {head.reason}{who}{more}: {head.attribution.claim}"
+        )

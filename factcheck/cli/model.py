@@ -134,9 +134,19 @@ def train_command(data: tuple[Path, ...], out: Path, **options) -> None:  # noqa
     type=click.Path(file_okay=False, path_type=Path),
     help="Model directory (default: the configured model).",
 )
+@click.option(
+    "--stage-one",
+    is_flag=True,
+    help="Score --data files with stage one alone (the factual-claim detector) and its "
+    "own threshold.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 def evaluate_command(
-    data: tuple[Path, ...], news: Path | None, model_dir: Path | None, as_json: bool
+    data: tuple[Path, ...],
+    news: Path | None,
+    model_dir: Path | None,
+    stage_one: bool,
+    as_json: bool,
 ) -> None:
     """Print quality measures of a model on labelled files and on the news set."""
     from factcheck.classifier import ModelUnavailable, TransformerClassifier, get_classifier
@@ -150,7 +160,14 @@ def evaluate_command(
             f"Model {classifier.name} {classifier.version}, threshold {classifier.threshold:.4f}",
             err=as_json,
         )
-        results = {str(p): evaluate_file(p, classifier.score, classifier.threshold) for p in data}
+        scorer, threshold = (
+            (classifier.factual, classifier.factual_threshold)
+            if stage_one
+            else (classifier.score, classifier.threshold)
+        )
+        if stage_one:
+            click.echo(f"Stage one alone, threshold {threshold:.4f}", err=as_json)
+        results = {str(p): evaluate_file(p, scorer, threshold) for p in data}
         if news is not None:
             results[str(news)] = _evaluate_news(news, classifier, as_json)
     except (DataError, ModelUnavailable) as exc:
@@ -168,15 +185,17 @@ def _evaluate_news(folder: Path, classifier, quiet: bool) -> dict:  # noqa: ANN0
     from flask import current_app
 
     from factcheck.claims.services import FlagPolicy
-    from factcheck.claims.triage import evaluate_article, summarise
-    from factcheck.classifier.newsset import read_news_set
+    from factcheck.triage.evaluation import evaluate_article, summarise
+    from factcheck.triage.newsset import read_news_set
 
     policy = FlagPolicy.from_config(current_app.config)
     results = [evaluate_article(a, classifier, policy) for a in read_news_set(folder)]
     total = summarise(results)
     if not quiet:
-        click.echo(f"{folder}: {total['articles']} articles, {total['body_sentences']} body "
-                   f"sentences, {total['positives']} labelled check-worthy")
+        click.echo(
+            f"{folder}: {total['articles']} articles, {total['body_sentences']} body "
+            f"sentences, {total['positives']} labelled check-worthy"
+        )
         click.echo("  article                                   body flagged  right  found  queue")
         for r in results:
             click.echo(
@@ -268,7 +287,7 @@ def crossval_command(
 
 def _corpora(model_dir: Path | None, news: Path | None, debates: Path | None, tweets) -> dict:  # noqa: ANN001
     from factcheck.classifier import DEFAULT_MODEL_DIR
-    from factcheck.classifier.ranking import load_corpora, stage_one_encoder
+    from factcheck.triage.training import load_corpora, stage_one_encoder
 
     click.echo("Encoding the training sentences with stage one ...", err=True)
     return load_corpora(
@@ -277,8 +296,6 @@ def _corpora(model_dir: Path | None, news: Path | None, debates: Path | None, tw
         debates=debates,
         tweets=list(tweets),
     )
-
-
 
 
 def _news_line(report: dict) -> str:
@@ -307,10 +324,14 @@ def _news_line(report: dict) -> str:
     help="Directory to write ranker.json into (the model directory, to ship it).",
 )
 def train_ranker_command(
-    news: Path | None, debates: Path | None, tweets, model_dir: Path | None, out: Path  # noqa: ANN001
+    news: Path | None,
+    debates: Path | None,
+    tweets,
+    model_dir: Path | None,
+    out: Path,  # noqa: ANN001
 ) -> None:
     """Fit stage two (the ranker); choose the flag threshold on the news set."""
-    from factcheck.classifier.ranking import train_ranker
+    from factcheck.triage.training import train_ranker
 
     try:
         info = train_ranker(_corpora(model_dir, news, debates, tweets), out)
@@ -331,10 +352,14 @@ def train_ranker_command(
     help="Also write the results as JSON here.",
 )
 def crossval_ranker_command(
-    news: Path | None, debates: Path | None, tweets, folds: int, out: Path | None  # noqa: ANN001
+    news: Path | None,
+    debates: Path | None,
+    tweets,
+    folds: int,
+    out: Path | None,  # noqa: ANN001
 ) -> None:
     """Cross-validate stage two: leave-debates-out MAP and leave-one-article-out news flags."""
-    from factcheck.classifier.ranking import cross_validate_debates, cross_validate_news
+    from factcheck.triage.training import cross_validate_debates, cross_validate_news
 
     if debates is None and news is None:
         _fail("give --debates and/or --news")
@@ -343,11 +368,12 @@ def crossval_ranker_command(
         results: dict = {}
         if debates is not None:
             results["debates"] = cross_validate_debates(corpora, folds, report=click.echo)
-            base, tuned = results["debates"]["stage_one"], results["debates"]["ranker"]
+            found = results["debates"]
             click.echo(
-                f"CLEF 2019 leave-debates-out MAP: stage one {base['map']:.4f}, "
-                f"ranker {tuned['map']:.4f}; scores above 0.99: "
-                f"{results['debates']['share_above_0_99']:.2%}"
+                f"CLEF 2019 leave-debates-out MAP: stage one {found['stage_one']['map']:.4f}, "
+                f"prose ranker {found['prose_ranker']['map']:.4f}, transcript ranker "
+                f"{found['transcript_ranker']['map']:.4f}; transcript scores above 0.99: "
+                f"{found['share_above_0_99']:.2%}"
             )
         if news is not None:
             _, results["news"] = cross_validate_news(corpora)
@@ -380,7 +406,10 @@ def paraphrase_command(pairs: Path) -> None:
 
 @model.command("rescore")
 @click.option(
-    "--all", "everything", is_flag=True, help="Every article, not only those the model has not scored."
+    "--all",
+    "everything",
+    is_flag=True,
+    help="Every article, not only those the model has not scored.",
 )
 def rescore_command(everything: bool) -> None:
     """Re-score stored sentences with the active model; update untouched claims' flags.

@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from factcheck.auth.roles import Role
 from factcheck.claims.models import Claim, Sentence, SentenceScore, claim_sentences
+from factcheck.claims.services import FlagPolicy
 from factcheck.classifier import ModelUnavailable, get_classifier
 from factcheck.db import bounded_int
 from factcheck.errors import DomainError
@@ -27,7 +28,6 @@ from factcheck.sources.extract import Document, from_file, from_text
 from factcheck.sources.fetch import FetchPolicy, from_url
 from factcheck.sources.forms import IngestForm, PromoteForm
 from factcheck.sources.models import Article
-from factcheck.claims.services import FlagPolicy
 from factcheck.sources.services import DuplicateArticle, ingest
 
 bp = Blueprint("sources", __name__)

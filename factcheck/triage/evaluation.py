@@ -14,8 +14,8 @@ import numpy as np
 from factcheck.claims.services import FlagPolicy, analyse
 from factcheck.classifier import Classifier
 from factcheck.classifier.metrics import average_precision
-from factcheck.classifier.newsset import NewsArticle
 from factcheck.sources.extract import from_text
+from factcheck.triage.newsset import NewsArticle
 
 STRUCTURAL_NEVER_FLAGGED = ("caption", "credit", "byline")
 
@@ -44,9 +44,7 @@ def evaluate_article(
     """Run the ingest pipeline over one labelled article and compare."""
     document = from_text(article.text)
     offset = len(article.text) - len(document.text)
-    analysis = analyse(
-        document.text, classifier, published_on=document.published_on, policy=policy
-    )
+    analysis = analyse(document.text, classifier, published_on=document.published_on, policy=policy)
     result = ArticleResult(article.name, queue_items=len(analysis.embeddings))
     result.positives = sum(row.flag for row in article.rows)
     found: set[int] = set()

@@ -13,20 +13,10 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+from factcheck.claims.models import SENTENCE_KINDS
 from factcheck.classifier.data import DataError
 
-KINDS = (
-    "body",
-    "headline",
-    "standfirst",
-    "subhead",
-    "section",
-    "byline",
-    "dateline",
-    "update",
-    "caption",
-    "credit",
-)
+KINDS = SENTENCE_KINDS
 
 
 @dataclass(frozen=True)
