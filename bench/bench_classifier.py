@@ -81,6 +81,16 @@ def main() -> None:
     print(f"claim embeddings (adapters off), batch 64: {64 / elapsed:8.1f} sentences/s")
     classifier.batch_size = 32
 
+    # Structure recognition and sentence splitting, about 1 MB of article text.
+    from factcheck.claims.segment import segment
+
+    sample = resources.files("factcheck.cli").joinpath("sample_article.txt").read_text("utf-8")
+    big = "\n\n".join([sample] * (1_000_000 // len(sample) + 1))
+    start = time.perf_counter()
+    spans = segment(big)
+    elapsed = time.perf_counter() - start
+    print(f"segment {len(big) / 1e6:.1f} MB of articles ({len(spans)} spans): {elapsed:.2f} s")
+
     from factcheck import create_app
     from factcheck.classifier import set_classifier
     from factcheck.extensions import db

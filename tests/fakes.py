@@ -30,6 +30,9 @@ class KeywordClassifier:
         self.calls.append(list(texts))
         return [min(0.95, 0.3 + 0.25 * len(_SIGNALS.findall(t))) for t in texts]
 
+    def threshold_for(self, items: Sequence[SentenceInput]) -> float:
+        return self.threshold
+
     def score_document(self, items: Sequence[SentenceInput]) -> list[float]:
         return self.score([item.text for item in items])
 

@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 from factcheck.claims.services import FlagPolicy, analyse
 from factcheck.classifier import DEFAULT_MODEL_DIR, TransformerClassifier
+from factcheck.classifier.features import SentenceInput
 from factcheck.classifier.paraphrase import read_pairs, similarities, sweep
 from factcheck.cli import main
 from factcheck.settings import ROOT
@@ -101,8 +102,6 @@ def test_scores_spread_instead_of_saturating(real):
         rows = list(csv.DictReader(fh))
     debate = [r for r in rows if r["debate"] == "20170228_trump_address"]
     debate.sort(key=lambda r: int(r["line_number"]))
-    from factcheck.classifier.features import SentenceInput
-
     scores = np.array(
         real.score_document([SentenceInput(r["text"], speaker=r["speaker"]) for r in debate])
     )
@@ -155,3 +154,22 @@ def test_train_ranker_on_a_small_set(tmp_path):
     assert ranker["info"]["news_cross_validation"]["articles"] == 4
     result = runner.invoke(main, ["model", "train-ranker", "--out", str(tmp_path / "m")])
     assert result.exit_code == 1 and "news set" in result.output
+
+
+def test_transcripts_use_the_transcript_ranker_and_its_threshold(real):
+    transcript = (
+        "MODERATOR: Good evening and welcome to the debate.\n"
+        "SMITH: Thank you. It is good to be here.\n"
+        "SMITH: Under this government unemployment has doubled to 9 percent since 2019.\n"
+        "JONES: That is simply not true, and my opponent knows it.\n"
+        "JONES: We cut taxes for 95 percent of working families last year.\n"
+        "MODERATOR: Let us move on to the next question.\n"
+    )
+    analysis = analyse(transcript, real)
+    assert all(item.span.speaker for item in analysis)
+    items = [SentenceInput(i.span.text, speaker=i.span.speaker, turn=True) for i in analysis]
+    assert real.threshold_for(items) < real.threshold  # CLEF-trained, sparser positives
+    flagged = [i.span.text for i in analysis if i.is_claim]
+    assert flagged and all("percent" in text for text in flagged), flagged
+    best = min(analysis, key=lambda i: i.rank or 99)
+    assert "percent" in best.span.text

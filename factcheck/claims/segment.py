@@ -18,6 +18,7 @@ from factcheck.claims.structure import (
     Region,
     classify,
     is_structural_label,
+    trim,
 )
 
 # "SPEAKER: text" at the start of a line. Upper-case labels (TRUMP:, MODERATOR:) or up to
@@ -81,14 +82,6 @@ def _turns(text: str) -> list[tuple[int, int, str | None, bool]]:
     return turns
 
 
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
-
-
 def segment(text: str, language: str = "en", hints: Mapping[str, str] | None = None) -> list[Span]:
     """Split text into sentences whose offsets point into `text` itself, each with its kind
     in the document (see factcheck.claims.structure). `hints` maps paragraph texts to kinds
@@ -114,7 +107,7 @@ def _region_spans(text: str, region: Region, language: str, speaker: str | None)
     # unless the line ends like a heading (no closing punctuation).
     for bound in _boundaries(language, block):
         for start, end in _split_lines(block, bound["start_index"], bound["end_index"]):
-            start, end = _trim(text, region.start + start, region.start + end)
+            start, end = trim(text, region.start + start, region.start + end)
             if end > start:
                 spans.append(
                     Span(start, end, text[start:end], region.paragraph, speaker, region.kind)
@@ -140,7 +133,7 @@ def _line_bounds(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """The trimmed non-blank lines of text[start:end]."""
     bounds = []
     for match in re.finditer(r"[^\n]+", text[start:end]):
-        a, b = _trim(text, start + match.start(), start + match.end())
+        a, b = trim(text, start + match.start(), start + match.end())
         if b > a:
             bounds.append((a, b))
     return bounds
@@ -153,7 +146,7 @@ def _transcript_spans(text: str, regions: list[Region], language: str) -> list[S
     paragraph = 0
     first = 0  # the first region that may overlap this line (lines and regions are in order)
     for start, end, speaker, labelled in _turns(text):
-        start, end = _trim(text, start, end)
+        start, end = trim(text, start, end)
         if end <= start:
             continue
         while first < len(regions) and regions[first].end <= start:
@@ -189,7 +182,7 @@ def _capped(text: str, span: Span) -> list[Span]:
             cut = span.end
         else:  # the last whitespace within reach, else a hard cut
             cut = next((i for i in range(limit, start, -1) if text[i].isspace()), limit)
-        a, b = _trim(text, start, cut)
+        a, b = trim(text, start, cut)
         if b > a:
             pieces.append(replace(span, start=a, end=b, text=text[a:b]))
         start = cut

@@ -28,7 +28,7 @@ from factcheck.claims.segment import Span, segment
 from factcheck.claims.structure import missing_body_message
 from factcheck.classifier import Classifier
 from factcheck.classifier.features import SentenceInput
-from factcheck.classifier.paraphrase import same_claim
+from factcheck.classifier.paraphrase import ENTITY_BONUS, same_claim
 from factcheck.classifier.ranker import reason_for
 from factcheck.errors import Conflict, InvalidInput
 from factcheck.security import ensure_role
@@ -158,29 +158,33 @@ def flag(
         (i for i, span in enumerate(spans) if span.kind == "body"), key=lambda i: (-scores[i], i)
     )
     rank = {i: r for r, i in enumerate(body, start=1)}
-    candidates = [i for i in body if scores[i] >= classifier.threshold]
+    threshold = classifier.threshold_for(items)
+    candidates = [i for i in body if scores[i] >= threshold]
     vectors = classifier.embed([attributions[i].claim for i in candidates]) if candidates else []
     limit = max(1, int(policy.max_share * len(body)))
     leaders: dict[int, np.ndarray] = {}
     group: dict[int, int] = {}
+    ids: list[int] = []  # leaders in order, their vectors in the rows of `matrix`
+    matrix = np.zeros((min(limit, len(candidates)), len(vectors[0]) if candidates else 0))
     for n, i in enumerate(candidates):
-        # One claim per allegation: a sentence joins the claim of the most similar flagged
-        # sentence that says the same thing; else it leads a claim of its own.
-        matches = [
-            (float(vectors[m] @ vectors[n]), group[j])
-            for m, j in enumerate(candidates[:n])
-            if j in group
-            and same_claim(
-                attributions[i].claim,
-                attributions[j].claim,
-                float(vectors[m] @ vectors[n]),
-                policy.same_claim,
-            )
-        ]
-        twin = max(matches)[1] if matches else None
+        # One claim per allegation: a sentence joins the most similar claim (its leading
+        # sentence) that says the same thing; else it leads a claim of its own. Only
+        # leaders are compared, with one matrix product, and the text checks run only for
+        # pairs near the cosine bar.
+        cosines = matrix[: len(ids)] @ vectors[n]
+        twin = None
+        for k in np.argsort(-cosines):
+            if cosines[k] < policy.same_claim - ENTITY_BONUS:
+                break
+            claim_text = attributions[ids[k]].claim
+            if same_claim(attributions[i].claim, claim_text, float(cosines[k]), policy.same_claim):
+                twin = ids[k]
+                break
         if twin is not None:
             group[i] = twin
-        elif len(leaders) < limit:
+        elif len(ids) < limit:
+            matrix[len(ids)] = vectors[n]
+            ids.append(i)
             leaders[i] = vectors[n]
             group[i] = i
     results = [

@@ -767,7 +767,7 @@ def _regions(text: str, lines: Sequence[_Line], plan: _Plan) -> list[Region]:
         bounds = [line.start] + [c for c, _ in cuts] + [line.end]
         kinds = [kind or BODY] + [k for _, k in cuts]
         for start, end, part_kind in zip(bounds, bounds[1:], kinds, strict=False):
-            start, end = _trim(text, start, end)
+            start, end = trim(text, start, end)
             if start >= end:
                 continue
             last = regions[-1] if regions else None
@@ -783,7 +783,8 @@ def _regions(text: str, lines: Sequence[_Line], plan: _Plan) -> list[Region]:
     return regions
 
 
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+def trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """The bounds without the whitespace at either end."""
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():

@@ -42,6 +42,9 @@ class Classifier(Protocol):
     def score(self, texts: Sequence[str]) -> list[float]:
         """Return a score in [0, 1] per text, in order, each text on its own."""
 
+    def threshold_for(self, items: Sequence[SentenceInput]) -> float:
+        """The flag threshold for a document (transcripts may have their own)."""
+
     def score_document(self, items: Sequence[SentenceInput]) -> list[float]:
         """Return a score in [0, 1] per sentence of one document, read in its context."""
 
@@ -143,6 +146,18 @@ class TransformerClassifier:
             scores += ranker.scores(features, pooled[start:end]).tolist()
             start = end
         return scores
+
+    def threshold_for(self, items: Sequence[SentenceInput]) -> float:
+        """The configured threshold, else the ranker's own: the transcript ranker's for a
+        transcript (speaker turns), the prose ranker's for anything else."""
+        if self._threshold is not None:
+            return self._threshold
+        self.load()
+        if self._ranker is not None and any(item.turn for item in items):
+            own = self._ranker.for_document(True).info.get("threshold")
+            if own is not None:
+                return float(own)
+        return self.spec_threshold
 
     def factual(self, texts: Sequence[str]) -> list[float]:
         """Stage one alone: how likely each text states a fact (ClaimBuster's sense)."""

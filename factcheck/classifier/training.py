@@ -178,27 +178,13 @@ def fine_tune(
     return model, tokenizer
 
 
-@torch.inference_mode()
 def embed_frozen(
     texts: Sequence[str], *, max_length: int = 96, batch_size: int = 64, progress: bool = False
 ) -> np.ndarray:
     """Mean-pooled embeddings of the untouched packaged encoder (for the baseline)."""
     model = CheckworthinessModel(ModelSpec(lora_rank=0, max_length=max_length))
-    model.eval()
-    tokenizer = load_tokenizer()
-    out = np.zeros((len(texts), model.encoder.config.hidden_size), dtype=np.float32)
-    for batch in tqdm(
-        _batches(texts, batch_size, None), desc="embedding", disable=not progress, leave=False
-    ):
-        enc = tokenizer(
-            [texts[i] for i in batch],
-            padding=True,
-            truncation=True,
-            max_length=max_length,
-            return_tensors="pt",
-        )
-        out[batch] = model.embed(enc["input_ids"], enc["attention_mask"]).numpy()
-    return out
+    _, pooled = encode(model, load_tokenizer(), texts, batch_size, progress)
+    return pooled
 
 
 def fit_logistic_regression(

@@ -20,6 +20,7 @@ from factcheck.auth.roles import Role
 from factcheck.claims.models import Claim, Sentence, SentenceScore, claim_sentences
 from factcheck.claims.services import FlagPolicy
 from factcheck.classifier import ModelUnavailable, get_classifier
+from factcheck.classifier.features import SentenceInput
 from factcheck.db import bounded_int
 from factcheck.errors import DomainError
 from factcheck.extensions import db
@@ -191,7 +192,9 @@ def article(article_id: int):
         scores=scores,
         claim_of=claim_of,
         rank=rank,
-        threshold=classifier.threshold,
+        threshold=classifier.threshold_for(
+            [SentenceInput(s.text, s.kind, turn=s.speaker is not None) for s in sentences]
+        ),
         promote_form=PromoteForm(),
         claims=sorted(claims, key=lambda c: claim_rank.get(c.id) or len(rank) + 1),
         claim_rank=claim_rank,
