@@ -129,6 +129,8 @@ class TransformerClassifier:
         )
 
     def _rank(self, documents: list[list[SentenceInput]]) -> list[float]:
+        import numpy as np
+
         from factcheck.classifier.features import document_features
 
         texts = [item.text for document in documents for item in document]
@@ -138,14 +140,22 @@ class TransformerClassifier:
         if self._ranker is None:  # a model directory without ranker.json: stage one alone
             return self.factual(texts)
         logits, pooled = self._encode(texts)
-        scores, start = [], 0
+        # Features per document (context is within a document); one ranker call per kind.
+        rows, turns, start = [], [], 0
         for document in documents:
             end = start + len(document)
-            ranker = self._ranker.for_document(any(item.turn for item in document))
-            features = document_features(document, logits[start:end])
-            scores += ranker.scores(features, pooled[start:end]).tolist()
+            rows.append(document_features(document, logits[start:end]))
+            turns += [any(item.turn for item in document)] * len(document)
             start = end
-        return scores
+        features, transcript = np.vstack(rows), np.asarray(turns)
+        scores = np.zeros(len(texts))
+        for kind in (False, True):
+            if (transcript == kind).any():
+                ranker = self._ranker.for_document(kind)
+                scores[transcript == kind] = ranker.scores(
+                    features[transcript == kind], pooled[transcript == kind]
+                )
+        return scores.tolist()
 
     def threshold_for(self, items: Sequence[SentenceInput]) -> float:
         """The configured threshold, else the ranker's own: the transcript ranker's for a
