@@ -269,10 +269,11 @@ def test_called_for_urged_and_warned_name_their_subject():
         "Sam Reid",
         "Opposition leader",
         "called for",
-        "An inquiry into the contract.",
+        # Without its verb the claim would be a fragment ("An inquiry into ..."): kept.
+        "Sam Reid called for an inquiry into the contract.",
     )
     assert row("The WHO")[:3] == ("The WHO", None, "urged")
-    assert row("The WHO")[3] == "Governments to stockpile vaccines before winter."
+    assert row("The WHO")[3] == "The WHO urged governments to stockpile vaccines before winter."
     assert row("Senator Maria") == (
         "Maria Lopez",
         "Senator",
@@ -280,6 +281,7 @@ def test_called_for_urged_and_warned_name_their_subject():
         "The budget would collapse by Friday.",
     )
     assert row("Unions")[:3] == ("Unions", None, "call for")
+    assert row("Unions")[3] == "Unions call for a national strike over pensions."
 
 
 def test_called_without_for_is_no_reporting_verb():
@@ -651,7 +653,9 @@ def test_he_in_a_sentence_nobody_claims_is_the_person_named_just_before():
 def test_an_object_pronoun_after_accused_stays():
     a = one("Mara Olsen, a lawyer for the patients, accused it of putting profits first.", "Mara")
     assert (a.claimant, a.reporting_verb) == ("Mara Olsen", "accused")
-    assert a.claim == "It of putting profits first."
+    # The claim keeps claimant and verb (a bare "It of putting profits first." is no claim)
+    # and the object pronoun stays as written.
+    assert a.claim == "Mara Olsen accused it of putting profits first."
 
 
 def test_dates_without_a_weekday_stay_in_the_claim():

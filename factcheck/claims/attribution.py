@@ -241,6 +241,8 @@ _NOT_DESCRIPTIONS = frozenset(
 )
 # Verbs whose claim opens with an object: "accused it of ...", "urged them to ...".
 _OBJECT_FIRST = {"accused", "accuses", "urged", "urges", "denied", "denies"}
+# Verbs whose claim does not stand alone without them; the claim keeps claimant and verb.
+_KEEP_FRAME = _OBJECT_FIRST | {"called for", "calls for", "call for"}
 # A clause after a reporting verb has one of these; a mere setting ("on Monday") has not.
 _CLAUSE_WORDS = frozenset(
     "is are was were has have had will would can could may might must should shall do does "
@@ -945,7 +947,12 @@ def _attributed(
         person = None  # "Environmental group Ríos Vivos": its "it" is itself
         base = {**base, "persons": base["persons"] - {found.claimant}}
     pronoun = _frame_pronoun(found.pre)
-    claim = standalone(found.claim, _claim_context(found, person, pronoun, base))
+    text = found.claim
+    if found.verb in _KEEP_FRAME:
+        # "accused the mayor of hiding ..." or "called for a recount": without its verb and
+        # claimant the claim is a fragment, so it keeps them ("Tom Okafor accused ...").
+        text = f"{found.claimant} {found.verb} {found.claim}"
+    claim = standalone(text, _claim_context(found, person, pronoun, base))
     claimed_on = statement_date(found.tail, published_on) or statement_date(found.pre, published_on)
     if claimed_on is None and last_said and last_said[0] == found.claimant:
         claimed_on = last_said[1]  # the same speaker again: the same occasion

@@ -13,7 +13,6 @@ Stored as ranker.json beside the adapters: a few kilobytes of numbers.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -173,26 +172,25 @@ def fit_ranker(
     )
 
 
-# A flagged sentence's reason, most telling first (README, "Why a sentence is flagged").
+# A flagged sentence's reason, most telling first (README, "A flag that means ...").
 def reason_for(item: SentenceInput) -> str:
-    """A short reason a desk can read: "allegation by NAME", "statistic", ..."""
+    """A short reason a desk can read: "statistic from NAME", "allegation by NAME", ..."""
     text = item.text
-    by = f" by {item.speaker}" if item.speaker else ""
-    if CUES["allegation"].search(text) and item.speaker:
+    by = ""
+    if item.speaker:
+        by = (
+            f" from {item.speaker}"
+            if item.reporting_verb == "according to"
+            else f" by {item.speaker}"
+        )
+    if NUMBER.search(text) or CUES["quantity"].search(text):
+        return f"statistic{by}"
+    if CUES["allegation"].search(text):
         return f"allegation{by}"
-    if CUES["quantity"].search(text) or NUMBER.search(text):
-        return f"statistic{by}" if by else "statistic"
     if CUES["causal"].search(text):
         return f"causal claim{by}"
     if CUES["law"].search(text):
         return f"claim about a law or record{by}"
-    if CUES["allegation"].search(text):
-        return "allegation"
     if CUES["comparison"].search(text):
         return f"comparison{by}"
     return f"claim{by}" if by else "factual claim"
-
-
-def reasons(items: Sequence[SentenceInput]) -> list[str]:
-    """reason_for() of each item."""
-    return [reason_for(item) for item in items]
