@@ -25,8 +25,21 @@ def register(app: Flask) -> None:
     from factcheck.cli.ingest import claims, ingest_command, score_command
     from factcheck.cli.model import model
     from factcheck.cli.review import reprioritise_command, review
+    from factcheck.cli.triage import (
+        crossval_ranker_command,
+        paraphrase_command,
+        rescore_command,
+        train_ranker_command,
+    )
     from factcheck.cli.users import users
 
     claims.add_command(reprioritise_command)
+    for command in (
+        train_ranker_command,
+        crossval_ranker_command,
+        paraphrase_command,
+        rescore_command,
+    ):
+        model.add_command(command)
     for command in (users, demo, model, ingest_command, score_command, claims, review, export):
         app.cli.add_command(command)
