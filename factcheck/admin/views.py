@@ -24,6 +24,7 @@ from factcheck.auth.services import create_user, reset_password, set_active, upd
 from factcheck.db import bounded_int
 from factcheck.errors import DomainError
 from factcheck.extensions import db
+from factcheck.paging import filter_args
 from factcheck.security import roles_allowed
 
 bp = Blueprint("admin", __name__)
@@ -194,7 +195,7 @@ def audit():
         query = query.where(AuditEntry.id < before)
     limit = current_app.config["PAGE_SIZE"]
     rows = db.session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit + 1)).all()
-    args = {k: v for k, v in request.args.items() if k != "before" and v}
+    args = filter_args(form)
     next_url = (
         url_for("admin.audit", **args, before=rows[limit - 1].id) if len(rows) > limit else None
     )

@@ -20,6 +20,7 @@ from factcheck.editorial.forms import DecisionForm, PublishForm, RetractForm
 from factcheck.editorial.services import decisions, ruling_of
 from factcheck.errors import DomainError
 from factcheck.extensions import db
+from factcheck.paging import filter_args
 from factcheck.review.forms import ActionForm, AssignForm, DismissForm, MergeForm, QueueFilterForm
 from factcheck.review.services import (
     QueueFilters,
@@ -111,7 +112,7 @@ def index():
     except DomainError as exc:
         form.form_errors.append(exc.message)
         return render_template("claims/index.html", form=form, items=[], holders={}), 400
-    args = {k: v for k, v in request.args.items() if k != "after" and v}
+    args = filter_args(form)
     next_url = (
         url_for("claims.index", **args, after=format_cursor(page.next_cursor))
         if page.next_cursor
