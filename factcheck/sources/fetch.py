@@ -52,7 +52,13 @@ def check_url(url: str) -> str:
         raise ExtractionError("Enter a web address starting with http:// or https://.")
     if parts.username or parts.password:
         raise ExtractionError("Web addresses with a user name or password are not accepted.")
-    return url
+    return lower_scheme(url, parts.scheme)
+
+
+def lower_scheme(url: str, scheme: str) -> str:
+    """The URL with its scheme in lower case ("HTTPS://x" → "https://x"), as the database
+    constraints (url LIKE 'https://%') expect on every backend."""
+    return scheme + url[len(scheme) :]
 
 
 def fetch(url: str, policy: FetchPolicy) -> Fetched:

@@ -81,7 +81,7 @@ def create_article(
         raise InvalidInput(f"Unknown source kind {source_kind!r}.")
     url = _one_line(document.url, 2048)
     if url:
-        check_url(url)
+        url = check_url(url)
     title = (
         _one_line(document.title, 500) or _one_line(guess_title(body), 500) or "Untitled article"
     )

@@ -21,6 +21,7 @@ from factcheck.claims.services import text_key
 from factcheck.errors import Conflict, InvalidInput
 from factcheck.review.services import change_status, require_holder
 from factcheck.security import ensure_role
+from factcheck.sources.fetch import lower_scheme
 from factcheck.verdicts.defaults import DEFAULT_SCALE
 from factcheck.verdicts.models import (
     RATING_BUCKETS,
@@ -133,7 +134,7 @@ def check_url(url: str) -> str:
         raise InvalidInput(
             f"“{url[:80]}” is not a web address; give the full address, starting with https://."
         )
-    return url
+    return lower_scheme(url, parts.scheme)
 
 
 def _clean_evidence(items: Sequence[EvidenceInput], today: date) -> list[EvidenceInput]:
