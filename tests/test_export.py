@@ -168,6 +168,15 @@ def test_formula_cells_are_neutralised(app, desk, evil):
         ("a=b", "a=b"),
         ("", ""),
         (None, None),
+        # Full-width and small-form look-alikes, and a formula behind a zero-width
+        # character (issue 14, item 18).
+        ("\uff1d1+1", "'\uff1d1+1"),
+        ("\ufe661+1", "'\ufe661+1"),
+        ("\uff0bcmd", "'\uff0bcmd"),
+        ("\uff0d2", "'\uff0d2"),
+        ("\u200b=1+1", "'\u200b=1+1"),
+        ("\ufeff\u200d@SUM(A1)", "'\ufeff\u200d@SUM(A1)"),
+        ("\u200bplain", "\u200bplain"),
     ],
 )
 def test_safe_text_in_sql(app, cell, expected):

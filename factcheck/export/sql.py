@@ -14,8 +14,15 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-# OWASP "CSV injection": cells a spreadsheet would evaluate start with one of these.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# OWASP "CSV injection": cells a spreadsheet would evaluate start with one of these, or
+# with their full-width and small-form look-alikes, which some spreadsheets also read as
+# operators ("＝1+1", "﹦1+1").
+FORMULA_START = (
+    "=", "+", "-", "@", "\t", "\r",
+    "\uff1d", "\ufe66", "\uff0b", "\ufe62", "\uff0d", "\ufe63", "\uff20", "\ufe6b",
+)  # fmt: skip
+# Invisible characters that can hide a formula start ("\u200b=1+1"): looked past.
+ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
 
 
 class iso_timestamp(FunctionElement):  # noqa: N801  (SQL function naming)
@@ -58,8 +65,9 @@ def _date_postgresql(element: Any, compiler: Any, **kw: Any) -> str:
 
 def safe_text(column: Any) -> sa.ColumnElement:
     """The column's text, prefixed with ' when a spreadsheet would read it as a formula."""
+    visible = sa.func.ltrim(column, sa.literal(ZERO_WIDTH, sa.String))
     return sa.case(
-        (sa.func.substr(column, 1, 1).in_(FORMULA_START), sa.literal("'") + column),
+        (sa.func.substr(visible, 1, 1).in_(FORMULA_START), sa.literal("'") + column),
         else_=column,
     )
 
