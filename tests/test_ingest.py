@@ -384,3 +384,23 @@ def test_a_claim_repeated_in_another_article_is_linked_and_boosted(app, fake_cla
     assert {s.article_id for s in claim.sentences} == {first.article.id, second.article.id}
     repeat = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "claim.repeat"))
     assert repeat.entity_id == claim.id and repeat.changes["article_count"] == [1, 2]
+
+
+def test_reingest_of_queued_claims_says_they_are_already_in_the_queue(app, fake_classifier):
+    """Issue 14, item 23: a second copy of a story whose claims are queued said
+    "0 claims flagged" while its page listed them; it now says where they are."""
+    story = "The minister said unemployment fell to 3.5% in 2019. It rained."
+    first = ingest(db.session, Document(text=story), actor=None, classifier=fake_classifier)
+    db.session.commit()
+    assert first.summary() == f"{len(first.claims)} claims flagged." and first.claims
+    second = ingest(
+        db.session,
+        Document(text=story + " Officials were not available."),
+        actor=None,
+        classifier=fake_classifier,
+    )
+    db.session.commit()
+    assert second.claims == [] and len(second.repeated) == len(first.claims)
+    assert second.summary() == (
+        f"{len(first.claims)} claims, all already in the queue from other articles."
+    )

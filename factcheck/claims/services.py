@@ -229,10 +229,12 @@ def store_analysis(
     *,
     classifier: Classifier,
     actor: User | None,
+    repeated: list[Claim] | None = None,
 ) -> list[Claim]:
     """Add the article's sentences, scores and flagged claims (one per group of sentences
-    that say the same thing, with its embedding); a claim already queued from another
-    article gains this article instead."""
+    that say the same thing, with its embedding); return the new claims. A claim already
+    queued from another article gains this article instead (and is appended to
+    `repeated` when given)."""
     sentences: list[Sentence] = []
     scores: list[SentenceScore] = []
     for position, item in enumerate(analysis):
@@ -258,9 +260,11 @@ def store_analysis(
     for leader, vector in analysis.embeddings.items():
         item = analysis[leader]
         members = [sentences[i] for i, other in enumerate(analysis) if other.group == leader]
-        repeated = find_repeated(session, item.attribution.claim, article.id)
-        if repeated is not None:
-            _record_repeat(session, repeated, article, members, item.score, actor)
+        twin = find_repeated(session, item.attribution.claim, article.id)
+        if twin is not None:
+            _record_repeat(session, twin, article, members, item.score, actor)
+            if repeated is not None:
+                repeated.append(twin)
             continue
         claim = new_claim(article, item.attribution, scores[leader], sentences[leader])
         claim.sentences = members

@@ -76,7 +76,7 @@ def demo(host: str, port: int) -> None:
             source_kind="demo",
             policy=FlagPolicy.from_config(current_app.config),
         )
-        click.echo(f"Loaded the sample article: {len(result.claims)} claims flagged.")
+        click.echo(f"Loaded the sample article: {result.summary()}")
     db.session.commit()
 
     click.echo("")

@@ -97,8 +97,7 @@ def ingest_command(
         _fail(getattr(exc, "message", str(exc)))
     db.session.commit()
     click.echo(
-        f"Ingested article {result.article.id}: {result.article.title!r}, "
-        f"{len(result.claims)} claims flagged."
+        f"Ingested article {result.article.id}: {result.article.title!r}, {result.summary()}"
     )
 
 

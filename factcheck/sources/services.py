@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -120,6 +120,17 @@ class IngestResult:
 
     article: Article
     claims: list[Claim]
+    # Claims already queued from other articles that this one repeats (not new).
+    repeated: list[Claim] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """What a person is told: "7 claims flagged", "3 claims, all already in the queue"."""
+        new, old = len(self.claims), len(self.repeated)
+        if old == 0:
+            return f"{new} claims flagged."
+        if new == 0:
+            return f"{old} claims, all already in the queue from other articles."
+        return f"{new + old} claims flagged, {old} of them already in the queue."
 
 
 def ingest(
@@ -154,5 +165,8 @@ def ingest(
     article = create_article(
         session, replace(document, text=body), actor=actor, source_kind=source_kind
     )
-    claims = store_analysis(session, article, analysis, classifier=classifier, actor=actor)
-    return IngestResult(article, claims)
+    repeated: list[Claim] = []
+    claims = store_analysis(
+        session, article, analysis, classifier=classifier, actor=actor, repeated=repeated
+    )
+    return IngestResult(article, claims, repeated)

@@ -121,7 +121,7 @@ def ingest_view():
         else:
             db.session.commit()
             flash(
-                f"Ingested “{result.article.title}”: {len(result.claims)} claims flagged.",
+                f"Ingested “{result.article.title}”: {result.summary()}",
                 "success",
             )
             return redirect(url_for("sources.article", article_id=result.article.id))
