@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import threading
+import time
 import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -241,6 +242,18 @@ class _Handler(BaseHTTPRequestHandler):
     routes: dict[str, tuple[int, str, bytes]] = {}
 
     def do_GET(self) -> None:  # noqa: N802
+        if self.path == "/trickle":  # a byte every 0.1 s, forever as far as a reader knows
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            try:
+                for _ in range(200):
+                    self.wfile.write(b"x")
+                    self.wfile.flush()
+                    time.sleep(0.1)
+            except OSError:
+                pass  # the client gave up
+            return
         status, content_type, body = self.routes.get(self.path, (404, "text/plain", b"missing"))
         self.send_response(status)
         if status in (301, 302):
@@ -279,6 +292,15 @@ def test_fetch_and_extract_from_loopback_when_allowed(server):
     doc = from_url(f"{server}/article", LOCAL)
     assert "voted 7 to 2" in doc.text and doc.url == f"{server}/article"
     assert from_url(f"{server}/hop", LOCAL).url == f"{server}/article"
+
+
+def test_a_trickling_server_is_cut_off_at_the_total_deadline(server):
+    """Issue 14, item 8: the timeout bounded each read only, so a byte every 0.1 s kept
+    the fetch going for as long as the server liked."""
+    started = time.monotonic()
+    with pytest.raises(ExtractionError, match="took longer than 1 seconds to download"):
+        fetch(f"{server}/trickle", FetchPolicy(allow_private=True, timeout=1))
+    assert time.monotonic() - started < 5
 
 
 def test_private_addresses_are_refused_by_default(server):

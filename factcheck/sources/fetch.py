@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -90,8 +91,16 @@ def fetch(url: str, policy: FetchPolicy) -> Fetched:
                         "file and upload it instead."
                     )
                 body = bytearray()
-                for chunk in resp.iter_content(64 * 1024):
+                # The timeout bounds each read; the deadline bounds the whole download, so
+                # a server that trickles a byte at a time cannot hold a worker for long.
+                deadline = time.monotonic() + policy.timeout
+                # read1 returns what has arrived (a plain read waits for a full chunk).
+                while chunk := resp.raw.read1(64 * 1024, decode_content=True):
                     body += chunk
+                    if time.monotonic() > deadline:
+                        raise ExtractionError(
+                            f"The page took longer than {policy.timeout:.0f} seconds to download."
+                        )
                     if len(body) > policy.max_bytes:
                         raise ExtractionError(
                             "The page is larger than the "
