@@ -173,3 +173,12 @@ def test_transcripts_use_the_transcript_ranker_and_its_threshold(real):
     assert flagged and all("percent" in text for text in flagged), flagged
     best = min(analysis, key=lambda i: i.rank or 99)
     assert "percent" in best.span.text
+
+
+def test_thresholds_are_known_without_loading_the_model():
+    """The article page asks for the threshold: that must not load the encoder."""
+    fresh = TransformerClassifier(DEFAULT_MODEL_DIR)
+    transcript = fresh.threshold_for([SentenceInput("Hello.", turn=True)])
+    prose = fresh.threshold_for([SentenceInput("Hello.")])
+    assert 0 < transcript < prose == fresh.threshold
+    assert not fresh.loaded

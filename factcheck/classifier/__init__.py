@@ -75,6 +75,8 @@ class TransformerClassifier:
         self.spec_threshold = float(spec["threshold"])
         # Stage one's own threshold (best F1 on its held-out ClaimBuster split).
         self.factual_threshold = float(spec["factual_threshold"])
+        # The transcript ranker's own threshold, if it has one (read without the model).
+        self.transcript_threshold = spec["transcript_threshold"]
 
     def _read_spec(self) -> dict:
         import json
@@ -84,10 +86,14 @@ class TransformerClassifier:
             spec = json.loads(path.read_text("utf-8"))
             spec["factual_threshold"] = spec["threshold"]
             ranker = self.model_dir / "ranker.json"
+            spec["transcript_threshold"] = None
             if ranker.exists():
-                info = json.loads(ranker.read_text("utf-8")).get("info", {})
+                data = json.loads(ranker.read_text("utf-8"))
+                info = data.get("info", {})
                 spec["version"] = f"{spec['version']}+{info.get('version', 'ranker')}"
                 spec["threshold"] = info.get("threshold", spec["threshold"])
+                transcript = (data.get("transcript") or {}).get("info", {})
+                spec["transcript_threshold"] = transcript.get("threshold")
             return spec
         except FileNotFoundError as exc:
             raise ModelUnavailable(f"no model at {self.model_dir} (model.json missing)") from exc
@@ -162,11 +168,8 @@ class TransformerClassifier:
         transcript (speaker turns), the prose ranker's for anything else."""
         if self._threshold is not None:
             return self._threshold
-        self.load()
-        if self._ranker is not None and any(item.turn for item in items):
-            own = self._ranker.for_document(True).info.get("threshold")
-            if own is not None:
-                return float(own)
+        if self.transcript_threshold is not None and any(item.turn for item in items):
+            return float(self.transcript_threshold)
         return self.spec_threshold
 
     def factual(self, texts: Sequence[str]) -> list[float]:
