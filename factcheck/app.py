@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from factcheck import auth, classifier, security
@@ -29,6 +30,10 @@ def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
         instance_relative_config=True,
     )
     load_settings(app, config)
+    if proxies := app.config["TRUSTED_PROXIES"]:
+        # Client address and scheme from the proxies we run; the Host header is never
+        # taken from them (absolute links use PUBLIC_BASE_URL).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     app.url_map.converters["int"] = RowIdConverter
     logging.getLogger("factcheck").setLevel(app.config["LOG_LEVEL"])
     register_extensions(app)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -82,6 +83,38 @@ def ensure_role(actor: Any | None, *roles: Role) -> None:
         raise PermissionDenied("Your account does not have permission to do this.")
 
 
+def _enforce_session_lifetime() -> None:
+    """End a signed-in session past its absolute lifetime or idle timeout.
+
+    Both clocks live in the signed session cookie: `signed_in_at` is set at sign-in and
+    never moves (PERMANENT_SESSION_LIFETIME counts from it, however busy the session),
+    `last_seen` moves on each request (SESSION_IDLE_TIMEOUT counts from it). A cookie
+    without them predates this rule and is ended too.
+    """
+    from flask import flash, session
+    from flask_login import logout_user
+
+    if "_user_id" not in session:
+        return
+    now = int(time.time())
+    cfg = current_app.config
+    started, seen = session.get("signed_in_at"), session.get("last_seen")
+    absolute = current_app.permanent_session_lifetime.total_seconds()
+    expired = (
+        not isinstance(started, int)
+        or not isinstance(seen, int)
+        or now - started > absolute
+        or now - seen > cfg["SESSION_IDLE_TIMEOUT"]
+    )
+    if expired:
+        logout_user()
+        session.clear()
+        flash("Your session has ended; please sign in again.", "info")
+        return
+    if now - seen >= 30:  # the cookie is re-sent anyway; keep its clock coarse
+        session["last_seen"] = now
+
+
 def _authorize_request() -> Any:
     endpoint = request.endpoint
     if endpoint is None:  # 404 and 405 are answered by the router.
@@ -107,18 +140,31 @@ def _authorize_request() -> Any:
     abort(403)
 
 
+def bearer_user() -> Any:
+    """The active user whose live API token the request carries, or None. Looked up once a
+    request: the rate limiter's key (checked before _authorize_request) asks first. Kept in
+    the request's own environ, never in g, which requests may share inside one app context."""
+    from factcheck.auth.tokens import user_for_token
+    from factcheck.db import utcnow
+
+    key = "factcheck.bearer_user"
+    if key not in request.environ:
+        scheme, _, secret = (request.headers.get("Authorization") or "").partition(" ")
+        found = scheme.lower() == "bearer" and secret.strip()
+        request.environ[key] = user_for_token(db.session, secret.strip(), utcnow()) if found else None
+    return request.environ[key]
+
+
 def _authorize_api(roles: frozenset[Role]) -> Any:
     """Authenticate the request's bearer token (never the session cookie) and check roles."""
     from flask import g
 
-    from factcheck.auth.tokens import user_for_token
-    from factcheck.db import utcnow
     from factcheck.errors import api_error
 
     scheme, _, secret = (request.headers.get("Authorization") or "").partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         return api_error(401, "Send an API token: Authorization: Bearer <token>.")
-    user = user_for_token(db.session, secret.strip(), utcnow())
+    user = bearer_user()
     if user is None:
         db.session.rollback()
         return api_error(401, "The API token is unknown, revoked or expired.")
@@ -158,9 +204,20 @@ def _security_headers(response: Any) -> Any:
     headers.setdefault("X-Frame-Options", "DENY")
     if current_app.config.get("SESSION_COOKIE_SECURE"):
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    if current_user and current_user.is_authenticated:
+    if _signed_in_session():
         headers["Cache-Control"] = "no-store"
     return response
+
+
+def _signed_in_session() -> bool:
+    """Whether the response is for a signed-in session, without loading the user: this
+    runs after error pages too, and the database may be what failed."""
+    from flask import g, session
+
+    loaded = g.get("_login_user")
+    if loaded is not None:
+        return bool(loaded.is_authenticated)
+    return session.get("_user_id") is not None
 
 
 def init_app(app: Flask) -> None:
@@ -171,5 +228,6 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
     login_manager.user_loader(_load_user)
+    app.before_request(_enforce_session_lifetime)
     app.before_request(_authorize_request)
     app.after_request(_security_headers)

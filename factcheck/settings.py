@@ -80,6 +80,10 @@ def _check(app: Flask) -> None:
     cfg = app.config
     if cfg["DEPLOYMENT"] not in ("development", "production"):
         raise ConfigError("DEPLOYMENT must be 'development' or 'production'")
+    for key in ("TRUSTED_PROXIES", "SESSION_IDLE_TIMEOUT", "ONE_TIME_PASSWORD_HOURS"):
+        value = cfg.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ConfigError(f"{key} must be a whole number of at least 0 (it is {value!r})")
     if cfg["DEPLOYMENT"] != "production":
         return
     problems = []
@@ -91,5 +95,10 @@ def _check(app: Flask) -> None:
         problems.append("DEBUG must be off")
     if not cfg.get("SESSION_COOKIE_SECURE"):
         problems.append("SESSION_COOKIE_SECURE must be true (serve over HTTPS)")
+    if not str(cfg.get("PUBLIC_BASE_URL") or "").startswith(("https://", "http://")):
+        problems.append(
+            "set PUBLIC_BASE_URL to the address readers use (https://...): ruling links are "
+            "built from it, never from the request's Host header"
+        )
     if problems:
         raise ConfigError("refusing to start in production: " + "; ".join(problems))

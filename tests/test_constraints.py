@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from factcheck.audit.models import AuditEntry
 from factcheck.audit.services import AuditLogImmutable, record
-from factcheck.auth.models import Notification, User, UserRole
+from factcheck.auth.models import LoginThrottle, Notification, User, UserRole
 from factcheck.claims.models import Claim, Sentence, SentenceScore
 from factcheck.db import utcnow
 from factcheck.editorial.models import Correction, EditorialDecision, Ruling
@@ -107,8 +107,8 @@ BAD_ROWS = {
     "user blank display name": lambda b: User(
         email="u@example.com", display_name="  ", password_hash="x"
     ),
-    "user negative failure count": lambda b: User(
-        email="u@example.com", display_name="U", password_hash="x", failed_login_count=-1
+    "sign-in throttle negative failure count": lambda b: LoginThrottle(
+        key="k" * 64, email_key="e" * 64, failures=-1, window_started_at=utcnow()
     ),
     "role not in the list": lambda b: UserRole(user_id=b.user, role="superuser"),
     "article duplicate content": lambda b: Article(

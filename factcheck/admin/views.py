@@ -16,12 +16,13 @@ from factcheck.admin.forms import (
     UserCreateForm,
     UserEditForm,
 )
+from factcheck.admin.services import deactivate as deactivate_account
 from factcheck.audit.models import AuditEntry
-from factcheck.auth import password_policy, passwords
+from factcheck.auth import one_time_lifetime, password_policy, passwords
 from factcheck.auth.models import User
 from factcheck.auth.roles import Role
 from factcheck.auth.services import create_user, reset_password, set_active, update_user
-from factcheck.db import bounded_int
+from factcheck.db import bounded_int, utcnow
 from factcheck.errors import DomainError
 from factcheck.extensions import db
 from factcheck.paging import filter_args
@@ -66,6 +67,7 @@ def create():
                 passwords=passwords(),
                 policy=password_policy(),
                 actor=_actor(),
+                one_time_lifetime=one_time_lifetime(),
             )
         except DomainError as exc:
             db.session.rollback()
@@ -137,7 +139,7 @@ def deactivate(user_id: int):
     """Deactivate an account; the user is signed out at once."""
     return _account_action(
         user_id,
-        lambda u: set_active(db.session, u, active=False, actor=_actor()),
+        lambda u: deactivate_account(db.session, u, actor=_actor(), now=utcnow()),
         "Deactivated {email}.",
     )
 
@@ -159,7 +161,13 @@ def reset(user_id: int):
     """Give the user a new one-time password, shown once."""
     return _account_action(
         user_id,
-        lambda u: reset_password(db.session, u, passwords=passwords(), actor=_actor()),
+        lambda u: reset_password(
+            db.session,
+            u,
+            passwords=passwords(),
+            actor=_actor(),
+            one_time_lifetime=one_time_lifetime(),
+        ),
         "",
     )
 

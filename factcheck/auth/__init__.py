@@ -34,11 +34,18 @@ def password_policy() -> PasswordPolicy:
 
 
 def login_policy():  # noqa: ANN201
-    """Return the lockout rules configured for the current app."""
-    from factcheck.auth.services import LoginPolicy
+    """Return the sign-in throttling rules configured for the current app."""
+    from factcheck.auth.throttle import LoginPolicy
 
     cfg = current_app.config
     return LoginPolicy(
         max_failures=cfg["LOGIN_MAX_FAILURES"],
         lockout=timedelta(minutes=cfg["LOGIN_LOCKOUT_MINUTES"]),
+        account_max_failures=cfg["LOGIN_ACCOUNT_MAX_FAILURES"],
+        account_window=timedelta(minutes=cfg["LOGIN_ACCOUNT_WINDOW_MINUTES"]),
     )
+
+
+def one_time_lifetime() -> timedelta:
+    """How long a generated one-time password works (ONE_TIME_PASSWORD_HOURS)."""
+    return timedelta(hours=current_app.config["ONE_TIME_PASSWORD_HOURS"])

@@ -24,7 +24,6 @@ class User(Base):
     __table_args__ = (
         sa.CheckConstraint("email = lower(email)", name="email_lowercase"),
         sa.CheckConstraint("length(trim(display_name)) > 0", name="display_name_present"),
-        sa.CheckConstraint("failed_login_count >= 0", name="failed_login_count_nonnegative"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -38,8 +37,9 @@ class User(Base):
     # Part of the login cookie; replacing it signs the user out everywhere
     # (deactivation, password change).
     session_token: so.Mapped[str] = so.mapped_column(sa.String(64), default=new_session_token)
-    failed_login_count: so.Mapped[int] = so.mapped_column(default=0)
-    locked_until: so.Mapped[datetime | None]
+    # When a generated one-time password stops working (ONE_TIME_PASSWORD_HOURS after it
+    # was issued); None for passwords the user chose.
+    password_expires_at: so.Mapped[datetime | None]
     last_login_at: so.Mapped[datetime | None]
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
@@ -121,6 +121,31 @@ class ApiToken(Base):
     expires_at: so.Mapped[datetime | None]
     last_used_at: so.Mapped[datetime | None]
     revoked_at: so.Mapped[datetime | None]
+    # Why it stopped working, shown on the tokens page: revoked by its owner, or by an
+    # account recovery action (password changed or reset, account deactivated).
+    revoked_reason: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins counted for one email address, from one client address or from all.
+
+    Keyed by a hash of the email as typed (normalised) and the client address ("*" for
+    all addresses), so unknown addresses are throttled exactly like real accounts and the
+    response never tells the two apart.
+    """
+
+    __tablename__ = "login_throttles"
+    __table_args__ = (sa.CheckConstraint("failures >= 0", name="failures_nonnegative"),)
+
+    key: so.Mapped[str] = so.mapped_column(sa.String(64), primary_key=True)
+    # Digest of the email alone, so a password reset can lift every lock on the account.
+    email_key: so.Mapped[str] = so.mapped_column(sa.String(64), index=True)
+    failures: so.Mapped[int] = so.mapped_column(default=0)
+    window_started_at: so.Mapped[datetime]
+    locked_until: so.Mapped[datetime | None] = so.mapped_column(index=True)
+
+    def __repr__(self) -> str:
+        return f"<LoginThrottle key={self.key[:8]!r} failures={self.failures!r}>"
 
 
 class Notification(Base):

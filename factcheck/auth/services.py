@@ -6,8 +6,8 @@ check permissions, make one change, write its audit entry and flush. Callers com
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -15,9 +15,12 @@ import sqlalchemy.orm as so
 from email_validator import EmailNotValidError, validate_email
 
 from factcheck.audit.services import changes_between, record
+from factcheck.auth import throttle
 from factcheck.auth.models import User, UserRole, new_session_token
 from factcheck.auth.passwords import PasswordPolicy, Passwords, generate_password
 from factcheck.auth.roles import Role
+from factcheck.auth.throttle import LoginPolicy
+from factcheck.auth.tokens import revoke_all
 from factcheck.db import utcnow
 from factcheck.errors import Conflict, InvalidInput
 from factcheck.security import ensure_role
@@ -34,12 +37,14 @@ class LoginFailed(Exception):
 GENERIC_LOGIN_FAILURE = "Email or password is incorrect."
 
 
-@dataclass(frozen=True)
-class LoginPolicy:
-    """How many failed sign-ins lock an account, and for how long."""
-
-    max_failures: int = 10
-    lockout: timedelta = timedelta(minutes=15)
+def throttled_message(until: datetime, now: datetime) -> str:
+    """What a shut-out client is told: the same for every email address, known or not."""
+    minutes = max(1, math.ceil((until - now).total_seconds() / 60))
+    return (
+        "Too many failed sign-ins for this email address. "
+        f"Try again in {minutes} minute{'s' if minutes != 1 else ''}, "
+        "or ask an administrator to reset the password."
+    )
 
 
 def normalise_email(email: str) -> str:
@@ -85,8 +90,13 @@ def create_user(
     passwords: Passwords,
     policy: PasswordPolicy,
     actor: User | None,
+    one_time_lifetime: timedelta = timedelta(hours=72),
+    now: datetime | None = None,
 ) -> tuple[User, str | None]:
-    """Create an account; with no password, generate a one-time one and return it too."""
+    """Create an account; with no password, generate a one-time one and return it too.
+
+    A one-time password stops working `one_time_lifetime` after it is issued.
+    """
     ensure_role(actor, Role.ADMIN)
     email = normalise_email(email)
     name = _clean_name(display_name)
@@ -103,6 +113,7 @@ def create_user(
         display_name=name,
         password_hash=passwords.hash(password),
         must_change_password=one_time is not None,
+        password_expires_at=(now or utcnow()) + one_time_lifetime if one_time else None,
     )
     user.role_grants = [
         UserRole(role=r.value, granted_by_id=getattr(actor, "id", None)) for r in sorted(role_set)
@@ -129,52 +140,44 @@ def authenticate(
     password: str,
     passwords: Passwords,
     policy: LoginPolicy,
+    address: str,
+    trusted_device: bool = False,
     now: datetime | None = None,
 ) -> User:
     """Return the user these credentials belong to, or raise LoginFailed.
 
-    Failures are counted per account and lock it for a while; every attempt is audited.
-    The caller commits in both cases so the counters and audit entries are kept.
+    Failures are counted per email address, from this client address and from all
+    (auth/throttle.py); the answers are the same whether or not an account has the
+    address. `trusted_device` says the browser carries the device cookie of a past
+    sign-in to this account. Every attempt is audited; the caller commits in both cases
+    so the counters and the audit entries are kept.
     """
     now = now or utcnow()
     user = get_by_email(session, email)
-    matched = passwords.verify(user.password_hash if user else None, password)
-    if user is None:
-        record(
-            session,
-            actor=None,
-            action="auth.login_failed",
-            entity_type="user",
-            entity_id=None,
-            extra={"reason": "unknown email"},
-        )
-        raise LoginFailed(GENERIC_LOGIN_FAILURE)
-    if user.locked_until is not None and user.locked_until > now:
+    entity_id = user.id if user else None
+    until = throttle.refused_until(session, email, address, now=now, trusted_device=trusted_device)
+    if until is not None:
         record(
             session,
             actor=None,
             action="auth.login_refused",
             entity_type="user",
-            entity_id=user.id,
-            extra={"reason": "locked"},
+            entity_id=entity_id,
+            extra={"reason": "throttled", "until": until},
         )
-        raise LoginFailed(
-            "Too many failed attempts: this account is locked for a while. "
-            "Try again later or ask an administrator."
-        )
-    if not matched:
-        user.failed_login_count += 1
-        extra = {"reason": "wrong password", "failures": user.failed_login_count}
-        if user.failed_login_count >= policy.max_failures:
-            user.locked_until = now + policy.lockout
-            user.failed_login_count = 0
-            extra["locked_until"] = user.locked_until
+        raise LoginFailed(throttled_message(until, now))
+    matched = passwords.verify(user.password_hash if user else None, password)
+    if user is None or not matched:
+        until = throttle.count_failure(session, email, address, now=now, policy=policy)
+        extra: dict = {"reason": "unknown email" if user is None else "wrong password"}
+        if until is not None:
+            extra["throttled_until"] = until
         record(
             session,
             actor=None,
             action="auth.login_failed",
             entity_type="user",
-            entity_id=user.id,
+            entity_id=entity_id,
             extra=extra,
         )
         raise LoginFailed(GENERIC_LOGIN_FAILURE)
@@ -188,17 +191,39 @@ def authenticate(
             extra={"reason": "inactive"},
         )
         raise LoginFailed("This account has been deactivated. Ask an administrator.")
+    if (
+        user.must_change_password
+        and user.password_expires_at is not None
+        and user.password_expires_at <= now
+    ):
+        record(
+            session,
+            actor=None,
+            action="auth.login_refused",
+            entity_type="user",
+            entity_id=user.id,
+            extra={"reason": "one-time password expired"},
+        )
+        raise LoginFailed(
+            f"This one-time password expired on {user.password_expires_at:%Y-%m-%d %H:%M} "
+            "UTC. Ask an administrator for a new one."
+        )
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash(password)
-    user.failed_login_count = 0
-    user.locked_until = None
+    throttle.clear(session, email, address)
     user.last_login_at = now
     record(session, actor=user, action="auth.login", entity_type="user", entity_id=user.id)
     return user
 
 
-def record_logout(session: so.Session, *, user: User) -> None:
-    """Audit a sign-out."""
+def sign_out(session: so.Session, *, user: User) -> None:
+    """End the user's session: the login cookie stops working, even a copy of it.
+
+    The login generation token is replaced, so every session of this account ends (a
+    cookie copied before sign-out cannot be replayed after it).
+    """
+    user.session_token = new_session_token()
+    session.flush()
     record(session, actor=user, action="auth.logout", entity_type="user", entity_id=user.id)
 
 
@@ -210,8 +235,13 @@ def change_password(
     new_password: str,
     passwords: Passwords,
     policy: PasswordPolicy,
-) -> None:
-    """Replace the user's password after checking the current one; signs out other sessions."""
+    now: datetime | None = None,
+) -> int:
+    """Replace the user's password after checking the current one.
+
+    Signs out other sessions and revokes the user's API tokens (a password change is
+    what people do when they fear an account is compromised); returns how many tokens.
+    """
     if not passwords.verify(user.password_hash, current_password):
         raise InvalidInput("The current password is incorrect.")
     if current_password == new_password:
@@ -219,10 +249,14 @@ def change_password(
     policy.check(new_password, email=user.email)
     user.password_hash = passwords.hash(new_password)
     user.must_change_password = False
+    user.password_expires_at = None
     user.session_token = new_session_token()
     session.flush()
     record(
         session, actor=user, action="user.password_change", entity_type="user", entity_id=user.id
+    )
+    return revoke_all(
+        session, user=user, reason="your password was changed", actor=user, now=now or utcnow()
     )
 
 
@@ -280,9 +314,22 @@ def update_user(
     return changes
 
 
-def set_active(session: so.Session, user: User, *, active: bool, actor: User | None) -> None:
-    """Activate or deactivate an account; deactivation signs the user out at once."""
+def set_active(
+    session: so.Session,
+    user: User,
+    *,
+    active: bool,
+    actor: User | None,
+    now: datetime | None = None,
+) -> None:
+    """Activate or deactivate an account.
+
+    Deactivation signs the user out at once and revokes their API tokens for good, so
+    reactivating the account does not bring old tokens back. Activation lifts sign-in
+    throttles.
+    """
     ensure_role(actor, Role.ADMIN)
+    now = now or utcnow()
     if user.is_active == active:
         return
     if not active:
@@ -293,8 +340,7 @@ def set_active(session: so.Session, user: User, *, active: bool, actor: User | N
         user.session_token = new_session_token()
     user.is_active = active
     if active:
-        user.failed_login_count = 0
-        user.locked_until = None
+        throttle.clear(session, user.email)
     session.flush()
     record(
         session,
@@ -304,21 +350,45 @@ def set_active(session: so.Session, user: User, *, active: bool, actor: User | N
         entity_id=user.id,
         changes={"is_active": [not active, active]},
     )
+    if not active:
+        revoke_all(session, user=user, reason="your account was deactivated", actor=actor, now=now)
 
 
 def reset_password(
-    session: so.Session, user: User, *, passwords: Passwords, actor: User | None
+    session: so.Session,
+    user: User,
+    *,
+    passwords: Passwords,
+    actor: User | None,
+    one_time_lifetime: timedelta = timedelta(hours=72),
+    now: datetime | None = None,
 ) -> str:
-    """Give the user a new one-time password (returned once) and sign them out."""
+    """Give the user a new one-time password (returned once), valid `one_time_lifetime`.
+
+    Signs the user out everywhere, revokes their API tokens and lifts sign-in throttles.
+    """
     ensure_role(actor, Role.ADMIN)
+    now = now or utcnow()
     one_time = generate_password()
     user.password_hash = passwords.hash(one_time)
     user.must_change_password = True
+    user.password_expires_at = now + one_time_lifetime
     user.session_token = new_session_token()
-    user.failed_login_count = 0
-    user.locked_until = None
+    throttle.clear(session, user.email)
     session.flush()
     record(
-        session, actor=actor, action="user.password_reset", entity_type="user", entity_id=user.id
+        session,
+        actor=actor,
+        action="user.password_reset",
+        entity_type="user",
+        entity_id=user.id,
+        extra={"one_time_password_expires_at": user.password_expires_at},
+    )
+    revoke_all(
+        session,
+        user=user,
+        reason="an administrator reset your password",
+        actor=actor,
+        now=now,
     )
     return one_time

@@ -82,6 +82,7 @@ def revoke_token(session: so.Session, *, user: User, token_id: int, now: datetim
     if token.revoked_at is not None:
         raise Conflict("This token is already revoked.")
     token.revoked_at = now
+    token.revoked_reason = OWNER_REVOKED
     session.flush()
     record(
         session,
@@ -92,6 +93,32 @@ def revoke_token(session: so.Session, *, user: User, token_id: int, now: datetim
         extra={"name": token.name, "prefix": token.prefix},
     )
     return token
+
+
+def revoke_all(
+    session: so.Session, *, user: User, reason: str, actor: User | None, now: datetime
+) -> int:
+    """Revoke every live token of the user (an account recovery action); return how many.
+
+    `reason` is shown to the user on their tokens page ("your password was changed").
+    """
+    live = session.scalars(
+        sa.select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ).all()
+    for token in live:
+        token.revoked_at = now
+        token.revoked_reason = reason
+    session.flush()
+    if live:
+        record(
+            session,
+            actor=actor,
+            action="api_token.revoke_all",
+            entity_type="user",
+            entity_id=user.id,
+            extra={"reason": reason, "count": len(live), "prefixes": [t.prefix for t in live]},
+        )
+    return len(live)
 
 
 def user_for_token(session: so.Session, secret: str, now: datetime) -> User | None:
@@ -109,6 +136,22 @@ def user_for_token(session: so.Session, secret: str, now: datetime) -> User | No
     if token.last_used_at is None or now - token.last_used_at >= TOUCH_EVERY:
         token.last_used_at = now
     return user
+
+
+OWNER_REVOKED = "you revoked it"
+RECOVERY_NOTICE_DAYS = 30
+
+
+def revoked_for_recovery(tokens: list[ApiToken], *, now: datetime) -> list[ApiToken]:
+    """Tokens an account recovery action revoked lately (the tokens page tells the owner)."""
+    since = now - timedelta(days=RECOVERY_NOTICE_DAYS)
+    return [
+        t
+        for t in tokens
+        if t.revoked_at is not None
+        and t.revoked_reason not in (None, OWNER_REVOKED)
+        and t.revoked_at >= since
+    ]
 
 
 def tokens_of(session: so.Session, user: User) -> list[ApiToken]:

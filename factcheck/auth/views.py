@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
 from flask import (
@@ -15,13 +16,14 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_user, logout_user
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from factcheck.auth import login_policy, password_policy, passwords
 from factcheck.auth.forms import ChangePasswordForm, LoginForm, LogoutForm, TokenForm
 from factcheck.auth.services import (
     LoginFailed,
     authenticate,
-    record_logout,
+    sign_out,
 )
 from factcheck.auth.services import (
     change_password as change_password_service,
@@ -44,6 +46,47 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
+DEVICE_COOKIE = "factcheck_device"
+_DEVICE_SALT = "factcheck.device"
+_DEVICES_KEPT = 8
+
+
+def _device_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_DEVICE_SALT)
+
+
+def _device_accounts() -> list[str]:
+    """Digests of the accounts this browser has signed in to (signed, so unforgeable)."""
+    raw = request.cookies.get(DEVICE_COOKIE)
+    if not raw or len(raw) > 2000:
+        return []
+    max_age = current_app.config["LOGIN_DEVICE_COOKIE_DAYS"] * 86400
+    try:
+        value = _device_serializer().loads(raw, max_age=max_age)
+    except BadSignature:
+        return []
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def _remember_device(response, email: str):  # noqa: ANN001, ANN202
+    """Mark this browser as one the account has signed in from (exempt from the
+    all-addresses throttle, auth/throttle.py)."""
+    from factcheck.auth.throttle import email_digest
+
+    digest = email_digest(email)[:32]
+    accounts = [digest, *(d for d in _device_accounts() if d != digest)][:_DEVICES_KEPT]
+    cfg = current_app.config
+    response.set_cookie(
+        DEVICE_COOKIE,
+        _device_serializer().dumps(accounts),
+        max_age=cfg["LOGIN_DEVICE_COOKIE_DAYS"] * 86400,
+        secure=cfg["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @public
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
@@ -54,6 +97,8 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
+        from factcheck.auth.throttle import email_digest
+
         try:
             user = authenticate(
                 db.session,
@@ -61,6 +106,8 @@ def login():
                 password=form.password.data,
                 passwords=passwords(),
                 policy=login_policy(),
+                address=request.remote_addr or "unknown",
+                trusted_device=email_digest(form.email.data)[:32] in _device_accounts(),
             )
         except LoginFailed as exc:
             db.session.commit()  # keep the failure counter and the audit entry
@@ -71,7 +118,9 @@ def login():
             session.clear()  # a fresh session on sign-in (no fixation)
             login_user(user)
             session.permanent = True
-            return redirect(_safe_next(request.args.get("next")) or url_for("main.index"))
+            session["signed_in_at"] = session["last_seen"] = int(time.time())
+            target = _safe_next(request.args.get("next")) or url_for("main.index")
+            return _remember_device(redirect(target), user.email)
     elif form.is_submitted():
         status = 400
     return render_template("auth/login.html", form=form), status
@@ -80,9 +129,9 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    """Sign out and forget the session."""
+    """Sign out: the session ends for good (a copy of the cookie no longer works)."""
     if LogoutForm().validate_on_submit():
-        record_logout(db.session, user=current_user._get_current_object())
+        sign_out(db.session, user=current_user._get_current_object())
         db.session.commit()
         logout_user()
         session.clear()
@@ -99,7 +148,7 @@ def change_password():
     if form.validate_on_submit():
         user = current_user._get_current_object()
         try:
-            change_password_service(
+            revoked = change_password_service(
                 db.session,
                 user,
                 current_password=form.current_password.data,
@@ -114,7 +163,13 @@ def change_password():
         else:
             db.session.commit()
             login_user(user)  # the session token changed; keep this session signed in
-            flash("Your password has been changed. Other sessions were signed out.", "success")
+            message = "Your password has been changed. Other sessions were signed out."
+            if revoked:
+                message += (
+                    f" Your {revoked} API token{'s were' if revoked != 1 else ' was'} revoked;"
+                    " create new ones under API tokens."
+                )
+            flash(message, "success")
             return redirect(url_for("main.index"))
     elif form.is_submitted():
         status = 400
@@ -150,12 +205,16 @@ def tokens():
             form = TokenForm(formdata=None)
     elif form.is_submitted():
         status = 422
+    from factcheck.auth.tokens import revoked_for_recovery
+
+    mine = tokens_of(db.session, current_user)
     return (
         render_template(
             "auth/tokens.html",
             form=form,
             secret=secret,
-            tokens=tokens_of(db.session, current_user),
+            tokens=mine,
+            recovered=revoked_for_recovery(mine, now=utcnow()),
             revoke_form=LogoutForm(),
             now=utcnow(),
         ),

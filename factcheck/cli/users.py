@@ -7,10 +7,12 @@ import sys
 import click
 import sqlalchemy as sa
 
-from factcheck.auth import password_policy, passwords
+from factcheck.admin.services import deactivate as deactivate_account
+from factcheck.auth import one_time_lifetime, password_policy, passwords
 from factcheck.auth.models import User
 from factcheck.auth.roles import Role
-from factcheck.auth.services import create_user, get_by_email, reset_password, set_active
+from factcheck.auth.services import create_user, get_by_email, reset_password
+from factcheck.db import utcnow
 from factcheck.errors import DomainError
 from factcheck.extensions import db
 
@@ -68,6 +70,7 @@ def create_command(
             passwords=passwords(),
             policy=password_policy(),
             actor=None,
+            one_time_lifetime=one_time_lifetime(),
         )
     except DomainError as exc:
         _fail(exc.message)
@@ -91,7 +94,9 @@ def list_command() -> None:
 def reset_password_command(email: str) -> None:
     """Give EMAIL a new one-time password (also unlocks the account)."""
     user = _find(email)
-    one_time = reset_password(db.session, user, passwords=passwords(), actor=None)
+    one_time = reset_password(
+        db.session, user, passwords=passwords(), actor=None, one_time_lifetime=one_time_lifetime()
+    )
     db.session.commit()
     click.echo(f"One-time password for {user.email} (must be changed at sign-in): {one_time}")
 
@@ -102,11 +107,14 @@ def deactivate_command(email: str) -> None:
     """Deactivate EMAIL's account and sign it out everywhere."""
     user = _find(email)
     try:
-        set_active(db.session, user, active=False, actor=None)
+        freed = deactivate_account(db.session, user, actor=None, now=utcnow())
     except DomainError as exc:
         _fail(exc.message)
     db.session.commit()
-    click.echo(f"Deactivated {user.email}.")
+    click.echo(
+        f"Deactivated {user.email}; API tokens revoked"
+        + (f"; {freed} claim(s) they held released to the queue." if freed else ".")
+    )
 
 
 @users.command("token")

@@ -12,12 +12,23 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from factcheck.auth.models import Notification, User
+from factcheck.auth.models import Notification, User, UserRole
+from factcheck.auth.roles import Role
 from factcheck.errors import NotFound
 
 log = logging.getLogger(__name__)
 
-KINDS = ("assignment", "returned", "approved", "published", "corrected", "retracted")
+KINDS = (
+    "assignment",
+    "returned",
+    "approved",
+    "published",
+    "corrected",
+    "retracted",
+    "released",
+    "submitted",
+    "correction",
+)
 MESSAGE_MAX = 500
 _OUTBOX = "factcheck_outbox"
 
@@ -36,6 +47,34 @@ def notify(
     session.flush()
     session.info.setdefault(_OUTBOX, []).append((user.email, kind, message))
     return notice
+
+
+def active_editors(session: so.Session, *, exclude: Sequence[int] = ()) -> list[User]:
+    """Every active editor, but those whose ids are in `exclude`, by name."""
+    query = (
+        sa.select(User)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(User.is_active, UserRole.role == Role.EDITOR.value)
+        .order_by(User.display_name, User.id)
+    )
+    if exclude:
+        query = query.where(User.id.not_in(list(exclude)))
+    return list(session.scalars(query))
+
+
+def notify_editors(
+    session: so.Session,
+    *,
+    kind: str,
+    message: str,
+    claim: Any | None = None,
+    exclude: Sequence[int] = (),
+) -> list[Notification]:
+    """Leave the same notice for every active editor (one row each), but the excluded."""
+    return [
+        notify(session, user=editor, kind=kind, message=message, claim=claim)
+        for editor in active_editors(session, exclude=exclude)
+    ]
 
 
 def unread_count(session: so.Session, user: User) -> int:
@@ -84,6 +123,9 @@ _SUBJECTS = {
     "published": "A ruling was published",
     "corrected": "A ruling was corrected",
     "retracted": "A ruling was retracted",
+    "submitted": "A verdict is waiting for review",
+    "correction": "A correction needs a second editor",
+    "released": "Claims a deactivated colleague held are free to reassign",
 }
 
 

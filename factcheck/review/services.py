@@ -30,7 +30,7 @@ from factcheck.claims.models import (
 from factcheck.claims.priority import refresh_priority
 from factcheck.db import MAX_ID, serialise_writers
 from factcheck.errors import Conflict, InvalidInput, NotFound
-from factcheck.notifications.services import notify
+from factcheck.notifications.services import notify, notify_editors
 from factcheck.review.models import Assignment
 from factcheck.security import ensure_role
 from factcheck.sources.models import Article
@@ -303,6 +303,49 @@ def release(session: so.Session, claim: Claim, *, actor: User, now: datetime) ->
     if claim.status == "in_review":
         change_status(claim, "new")
         session.flush()
+
+
+def release_leases_of(
+    session: so.Session, user: User, *, actor: User | None, now: datetime
+) -> list[Assignment]:
+    """Release every lease the user holds because their account was deactivated.
+
+    Claims being researched go back to the queue (saved revisions are kept), each release
+    is audited, and every active editor is told which claims came free, so they can
+    reassign them instead of waiting for the leases to expire.
+    """
+    held = session.scalars(
+        sa.select(Assignment)
+        .where(Assignment.assignee_id == user.id, Assignment.released_at.is_(None))
+        .order_by(Assignment.id)
+    ).all()
+    claims = []
+    for assignment in held:
+        _release(session, assignment, reason="deactivated", actor=actor, now=now)
+        claim = session.get(Claim, assignment.claim_id)
+        if claim is not None:
+            claims.append(claim)
+            if claim.status == "in_review":
+                change_status(claim, "new")
+    session.flush()
+    if claims:
+        ids = ", ".join(f"#{c.id}" for c in claims[:10]) + (" …" if len(claims) > 10 else "")
+        count = f"{len(claims)} claim{'s' if len(claims) != 1 else ''}"
+        message = (
+            f"{user.display_name}'s account was deactivated; {count} they held "
+            f"({ids}) are free to reassign."
+            if len(claims) != 1
+            else f"{user.display_name}'s account was deactivated; claim {ids} they held "
+            f"is free to reassign: {_short(claims[0].text)}"
+        )
+        notify_editors(
+            session,
+            kind="released",
+            message=message,
+            claim=claims[0] if len(claims) == 1 else None,
+            exclude=[user.id],
+        )
+    return list(held)
 
 
 def require_holder(session: so.Session, claim: Claim, actor: User, now: datetime) -> Assignment:
