@@ -18,6 +18,7 @@ from factcheck.auth.roles import Role
 from factcheck.claims.models import CLAIM_TYPES, Claim
 from factcheck.claims.priority import refresh_priority
 from factcheck.claims.services import text_key
+from factcheck.db import serialise_writers
 from factcheck.errors import Conflict, InvalidInput
 from factcheck.review.services import change_status, require_holder
 from factcheck.security import ensure_role
@@ -246,6 +247,9 @@ def append_revision(
     base_revision_id: int | None,
     now: datetime,
 ) -> VerdictRevision:
+    """Add a revision on top of `base_revision_id`, or raise StaleVerdict if another came
+    first; the claim's editable fields follow the revision."""
+    lock_claim(session, claim)  # corrections too; after save_revision, only a re-read
     latest = latest_revision(session, claim)
     if (latest.id if latest else None) != base_revision_id:
         raise (
@@ -254,14 +258,6 @@ def append_revision(
             else Conflict("The revision you started from no longer exists; reload the page.")
         )
     before = {f: getattr(claim, f) for f in CLAIM_FIELDS}
-    claim.text = data.claim_text
-    claim.text_key = text_key(data.claim_text)
-    claim.claimant_name = data.claimant_name
-    claim.claimant_role = data.claimant_role
-    claim.claimed_on = data.claimed_on
-    claim.claim_type = data.claim_type
-    if before["claimed_on"] != data.claimed_on:
-        refresh_priority(claim)
     revision = VerdictRevision(
         claim_id=claim.id,
         number=(latest.number + 1) if latest else 1,
@@ -289,7 +285,19 @@ def append_revision(
         ],
     )
     try:
+        # The claim's fields and the new revision are written together inside one
+        # savepoint: if either write loses a race, both are undone and the session stays
+        # usable for saying who won (a flush failing outside the savepoint would leave a
+        # session that refuses every query until the whole transaction is rolled back).
         with session.begin_nested():
+            claim.text = data.claim_text
+            claim.text_key = text_key(data.claim_text)
+            claim.claimant_name = data.claimant_name
+            claim.claimant_role = data.claimant_role
+            claim.claimed_on = data.claimed_on
+            claim.claim_type = data.claim_type
+            if before["claimed_on"] != data.claimed_on:
+                refresh_priority(claim)
             session.add(revision)
             session.flush()
     except (sa_exc.IntegrityError, so.exc.StaleDataError) as exc:
@@ -324,6 +332,18 @@ def append_revision(
     return revision
 
 
+def lock_claim(session: so.Session, claim: Claim) -> None:
+    """Take the claim for writing and re-read it, before reading what a change depends on.
+
+    PostgreSQL locks the claim's row (SELECT ... FOR UPDATE); SQLite takes its one write
+    lock (BEGIN IMMEDIATE, waiting up to busy_timeout). A second save of the same verdict
+    waits here until the first commits, then reads the first one's revision and is told
+    who changed it, instead of failing halfway through its own writes.
+    """
+    serialise_writers(session)
+    session.refresh(claim, with_for_update=True)
+
+
 def save_revision(
     session: so.Session,
     claim: Claim,
@@ -339,6 +359,7 @@ def save_revision(
     first): if someone saved since, StaleVerdict is raised and nothing is written.
     """
     ensure_role(actor, Role.FACT_CHECKER)
+    lock_claim(session, claim)
     if claim.status not in ("in_review", "returned"):
         raise Conflict(
             f"This claim is {claim.status.replace('_', ' ')}; its verdict cannot be edited now."
@@ -346,8 +367,13 @@ def save_revision(
     require_holder(session, claim, actor, now)
     data = clean_verdict(session, data, now.date())
     latest = latest_revision(session, claim)
-    if (latest.id if latest else None) == base_revision_id and _same_as(latest, data, claim):
-        return latest, False
+    if latest is not None and _same_as(latest, data, claim):
+        if latest.id == base_revision_id:
+            return latest, False
+        if latest.parent_id == base_revision_id and latest.author_id == actor.id:
+            # The same form sent twice (a double click, a resent request): the first
+            # copy saved it; the second is that same save, not a conflict.
+            return latest, False
     return (
         append_revision(
             session, claim, data, actor=actor, base_revision_id=base_revision_id, now=now

@@ -51,6 +51,23 @@ def _render(claim, form, *, newer=None, status: int = 200):  # noqa: ANN001
     )
 
 
+def _busy(claim, form):  # noqa: ANN001, ANN202
+    """The save could not take the write lock in time: if the save holding it was of this
+    verdict, say whose it was, as for any conflict; else ask to save again. The typed text
+    stays in the form either way."""
+    newest = services.latest_revision(db.session, claim)
+    if newest is not None and newest.id != form.base_revision_id():
+        stale = services.StaleVerdict(newest)
+        form.form_errors.append(stale.message)
+        return _render(claim, form, newer=newest, status=409)
+    form.form_errors.append(
+        "Someone saved at the same moment and the database was busy; nothing was saved. "
+        "Your text is still below: save again."
+    )
+    body, status = _render(claim, form, status=503)
+    return body, status, {"Retry-After": "2"}
+
+
 @bp.route("/<int:claim_id>/verdict", methods=["GET", "POST"])
 @roles_allowed(Role.FACT_CHECKER)
 @csrf.exempt  # checked by the form itself, so a stale token keeps what was typed
@@ -82,6 +99,7 @@ def edit(claim_id: int):
         )
         if form.submit_for_approval.data:
             services.submit(db.session, claim, actor=actor, revision_id=revision.id, now=now)
+        db.session.commit()  # inside the try: a commit refused by a busy database is caught
     except services.StaleVerdict as exc:
         db.session.rollback()
         form.form_errors.append(exc.message)
@@ -91,14 +109,9 @@ def edit(claim_id: int):
         form.form_errors.append(exc.message)
         return _render(claim, form, status=exc.status_code)
     except sa_exc.OperationalError:
-        # SQLite: another save won the single write lock at the same instant.
+        # SQLite: another save held the single write lock past busy_timeout.
         db.session.rollback()
-        form.form_errors.append(
-            "Someone saved at the same moment and the database was busy; nothing was saved. "
-            "Your text is still below: save again."
-        )
-        return _render(claim, form, status=503)
-    db.session.commit()
+        return _busy(claim, form)
     if form.submit_for_approval.data:
         flash(f"Revision {revision.number} is submitted to the editors.", "success")
         return redirect(url_for("claims.claim", claim_id=claim.id))
