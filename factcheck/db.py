@@ -93,3 +93,26 @@ def serialise_writers(session: so.Session) -> None:
     raw = connection.connection.dbapi_connection
     if raw is not None and not raw.in_transaction:
         raw.execute("BEGIN IMMEDIATE")
+
+
+def end_read_transaction(session: so.Session) -> None:
+    """End the session's transaction if it has only read, before slow work that needs no
+    database (scoring a text): no connection then sits "idle in transaction" holding a
+    snapshot (and on PostgreSQL, locks that block DDL and vacuum) meanwhile.
+
+    A transaction that has written (pending objects, or a flushed change the database
+    knows of) is left open: its writes must commit together with what follows.
+    """
+    if isinstance(session, so.scoped_session):
+        session = session()  # the request's own session (db.session is its registry)
+    if not session.in_transaction() or session.new or session.dirty or session.deleted:
+        return
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        # The sqlite3 module begins a database transaction only before a write.
+        raw = connection.connection.dbapi_connection
+        wrote = raw is not None and raw.in_transaction
+    else:
+        wrote = connection.scalar(sa.text("SELECT txid_current_if_assigned()")) is not None
+    if not wrote:
+        session.commit()  # nothing to write: this only ends the read transaction

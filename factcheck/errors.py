@@ -6,7 +6,7 @@ import logging
 import uuid
 
 import sqlalchemy.exc as sa_exc
-from flask import Flask, g, make_response, render_template, request
+from flask import Flask, current_app, g, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -111,22 +111,35 @@ def _is_api() -> bool:
     return request.path.startswith("/api/")
 
 
+# The database failing: unreachable, connection cut, write lock busy, pool exhausted.
+DATABASE_DOWN = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)
+
+
 def _render(code: int, message: str | None = None):
     if _is_api():
         return api_error(code, message or _MESSAGES.get(code, "The request failed."))
-    # A server error may come from the database itself, so its page touches nothing
-    # that needs the database (the signed-in user, the navigation).
-    template = "errors/fatal.html" if code >= 500 else "errors/error.html"
-    return (
-        render_template(
-            template,
-            code=code,
-            title=_TITLES.get(code, "Error"),
-            message=message or _MESSAGES.get(code, "The request failed."),
-            request_id=g.get("request_id"),
-        ),
-        code,
-    )
+    if not g.get("request_id"):  # failed in a hook that runs before the id is assigned
+        g.request_id = uuid.uuid4().hex[:12]
+    context = {
+        "code": code,
+        "title": _TITLES.get(code, "Error"),
+        "message": message or _MESSAGES.get(code, "The request failed."),
+        "request_id": g.get("request_id"),
+    }
+    if code < 500:
+        try:
+            return render_template("errors/error.html", **context), code
+        except DATABASE_DOWN:
+            # The page's navigation needs the signed-in user and the claim counts.
+            pass
+    return _render_bare(context), code
+
+
+def _render_bare(context: dict[str, object]) -> str:
+    """The error page without the context processors: Flask-Login's would load the
+    signed-in user, and the navigation would count claims, from a database that may be
+    the very thing that failed."""
+    return current_app.jinja_env.get_template("errors/fatal.html").render(**context)
 
 
 def _too_many(error: HTTPException):
@@ -199,12 +212,12 @@ def register_errorhandlers(app: Flask) -> None:
             "nothing of yours was saved. Reload the page to see their change.",
         )
 
-    @app.errorhandler(sa_exc.OperationalError)
-    def _database_unavailable(error: sa_exc.OperationalError):
-        # The database could not answer: SQLite's write lock stayed busy past the
-        # timeout, or a PostgreSQL connection was cut (restart, pg_terminate_backend).
-        # The pool discards the broken connection (and pre-pings the next), so retrying
-        # works; nothing of this request was saved.
+    def _database_unavailable(error: sa_exc.SQLAlchemyError):
+        # The database could not answer: it is down or restarting, a connection was cut
+        # (pg_terminate_backend), SQLite's write lock stayed busy past the timeout, or the
+        # pool had no connection to give in time. The pool discards broken connections
+        # (and pre-pings the next), so retrying works; nothing of this request was saved.
+        # The page needs no database: the signed-in user is not loaded to render it.
         from factcheck.extensions import db
 
         try:
@@ -216,7 +229,7 @@ def register_errorhandlers(app: Flask) -> None:
             g.get("request_id"),
             request.method,
             request.path,
-            error.orig,
+            getattr(error, "orig", None) or error,
         )
         response = _render(
             503,
@@ -226,6 +239,9 @@ def register_errorhandlers(app: Flask) -> None:
         response = make_response(response)
         response.headers["Retry-After"] = "2"
         return response
+
+    for failure in DATABASE_DOWN:
+        app.register_error_handler(failure, _database_unavailable)
 
     @app.errorhandler(InternalServerError)
     def _internal_error(error: InternalServerError):

@@ -19,6 +19,7 @@ from factcheck.sources.extract import Document
 from factcheck.sources.models import Article
 from factcheck.sources.services import DuplicateArticle, ingest
 from tests.conftest import csrf_token, post_form
+from tests.fakes import KeywordClassifier
 from tests.shared import seed_text
 
 
@@ -404,3 +405,64 @@ def test_reingest_of_queued_claims_says_they_are_already_in_the_queue(app, fake_
     assert second.summary() == (
         f"{len(first.claims)} claims, all already in the queue from other articles."
     )
+
+
+class _WatchingClassifier(KeywordClassifier):
+    """Notes, each time it scores, whether the request's session holds a transaction and
+    (on PostgreSQL) whether any connection to the database sits idle in one."""
+
+    def __init__(self, watcher: sa.Engine | None) -> None:
+        super().__init__()
+        self.watcher = watcher
+        self.seen: list[tuple[bool, int]] = []
+
+    def score_document(self, items):  # noqa: ANN001, ANN201
+        idle = 0
+        if self.watcher is not None:
+            with self.watcher.connect() as conn:
+                idle = conn.scalar(
+                    sa.text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                        " AND state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()"
+                    )
+                )
+        self.seen.append((db.session().in_transaction(), idle))
+        return super().score_document(items)
+
+
+@pytest.mark.parametrize("source", ["web", "api"])
+def test_no_transaction_is_open_while_the_classifier_scores(app, make_user, source):
+    """Ingest reads what it needs (the duplicate check, the signed-in user), ends that
+    transaction, scores, and only then opens the one that writes (issue 14, item 10)."""
+    from factcheck.auth.tokens import create_token
+    from factcheck.classifier import set_classifier
+    from factcheck.db import utcnow
+    from tests.conftest import login
+    from tests.workflow import user
+
+    watcher = sa.create_engine(db.engine.url) if db.engine.dialect.name == "postgresql" else None
+    classifier = _WatchingClassifier(watcher)
+    set_classifier(app, classifier)
+    account = make_user(Role.FACT_CHECKER)
+    db.session.commit()  # the test's own reads (make_user's) end here
+    client = app.test_client()
+    text = "Taxes rose 40% last year, the mayor said. Crime fell 20% in 2024."
+    try:
+        if source == "web":
+            login(client, account)
+            response = TestWeb()._ingest(client, text=text)
+            assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+        else:
+            _, secret = create_token(db.session, user=user(account), name="s", now=utcnow())
+            db.session.commit()
+            response = client.post(
+                "/api/v1/articles",
+                json={"text": text},
+                headers={"Authorization": f"Bearer {secret}"},
+            )
+            assert response.status_code == 201, response.get_data(as_text=True)[:2000]
+    finally:
+        if watcher is not None:
+            watcher.dispose()
+    assert classifier.seen == [(False, 0)]
+    assert count(Article) == 1 and count(Claim) >= 1

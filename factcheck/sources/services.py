@@ -15,6 +15,7 @@ from factcheck.auth.roles import Role
 from factcheck.claims.models import Claim
 from factcheck.claims.services import FlagPolicy, analyse, store_analysis
 from factcheck.classifier import Classifier
+from factcheck.db import end_read_transaction
 from factcheck.errors import Conflict, InvalidInput
 from factcheck.security import ensure_role
 from factcheck.sources.extract import Document, guess_title
@@ -144,8 +145,10 @@ def ingest(
 ) -> IngestResult:
     """Take a document in: article, sentences, scores and claims, flushed together.
 
-    The text is scored before anything is written, so the write transaction stays short;
-    the caller commits once, and a failure anywhere leaves nothing behind.
+    The text is scored before anything is written and outside any transaction (the
+    caller's reads are ended first, unless it has already written), so the write
+    transaction stays short; the caller commits once, and a failure anywhere leaves
+    nothing behind.
     """
     ensure_role(actor, Role.FACT_CHECKER)
     body = normalise_text(document.text)
@@ -154,6 +157,10 @@ def ingest(
     existing = find_duplicate(session, body)
     if existing is not None:
         raise DuplicateArticle(existing)
+    # Score outside any transaction (seconds of CPU for a long text): the reads so far
+    # end here, and the writes below open a short transaction of their own, which
+    # checks for a duplicate again.
+    end_read_transaction(session)
     analysis = analyse(
         body,
         classifier,
