@@ -72,10 +72,12 @@ def test_session_cookie_flags(client, make_user):
 def test_session_cookie_is_secure_when_served_over_https(client, make_user):
     # The production settings (config/production.example.toml) turn these on behind HTTPS.
     response = login(client, make_user())
-    cookie = response.headers["Set-Cookie"]
-    assert cookie.startswith("__Host-factcheck=")
-    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
-    assert "Path=/" in cookie and "Domain=" not in cookie
+    cookies = response.headers.getlist("Set-Cookie")
+    names = sorted(c.split("=", 1)[0] for c in cookies)
+    assert names == ["__Host-factcheck", "__Host-factcheck_device"]  # session, device
+    for cookie in cookies:
+        assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+        assert "Path=/" in cookie and "Domain=" not in cookie
 
 
 def test_health_check_is_public(client):

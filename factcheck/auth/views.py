@@ -51,13 +51,20 @@ _DEVICE_SALT = "factcheck.device"
 _DEVICES_KEPT = 8
 
 
+def _device_cookie_name() -> str:
+    """Over HTTPS the cookie gets the __Host- prefix, like the session cookie: the browser
+    then refuses it unless Secure, host-only and for the whole site."""
+    secure = current_app.config["SESSION_COOKIE_SECURE"]
+    return f"__Host-{DEVICE_COOKIE}" if secure else DEVICE_COOKIE
+
+
 def _device_serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_DEVICE_SALT)
 
 
 def _device_accounts() -> list[str]:
     """Digests of the accounts this browser has signed in to (signed, so unforgeable)."""
-    raw = request.cookies.get(DEVICE_COOKIE)
+    raw = request.cookies.get(_device_cookie_name())
     if not raw or len(raw) > 2000:
         return []
     max_age = current_app.config["LOGIN_DEVICE_COOKIE_DAYS"] * 86400
@@ -77,12 +84,13 @@ def _remember_device(response, email: str):  # noqa: ANN001, ANN202
     accounts = [digest, *(d for d in _device_accounts() if d != digest)][:_DEVICES_KEPT]
     cfg = current_app.config
     response.set_cookie(
-        DEVICE_COOKIE,
+        _device_cookie_name(),
         _device_serializer().dumps(accounts),
         max_age=cfg["LOGIN_DEVICE_COOKIE_DAYS"] * 86400,
         secure=cfg["SESSION_COOKIE_SECURE"],
         httponly=True,
         samesite="Lax",
+        path="/",
     )
     return response
 
