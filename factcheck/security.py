@@ -151,7 +151,9 @@ def bearer_user() -> Any:
     if key not in request.environ:
         scheme, _, secret = (request.headers.get("Authorization") or "").partition(" ")
         found = scheme.lower() == "bearer" and secret.strip()
-        request.environ[key] = user_for_token(db.session, secret.strip(), utcnow()) if found else None
+        request.environ[key] = (
+            user_for_token(db.session, secret.strip(), utcnow()) if found else None
+        )
     return request.environ[key]
 
 

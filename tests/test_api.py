@@ -248,7 +248,7 @@ def test_score_sentences(app, token_for):
     assert body["results"][0]["score"] > body["results"][1]["score"]
     assert body["results"][0]["is_claim"] is True
     too_many = client.post("/api/v1/score", json={"sentences": ["x"] * 1001}, headers=headers)
-    assert too_many.status_code == 400 and "sentences" in error_of(too_many)["fields"]
+    assert too_many.status_code == 413 and "sentences" in error_of(too_many)["fields"]
     wrong = client.post("/api/v1/score", json={"sentences": [1, 2]}, headers=headers)
     assert wrong.status_code == 400
     missing = client.post("/api/v1/score", json={}, headers=headers)

@@ -29,6 +29,8 @@ from tests.fuzzing import FUZZ
 from tests.snapshots import changed_tables, database_rows
 from tests.workflow import add_claim, publish, user
 
+UNLIMITED = {"API_RATE_LIMIT": "100000 per minute", "API_SCORE_RATE_LIMIT": "100000 per minute"}
+
 
 @pytest.fixture
 def bearer(app, make_user):
@@ -41,7 +43,7 @@ def bearer(app, make_user):
     return {"Authorization": f"Bearer {secret}"}
 
 
-@pytest.mark.parametrize("app_overrides", [{"API_RATE_LIMIT": "100000 per minute"}])
+@pytest.mark.parametrize("app_overrides", [UNLIMITED])
 def test_api_conforms_to_its_openapi_document(app, bearer):
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
@@ -167,7 +169,7 @@ ROUTES = [
 ]
 
 
-@pytest.mark.parametrize("app_overrides", [{"API_RATE_LIMIT": "100000 per minute"}])
+@pytest.mark.parametrize("app_overrides", [UNLIMITED])
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r[0]} {r[1]}")
 def test_raw_api_requests_get_json_errors_and_save_nothing(app, bearer, route):
     method, path = route

@@ -61,7 +61,7 @@ MATRIX: dict[tuple[str, str], frozenset] = {
     ("GET", "/export/"): SIGNED_IN,
     ("GET", "/export/rulings.csv"): SIGNED_IN,
     ("GET", "/export/claimreview.jsonl"): SIGNED_IN,
-    ("GET", "/rulings/<int:claim_id>"): SIGNED_IN,  # public only with PUBLIC_RULINGS
+    ("GET", "/rulings/<int:claim_id>"): EVERYONE,  # published: public unless PUBLIC_RULINGS off
     # Fact-checking.
     ("GET", "/articles/ingest"): CHECKERS,
     ("POST", "/articles/ingest"): CHECKERS,

@@ -290,7 +290,8 @@ def test_web_download_streams_csv(app, desk, login_as):
     assert body.startswith(b"\xef\xbb\xbf")  # UTF-8 byte-order mark
     rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
     assert rows[0]["claim_text"] == "Prices fell in Malmö" and rows[0]["claimant"] == "Åsa Öberg"
-    assert rows[0]["ruling_url"] == f"http://localhost/rulings/{claim.id}"
+    # PUBLIC_BASE_URL is empty in the tests: the development address, never the Host header.
+    assert rows[0]["ruling_url"] == f"http://127.0.0.1:5000/rulings/{claim.id}"
     evidence = viewer.get("/export/rulings.csv?kind=evidence").get_data().decode("utf-8-sig")
     assert evidence.splitlines()[0] == ",".join(EVIDENCE_COLUMNS)
 

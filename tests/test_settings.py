@@ -92,6 +92,7 @@ PRODUCTION = {
     "PASSWORD_PEPPER": GOOD_SECRET[::-1],
     "SESSION_COOKIE_SECURE": True,
     "DATABASE_URL": "postgresql+psycopg://u@127.0.0.1:5432/x",
+    "PUBLIC_BASE_URL": "https://checks.example.org/",
 }
 
 
@@ -109,6 +110,9 @@ def test_production_starts_with_proper_settings():
         ({"DEBUG": True}, "DEBUG must be off"),
         ({"SESSION_COOKIE_SECURE": False}, "SESSION_COOKIE_SECURE"),
         ({"DEPLOYMENT": "staging"}, "DEPLOYMENT must be"),
+        # Ruling links would otherwise follow the request's Host header (issue 14, item 17).
+        ({"PUBLIC_BASE_URL": ""}, "PUBLIC_BASE_URL"),
+        ({"PUBLIC_BASE_URL": "checks.example.org"}, "PUBLIC_BASE_URL"),
     ],
 )
 def test_production_refuses_unsafe_settings(change, message):

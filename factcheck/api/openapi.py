@@ -353,7 +353,11 @@ def spec() -> dict[str, Any]:
             "/api/v1/score": {
                 "post": {
                     "operationId": "score",
-                    "summary": "Check-worthiness scores for up to 1,000 sentences.",
+                    "summary": "Check-worthiness scores for a batch of sentences.",
+                    "description": "At most API_SCORE_MAX_SENTENCES sentences (100 by "
+                    "default) and API_SCORE_MAX_CHARS characters in all (50,000) a request, "
+                    "else a 413 naming the limit. Rate-limited per user (all of a user's "
+                    "tokens together): API_SCORE_RATE_LIMIT here, within API_RATE_LIMIT.",
                     "security": bearer,
                     "requestBody": {
                         "required": True,
@@ -366,7 +370,6 @@ def spec() -> dict[str, Any]:
                                     "properties": {
                                         "sentences": {
                                             "type": "array",
-                                            "maxItems": 1000,
                                             "items": {"type": "string", "maxLength": 5000},
                                         }
                                     },
@@ -403,7 +406,11 @@ def spec() -> dict[str, Any]:
                             },
                             "A score per sentence, in order.",
                         ),
-                        "413": _json(_ref("Error"), "The body is over API_MAX_BODY_BYTES."),
+                        "413": _json(
+                            _ref("Error"),
+                            "The body is over API_MAX_BODY_BYTES, or the sentences over "
+                            "API_SCORE_MAX_SENTENCES or API_SCORE_MAX_CHARS.",
+                        ),
                         **_errors(),
                     },
                 }

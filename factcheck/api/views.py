@@ -6,7 +6,6 @@ agree and runs schemathesis against the document.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 import sqlalchemy as sa
@@ -30,33 +29,34 @@ from factcheck.classifier import ModelUnavailable, get_classifier
 from factcheck.db import utcnow
 from factcheck.editorial.models import Ruling
 from factcheck.editorial.services import ruling_of
+from factcheck.editorial.visibility import hidden_actions, visible_revisions
 from factcheck.errors import BadRequest, InvalidInput, NotFound, api_error
 from factcheck.export.claimreview import claim_review
 from factcheck.export.queries import apply_filters
-from factcheck.export.services import ExportFilters, ruling_url
+from factcheck.export.services import ExportFilters, public_base_url, ruling_url
 from factcheck.extensions import csrf, db, limiter
 from factcheck.review.services import QueueFilters, format_cursor, parse_cursor, queue_page
-from factcheck.security import api_roles, public
+from factcheck.security import api_roles, bearer_user, public
 from factcheck.sources.extract import from_text
 from factcheck.sources.fetch import FetchPolicy, from_url
 from factcheck.sources.services import DuplicateArticle, ingest
-from factcheck.verdicts.services import revisions
 
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)  # bearer tokens, never cookies: nothing for a forged request to ride on
 
 
 def _rate_key() -> str:
-    """Count requests per token (a hash of it, no database needed), else per address."""
-    scheme, _, secret = (request.headers.get("Authorization") or "").partition(" ")
-    if scheme.lower() == "bearer" and secret.strip():
-        return "token:" + hashlib.sha256(secret.strip().encode()).hexdigest()[:24]
+    """Count requests per user, so all of a user's tokens share one budget; requests
+    without a valid token count per client address. The limiter asks before the access
+    check runs, so the token is looked up here (once a request, see bearer_user)."""
+    user = bearer_user()
+    if user is not None:
+        return f"user:{user.id}"
     return "addr:" + (request.remote_addr or "unknown")
 
 
 limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=_rate_key)(bp)
 
-SCORE_MAX_SENTENCES = 1000
 SENTENCE_MAX = 5000
 PAGE_MAX = 200
 
@@ -66,7 +66,7 @@ def _actor():  # noqa: ANN202
 
 
 def _base_url() -> str:
-    return current_app.config.get("PUBLIC_BASE_URL") or request.url_root
+    return public_base_url(current_app.config)
 
 
 def claim_json(claim: Claim) -> dict[str, Any]:
@@ -225,7 +225,8 @@ def list_claims():
 @bp.route("/claims/<int:claim_id>")
 @api_roles(Role.VIEWER)
 def get_claim(claim_id: int):
-    """One claim with its revisions and its timeline."""
+    """One claim with its revisions and its timeline; unpublished verdicts only for the
+    desk (editorial.visibility)."""
     query_args(set())
     claim = db.session.get(Claim, claim_id)
     if claim is None:
@@ -251,8 +252,9 @@ def get_claim(claim_id: int):
                 for e in r.evidence
             ],
         }
-        for r in revisions(db.session, claim)
+        for r in visible_revisions(db.session, claim, _actor())
     ]
+    hidden = hidden_actions(_actor())
     timeline = [
         {
             "at": e.occurred_at.isoformat(),
@@ -265,6 +267,7 @@ def get_claim(claim_id: int):
             .where(AuditEntry.entity_type == "claim", AuditEntry.entity_id == claim.id)
             .order_by(AuditEntry.occurred_at, AuditEntry.id)
         )
+        if not e.action.startswith(hidden)
     ]
     ruling = ruling_of(db.session, claim)
     return jsonify(
@@ -381,12 +384,32 @@ def get_ruling(claim_id: int):
 
 @bp.route("/score", methods=["POST"])
 @api_roles(Role.VIEWER)
+# The expensive endpoint: its own, lower limit per user, on top of API_RATE_LIMIT.
+@limiter.limit(
+    lambda: current_app.config["API_SCORE_RATE_LIMIT"],
+    key_func=_rate_key,
+    override_defaults=False,
+)
 def score():
-    """Check-worthiness scores for up to 1,000 sentences, in the order given."""
-    data = json_body(
-        {"sentences": Field(list, required=True, max_items=SCORE_MAX_SENTENCES, item_kind=str)}
-    )
+    """Check-worthiness scores for up to API_SCORE_MAX_SENTENCES sentences, in order."""
+    data = json_body({"sentences": Field(list, required=True, item_kind=str)})
     sentences = data["sentences"]
+    cap = int(current_app.config["API_SCORE_MAX_SENTENCES"])
+    if len(sentences) > cap:
+        return api_error(
+            413,
+            f"Send at most {cap} sentences a request; this one has {len(sentences)}. "
+            "Split them over several requests.",
+            {"sentences": [f"At most {cap} items."]},
+        )
+    chars, char_cap = sum(map(len, sentences)), int(current_app.config["API_SCORE_MAX_CHARS"])
+    if chars > char_cap:
+        return api_error(
+            413,
+            f"Send at most {char_cap} characters of sentences a request; this one has "
+            f"{chars}. Split them over several requests.",
+            {"sentences": [f"At most {char_cap} characters in all."]},
+        )
     too_long = [i for i, s in enumerate(sentences) if len(s) > SENTENCE_MAX]
     if too_long:
         raise BadRequest(

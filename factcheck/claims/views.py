@@ -18,6 +18,7 @@ from factcheck.claims.services import promote_sentence
 from factcheck.db import bounded_int, utcnow
 from factcheck.editorial.forms import DecisionForm, PublishForm, RetractForm
 from factcheck.editorial.services import decisions, ruling_of
+from factcheck.editorial.visibility import hidden_actions, sees_drafts, visible_revisions
 from factcheck.errors import DomainError
 from factcheck.extensions import db
 from factcheck.paging import filter_args
@@ -38,7 +39,6 @@ from factcheck.sources.forms import PromoteForm
 from factcheck.sources.models import Outlet
 from factcheck.verdicts.diff import diff_revisions
 from factcheck.verdicts.models import VerdictRevision
-from factcheck.verdicts.services import revisions
 
 bp = Blueprint("claims", __name__)
 
@@ -192,15 +192,22 @@ def claim(claim_id: int):
     if item is None:
         abort(404)
     now = utcnow()
-    history = revisions(db.session, item)
+    # Unpublished verdicts are for the desk (editorial.visibility); others read rulings.
+    desk = sees_drafts(current_user)
+    history = visible_revisions(db.session, item, current_user)
     diffs = [
         (rev, diff_revisions(history[i - 1] if i else None, rev)) for i, rev in enumerate(history)
     ]
-    timeline = db.session.scalars(
-        sa.select(AuditEntry)
-        .where(AuditEntry.entity_type == "claim", AuditEntry.entity_id == item.id)
-        .order_by(AuditEntry.occurred_at, AuditEntry.id)
-    ).all()
+    hidden = hidden_actions(current_user)
+    timeline = [
+        e
+        for e in db.session.scalars(
+            sa.select(AuditEntry)
+            .where(AuditEntry.entity_type == "claim", AuditEntry.entity_id == item.id)
+            .order_by(AuditEntry.occurred_at, AuditEntry.id)
+        )
+        if not e.action.startswith(hidden)
+    ]
     assign_form = AssignForm()
     assign_form.assignee.choices = [SelectChoice(u.id, u.display_name) for u in fact_checkers()]
     latest = history[-1] if history else None
@@ -213,7 +220,7 @@ def claim(claim_id: int):
         stale_lease=open_assignment(db.session, item),
         latest=latest,
         diffs=list(reversed(diffs)),
-        decisions=decisions(db.session, item),
+        decisions=decisions(db.session, item) if desk else [],
         ruling=ruling_of(db.session, item),
         timeline=timeline,
         action_form=ActionForm(),

@@ -9,7 +9,12 @@ import click
 from flask import current_app
 
 from factcheck.errors import DomainError
-from factcheck.export.services import ExportFilters, evidence_csv, rulings_csv
+from factcheck.export.services import (
+    ExportFilters,
+    evidence_csv,
+    public_base_url,
+    rulings_csv,
+)
 from factcheck.extensions import db
 
 
@@ -23,7 +28,7 @@ def _date(ctx, param, value: str | None) -> date | None:  # noqa: ANN001
 
 
 def base_url() -> str:
-    return current_app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000/"
+    return public_base_url(current_app.config)
 
 
 @click.group("export")

@@ -7,18 +7,21 @@ from flask import (
     abort,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
-    request,
+    session,
     url_for,
 )
 from flask_login import current_user
 
+from factcheck.auth.models import User
 from factcheck.auth.roles import Role
 from factcheck.db import bounded_int, utcnow
 from factcheck.editorial import services
 from factcheck.editorial.forms import DecisionForm, PublishForm, RetractForm
 from factcheck.errors import DomainError
+from factcheck.export.services import public_base_url
 from factcheck.extensions import csrf, db
 from factcheck.review.services import get_claim
 from factcheck.security import public, roles_allowed
@@ -191,8 +194,10 @@ def correct(claim_id: int):
 @rulings_bp.route("/<int:claim_id>")
 @public
 def ruling(claim_id: int):
-    """The published ruling on a claim: public when the deployment allows it."""
-    if not current_app.config["PUBLIC_RULINGS"] and not current_user.is_authenticated:
+    """The published ruling on a claim, naming who checked and who approved it: public
+    unless PUBLIC_RULINGS is off, and then cacheable for five minutes."""
+    anonymous = not current_user.is_authenticated
+    if anonymous and not current_app.config["PUBLIC_RULINGS"]:
         from factcheck.extensions import login_manager
 
         return login_manager.unauthorized()
@@ -214,8 +219,22 @@ def ruling(claim_id: int):
             claim.article,
             organisation=current_app.config["ORGANISATION_NAME"],
             organisation_url=current_app.config["ORGANISATION_URL"],
-            base_url=current_app.config.get("PUBLIC_BASE_URL") or request.url_root,
+            base_url=public_base_url(current_app.config),
         )
-    return render_template(
-        "editorial/ruling.html", claim=claim, ruling=ruling, rev=rev, structured=structured
+    response = make_response(
+        render_template(
+            "editorial/ruling.html",
+            claim=claim,
+            ruling=ruling,
+            rev=rev,
+            structured=structured,
+            checked_by=db.session.get(User, ruling.fact_checker_id),
+            approved_by=ruling.decision.editor,
+            cacheable=anonymous,
+        )
     )
+    # Signed-in pages get no-store (security._security_headers). A response that sets a
+    # cookie (a session that just ended) is never marked for shared caches.
+    if anonymous and not session.modified:
+        response.headers["Cache-Control"] = "public, max-age=300"
+    return response

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -90,6 +90,21 @@ class ExportFilters:
             )
         if self.since and self.until and self.since > self.until:
             raise InvalidInput("The start date is after the end date.")
+
+
+# Ruling links in development when neither PUBLIC_BASE_URL nor SERVER_NAME is set (the
+# address `flask run` serves on). Production refuses to start without PUBLIC_BASE_URL.
+DEVELOPMENT_BASE_URL = "http://127.0.0.1:5000/"
+
+
+def public_base_url(config: Mapping[str, Any]) -> str:
+    """Where readers reach this installation: PUBLIC_BASE_URL, else SERVER_NAME, else the
+    development address. Never the request's Host header, which any client chooses."""
+    if base := str(config.get("PUBLIC_BASE_URL") or "").strip():
+        return base
+    if server := config.get("SERVER_NAME"):
+        return f"{config.get('PREFERRED_URL_SCHEME') or 'http'}://{server}/"
+    return DEVELOPMENT_BASE_URL
 
 
 def ruling_url(base_url: str, claim_id: int) -> str:

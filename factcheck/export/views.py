@@ -10,7 +10,12 @@ from factcheck.auth.models import User
 from factcheck.db import bounded_int, utcnow
 from factcheck.errors import DomainError
 from factcheck.export.forms import ExportForm
-from factcheck.export.services import ExportFilters, evidence_csv, rulings_csv
+from factcheck.export.services import (
+    ExportFilters,
+    evidence_csv,
+    public_base_url,
+    rulings_csv,
+)
 from factcheck.extensions import db
 from factcheck.security import login_required
 from factcheck.sources.models import Outlet
@@ -87,7 +92,7 @@ def download():
     form, filters = _requested()
     if filters is None:
         return index()
-    base = current_app.config.get("PUBLIC_BASE_URL") or request.url_root
+    base = public_base_url(current_app.config)
     render = evidence_csv if form.kind.data == "evidence" else rulings_csv
     name = f"{form.kind.data or 'rulings'}-{utcnow():%Y%m%d-%H%M}.csv"
     # The session stays open while the response streams (stream_with_context).
@@ -116,7 +121,7 @@ def claimreview():
         filters,
         organisation=config["ORGANISATION_NAME"],
         organisation_url=config["ORGANISATION_URL"],
-        base_url=config.get("PUBLIC_BASE_URL") or request.url_root,
+        base_url=public_base_url(config),
     )
     name = f"claimreview-{utcnow():%Y%m%d-%H%M}.jsonl"
     return Response(

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from factcheck.auth.roles import Role
 from factcheck.db import utcnow
+from factcheck.editorial.visibility import visible_revisions
 from factcheck.errors import DomainError
 from factcheck.extensions import csrf, db
 from factcheck.review.services import get_claim, holder, require_holder
@@ -125,19 +126,22 @@ def edit(claim_id: int):
 @bp.route("/<int:claim_id>/revisions/<int:number>")
 @login_required
 def revision(claim_id: int, number: int):
-    """One earlier revision, whole, with what it changed from the one before."""
+    """One earlier revision, whole, with what it changed from the one before it. Off the
+    desk only published revisions are shown (editorial.visibility), each compared with the
+    published one before it."""
     claim = get_claim(db.session, claim_id)
-    history = services.revisions(db.session, claim)
-    by_number = {r.number: r for r in history}
-    rev = by_number.get(number)
-    if rev is None:
+    history = visible_revisions(db.session, claim, current_user)
+    index = next((i for i, r in enumerate(history) if r.number == number), None)
+    if index is None:
         abort(404)
-    previous = by_number.get(number - 1)
+    rev = history[index]
+    previous = history[index - 1] if index else None
     return render_template(
         "verdicts/revision.html",
         claim=claim,
         rev=rev,
         previous=previous,
+        following=history[index + 1] if index + 1 < len(history) else None,
         changes=diff_revisions(previous, rev),
         latest_number=history[-1].number,
     )
