@@ -135,7 +135,7 @@ def test_whole_path_new_to_published_to_corrected(app, desk):
         )
     )
     review = ed.get(f"/claims/{cid}/review").get_data(as_text=True)
-    assert "table-4" in review  # the diff against... no approved revision yet: whole content
+    assert "table-4" in review  # what changed since the version the editor returned
     response = ed.post(
         f"/claims/{cid}/review",
         data={

@@ -39,17 +39,19 @@ def _actor():  # noqa: ANN202
 
 def _review_page(claim, form, status: int = 200):  # noqa: ANN001
     latest = latest_revision(db.session, claim)
-    approval = services.last_approval(db.session, claim)
-    approved_rev = approval.revision if approval else None
+    decisions = services.decisions(db.session, claim)
+    # Compare with what an editor last decided on: the version returned (the editor wants
+    # to see what was fixed) or the last approved one; a first review has neither.
+    compared = decisions[-1] if decisions else None
     return (
         render_template(
             "editorial/review.html",
             claim=claim,
             rev=latest,
-            approved=approved_rev,
-            changes=diff_revisions(approved_rev, latest) if latest else [],
+            compared=compared,
+            changes=diff_revisions(compared.revision, latest) if latest and compared else [],
             form=form,
-            decisions=services.decisions(db.session, claim),
+            decisions=decisions,
             self_authored=latest is not None and latest.author_id == current_user.id,
             allow_self=current_app.config["ALLOW_SELF_APPROVAL"],
         ),
