@@ -267,8 +267,8 @@ def test_the_whole_product_in_the_browser(live_server: str, shots: Path) -> None
         expect(history).to_contain_text("Revision 3")
         expect(history).to_contain_text("Revision 1")
         expect(history.locator("ins").first).to_be_visible()
-        expect(page.locator(".timeline")).to_contain_text("ruling.correct")
-        expect(page.locator(".timeline")).to_contain_text("verdict.return")
+        expect(page.locator(".timeline")).to_contain_text("Edna Editor corrected the ruling")
+        expect(page.locator(".timeline")).to_contain_text("Edna Editor returned the verdict")
         snap("claim-history")
 
         # Exports: the CSV as a spreadsheet would read it, and ClaimReview JSON Lines.

@@ -173,12 +173,11 @@ def test_whole_path_new_to_published_to_corrected(app, desk):
         "Revision 2",
         "Revision 1",
         "<ins>",
-        "verdict.return",
-        "verdict.approve",
-        "ruling.publish",
-        "ruling.correct",
+        "Edna Editor returned the verdict (revision 1)",
+        "Edna Editor approved the verdict (revision 2) and published the ruling",
+        "Edna Editor corrected the ruling (revision 3)",
         "Link the primary table",
-        "claim.take",
+        "Fiona Checker took the claim",
     ):
         assert needle in page, needle
     old = fc.get(f"/claims/{cid}/revisions/1").get_data(as_text=True)

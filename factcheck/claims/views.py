@@ -9,12 +9,12 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from factcheck.audit.models import AuditEntry
 from factcheck.auth.models import User, UserRole
 from factcheck.auth.roles import Role
 from factcheck.claims.models import OPEN_STATUSES, Claim, Sentence, SentenceScore
 from factcheck.claims.priority import PRIORITY_RULE, queue_reasons, reason_of
 from factcheck.claims.services import promote_sentence
+from factcheck.claims.timeline import claim_timeline
 from factcheck.db import bounded_int, utcnow
 from factcheck.editorial.forms import DecisionForm, PublishForm, RetractForm
 from factcheck.editorial.services import decisions, ruling_of
@@ -198,16 +198,6 @@ def claim(claim_id: int):
     diffs = [
         (rev, diff_revisions(history[i - 1] if i else None, rev)) for i, rev in enumerate(history)
     ]
-    hidden = hidden_actions(current_user)
-    timeline = [
-        e
-        for e in db.session.scalars(
-            sa.select(AuditEntry)
-            .where(AuditEntry.entity_type == "claim", AuditEntry.entity_id == item.id)
-            .order_by(AuditEntry.occurred_at, AuditEntry.id)
-        )
-        if not e.action.startswith(hidden)
-    ]
     assign_form = AssignForm()
     assign_form.assignee.choices = [SelectChoice(u.id, u.display_name) for u in fact_checkers()]
     latest = history[-1] if history else None
@@ -222,7 +212,7 @@ def claim(claim_id: int):
         diffs=list(reversed(diffs)),
         decisions=decisions(db.session, item) if desk else [],
         ruling=ruling_of(db.session, item),
-        timeline=timeline,
+        timeline=claim_timeline(db.session, item, hidden=hidden_actions(current_user)),
         action_form=ActionForm(),
         assign_form=assign_form,
         dismiss_form=DismissForm(),
