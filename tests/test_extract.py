@@ -338,3 +338,18 @@ def test_bad_urls_and_answers(server):
 def test_server_that_does_not_answer():
     with pytest.raises(ExtractionError, match="could not be reached"):
         fetch("http://127.0.0.1:9/", LOCAL)
+
+
+def test_a_pages_declared_charset_is_honoured_and_damage_refused(server):
+    """Issue 14, item 16: the server's charset wins over guessing (a short Windows-1252
+    page was guessed as another code page), and damaged UTF-8 is refused, not mojibake."""
+    french = "<html><body><article><p>Le ministre a déclaré que les prix – « vrai ».</p>"
+    _Handler.routes["/fr"] = (200, "text/html; charset=windows-1252", french.encode("cp1252"))
+    _Handler.routes["/damaged"] = (
+        200,
+        "text/plain; charset=utf-8",
+        "Le ministre a déclaré".encode() + b" \xab vrai \xbb, les prix ont augment\xe9.",
+    )
+    assert "Le ministre a déclaré que les prix – « vrai »." in from_url(f"{server}/fr", LOCAL).text
+    with pytest.raises(ExtractionError, match=r"UTF-8 with invalid bytes \(line 1, byte 24\)"):
+        from_url(f"{server}/damaged", LOCAL)

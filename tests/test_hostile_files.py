@@ -11,7 +11,9 @@ import io
 import os
 import random
 import struct
+import time
 import zipfile
+import zlib
 
 import pytest
 import sqlalchemy as sa
@@ -83,6 +85,92 @@ def _many_parts() -> bytes:
     return _zip({f"word/part{i}.xml": b"<w/>" for i in range(2500)})
 
 
+def _raw_pdf(streams: list[bytes], pages: int) -> bytes:
+    """A PDF of `pages` pages that all draw the first of `streams` (Flate-compressed): many
+    pages can share one stream, as in the 105 KB PDF that extracted to 13.3 M characters."""
+    first_page = 4 + len(streams)
+    kids = " ".join(f"{first_page + i} 0 R" for i in range(pages))
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        f"<< /Type /Pages /Kids [{kids}] /Count {pages} >>".encode(),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    for stream in streams:
+        packed = zlib.compress(stream, 9)
+        objects.append(
+            f"<< /Length {len(packed)} /Filter /FlateDecode >>\nstream\n".encode()
+            + packed
+            + b"\nendstream"
+        )
+    page = (
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 3 0 R >> >> >>"
+    )
+    objects += [page] * pages
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(f"{number} 0 obj\n".encode() + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
+    out.write(b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets))
+    out.write(f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\n".encode())
+    out.write(f"startxref\n{xref}\n%%EOF".encode())
+    return out.getvalue()
+
+
+def _text_stream(lines: int) -> bytes:
+    drawn = " 0 -12 Td ".join(
+        f"(Crime rose by {i} percent in the city last year.) Tj" for i in range(lines)
+    )
+    return f"BT /F1 10 Tf 72 712 Td {drawn} ET".encode()
+
+
+def _shared_stream_pdf() -> bytes:
+    """25 pages sharing one 100,000-character stream: 2.5 M characters from ~6 kB."""
+    return _raw_pdf([_text_stream(2000)], pages=25)
+
+
+def _many_pages_pdf() -> bytes:
+    return _raw_pdf([_text_stream(3)], pages=1000)
+
+
+def _slow_page_pdf() -> bytes:
+    """Pages whose stream is 300,000 empty text operators: seconds of parsing each, no text
+    (and the stream is within pypdf's own per-stream budget)."""
+    return _raw_pdf([b"BT /F1 10 Tf " + b"() Tj " * 300_000 + b"ET"], pages=3)
+
+
+def _long_html() -> bytes:
+    paragraphs = "".join(
+        f"<p>Paragraph {i}: the council said the flood wall would cost {i} million dollars "
+        f"and protect {i * 7} homes along the old docks by {2000 + i % 50}.</p>\n"
+        for i in range(19_000)
+    )
+    return f"<html><body><article>{paragraphs}</article></body></html>".encode()
+
+
+def _long_docx() -> bytes:
+    """A .docx of 40,000 paragraphs (2.4 M characters); python-docx writes it slowly, so
+    the paragraphs go straight into document.xml."""
+    import docx
+
+    blank = io.BytesIO()
+    docx.Document().save(blank)
+    with zipfile.ZipFile(io.BytesIO(blank.getvalue())) as z:
+        members = {name: z.read(name) for name in z.namelist()}
+    body = "".join(
+        f"<w:p><w:r><w:t>Paragraph {i}: the minister said prices rose by {i % 90} percent."
+        "</w:t></w:r></w:p>"
+        for i in range(40_000)
+    )
+    xml = members["word/document.xml"].decode()
+    members["word/document.xml"] = xml.replace("<w:body>", "<w:body>" + body, 1).encode()
+    return _zip(members)
+
+
 def _binary() -> bytes:
     return random.Random(7).randbytes(64 * 1024)  # noqa: S311  (test data, not a secret)
 
@@ -97,7 +185,7 @@ HOSTILE = {
     "binary data without a NUL byte": (
         lambda: ("notes.txt", _binary_without_nul()),
         422,
-        "encoding could not be detected",
+        "binary data",
     ),
     "control characters named .txt": (
         lambda: ("notes.txt", bytes(range(1, 9)) * 500),
@@ -108,6 +196,27 @@ HOSTILE = {
         lambda: ("notes.txt", "Le ministre a déclaré".encode() + b"\xc3\x28 la hausse.\n"),
         422,
         "UTF-8 with invalid bytes (line 1",
+    ),
+    # Issue 14, item 16: UTF-8 with more damaged bytes than good characters was decoded
+    # whole as a legacy encoding ("dÃ©clarÃ©"); any UTF-8 character in the file means the
+    # undecodable bytes are damage.
+    "UTF-8 text joined to Windows-1252 quotes": (
+        lambda: (
+            "notes.txt",
+            "Le ministre a déclaré".encode() + " “oui” – ‘non’ – …".encode("cp1252"),
+        ),
+        422,
+        "UTF-8 with invalid bytes (line 1, byte 24)",
+    ),
+    "HTML declared UTF-8 with a damaged byte": (
+        lambda: (
+            "page.html",
+            b'<html><head><meta charset="utf-8"></head><body><article><p>The minister '
+            b"said prices rose by 12 percent \xe9 this year, more than in any year.</p>"
+            b"</article></body></html>",
+        ),
+        422,
+        "UTF-8 with invalid bytes (line 1, byte 103)",
     ),
     "UTF-16 marked but broken": (
         lambda: ("notes.txt", "Prices rose".encode("utf-16") + b"\x00\xd8\x41"),
@@ -152,6 +261,32 @@ HOSTILE = {
         "Upload a .txt, .html, .pdf or .docx file.",
     ),
     "an empty file": (lambda: ("empty.txt", b""), 422, "The file is empty."),
+    # Issue 14, item 5: work limits on every file type, with the limit named.
+    "a PDF whose pages share one compressed stream": (
+        lambda: ("report.pdf", _shared_stream_pdf()),
+        413,
+        "more than 2,000,000 characters",
+    ),
+    "a PDF of 1,000 pages": (
+        lambda: ("report.pdf", _many_pages_pdf()),
+        413,
+        "This PDF has 1,000 pages; at most 500 are read.",
+    ),
+    "a .txt of 2.04 million characters": (
+        lambda: ("transcript.txt", b"Crime rose. " * 170_000),
+        413,
+        "more than 2,000,000 characters",
+    ),
+    "an HTML page of 2.3 million characters": (
+        lambda: ("page.html", _long_html()),
+        413,
+        "more than 2,000,000 characters",
+    ),
+    "a .docx of 2.4 million characters": (
+        lambda: ("statement.docx", _long_docx()),
+        413,
+        "more than 2,000,000 characters",
+    ),
 }
 
 
@@ -203,3 +338,55 @@ def test_text_in_a_legacy_or_utf16_encoding_is_read(app, login_as):
         "Le ministre a déclaré que les prix ont augmenté de 12 % – « vrai ».",
         "The minister said prices rose by 12 percent this year.",
     }
+
+
+def test_a_pdf_that_takes_too_long_is_cut_off(app, login_as):
+    """Issue 14, item 5: one page can take unbounded time inside pypdf (this one: seconds
+    per page, no text at all), so extraction runs where it can be stopped at the deadline."""
+    app.config["INGEST_EXTRACT_SECONDS"] = 1
+    client = login_as(Role.FACT_CHECKER)
+    before = database_rows()
+    started = time.monotonic()
+    response = _upload(client, "slow.pdf", _slow_page_pdf())
+    elapsed = time.monotonic() - started
+    page = response.get_data(as_text=True)
+    assert response.status_code == 413, (response.status_code, page[:2000])
+    assert "took longer than 1 second" in page
+    assert elapsed < 6, elapsed
+    assert changed_tables(before, database_rows()) == []
+
+
+def test_the_page_limit_is_a_setting(app, login_as):
+    app.config["INGEST_MAX_PAGES"] = 2
+    client = login_as(Role.FACT_CHECKER)
+    response = _upload(client, "three.pdf", _raw_pdf([_text_stream(3)], pages=3))
+    assert response.status_code == 413
+    assert "This PDF has 3 pages; at most 2 are read." in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Article)) == 0
+
+
+def test_short_legacy_text_is_read_as_windows_1252(app, login_as):
+    """Issue 14, item 16: detection guessed other code pages for short files ("dťclarť",
+    and "Zürich" as three Chinese characters); a file with no UTF-8 in it and only short
+    runs of accented letters is Windows-1252."""
+    client = login_as(Role.FACT_CHECKER)
+    texts = [
+        "Le ministre a déclaré que les prix – « vrai ».",
+        "Der Bürgermeister von Zürich sagte, die Mieten stiegen um 9 %.",
+    ]
+    for number, text in enumerate(texts):
+        response = _upload(client, f"legacy{number}.txt", text.encode("cp1252"))
+        assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    assert set(db.session.scalars(sa.select(Article.text))) == set(texts)
+
+
+def test_a_declared_charset_is_honoured(app, login_as):
+    client = login_as(Role.FACT_CHECKER)
+    page = (
+        '<html><head><meta http-equiv="Content-Type" content="text/html; charset=koi8-r">'
+        "</head><body><article><p>Министр сказал, что цены выросли на 12 процентов в этом "
+        "году, больше, чем когда-либо.</p></article></body></html>"
+    ).encode("koi8-r")
+    response = _upload(client, "ru.html", page)
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    assert "цены выросли на 12 процентов" in db.session.scalars(sa.select(Article.text)).one()

@@ -346,7 +346,7 @@ class TestCommandLine:
         result = runner.invoke(args=["ingest", "--bulk", str(rows)])
         assert result.exit_code == 1  # one row failed, and says so
         assert "Ingested 2, skipped 1 already present, 1 failed." in result.output
-        assert "articles.csv:4: The text is empty." in result.output
+        assert "articles.csv, line 4: The text is empty." in result.output
         assert count(Article) == 2
         jsonl = tmp_path / "more.jsonl"
         jsonl.write_text('{"text": "Wages rose 4% in 2025.", "title": "Three"}\nnot json\n')

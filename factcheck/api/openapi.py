@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from factcheck.claims.models import CLAIM_STATUSES
+from factcheck.sources.extract import MAX_TEXT_CHARACTERS
 
 NULLABLE_STRING = {"type": ["string", "null"]}
 NULLABLE_NUMBER = {"type": ["number", "null"]}
@@ -175,7 +176,7 @@ def spec() -> dict[str, Any]:
                                         "text": {
                                             "type": "string",
                                             "minLength": 1,
-                                            "maxLength": 2_000_000,
+                                            "maxLength": MAX_TEXT_CHARACTERS,
                                         },
                                         "url": {
                                             "type": "string",

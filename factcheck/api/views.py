@@ -37,7 +37,7 @@ from factcheck.export.services import ExportFilters, public_base_url, ruling_url
 from factcheck.extensions import csrf, db, limiter
 from factcheck.review.services import QueueFilters, format_cursor, parse_cursor, queue_page
 from factcheck.security import api_roles, bearer_user, public
-from factcheck.sources.extract import from_text
+from factcheck.sources.extract import MAX_TEXT_CHARACTERS, ExtractLimits, from_text
 from factcheck.sources.fetch import FetchPolicy, from_url
 from factcheck.sources.services import DuplicateArticle, ingest
 
@@ -103,7 +103,7 @@ def post_article():
     """Ingest a text or a web page; answer with the article and its flagged claims."""
     data = json_body(
         {
-            "text": Field(str, max_length=2_000_000),
+            "text": Field(str, max_length=MAX_TEXT_CHARACTERS),
             "url": Field(str, max_length=2048),
             "title": Field(str, max_length=500),
             "source_url": Field(str, max_length=2048),
@@ -119,7 +119,11 @@ def post_article():
         )
     published_on = parse_date(data.get("published_on"), "published_on")
     if data.get("url"):
-        document = from_url(data["url"], FetchPolicy.from_config(current_app.config))
+        document = from_url(
+            data["url"],
+            FetchPolicy.from_config(current_app.config),
+            ExtractLimits.from_config(current_app.config),
+        )
         kind = "url"
     else:
         document = from_text(data["text"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -13,7 +14,7 @@ import requests
 from requests_hardened import Config, Manager
 from requests_hardened.ip_filter import InvalidIPAddress
 
-from factcheck.sources.extract import ExtractionError
+from factcheck.sources.extract import ExtractionError, ExtractLimits
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class Fetched:
     url: str
     content: bytes
     content_type: str
+    charset: str | None = None  # as the Content-Type header declares it
 
 
 def check_url(url: str) -> str:
@@ -80,7 +82,9 @@ def fetch(url: str, policy: FetchPolicy) -> Fetched:
             with session.get(url, stream=True, headers={"Accept": "text/html,*/*;q=0.5"}) as resp:
                 if resp.status_code >= 400:
                     raise ExtractionError(f"The page answered with HTTP {resp.status_code}.")
-                content_type = resp.headers.get("Content-Type", "").split(";")[0].strip().lower()
+                header = resp.headers.get("Content-Type", "")
+                content_type = header.split(";")[0].strip().lower()
+                charset = _charset_param(header)
                 if content_type and content_type not in (
                     "text/html",
                     "application/xhtml+xml",
@@ -106,7 +110,7 @@ def fetch(url: str, policy: FetchPolicy) -> Fetched:
                             "The page is larger than the "
                             f"{policy.max_bytes / 1048576:.1f} MB limit."
                         )
-                return Fetched(resp.url, bytes(body), content_type or "text/html")
+                return Fetched(resp.url, bytes(body), content_type or "text/html", charset)
     except InvalidIPAddress as exc:
         raise ExtractionError(
             "That address points to a private or local network, which is not allowed."
@@ -123,11 +127,28 @@ def fetch(url: str, policy: FetchPolicy) -> Fetched:
         raise ExtractionError(f"The page could not be fetched ({type(exc).__name__}).") from exc
 
 
-def from_url(url: str, policy: FetchPolicy):  # noqa: ANN201
-    """Fetch a URL and extract its article."""
+def _charset_param(content_type: str) -> str | None:
+    """The charset parameter of a Content-Type header value, if any."""
+    for param in content_type.split(";")[1:]:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset" and value.strip():
+            return value.strip().strip('"').strip("'")
+    return None
+
+
+def from_url(url: str, policy: FetchPolicy, limits: ExtractLimits | None = None):  # noqa: ANN201
+    """Fetch a URL and extract its article, within the extraction limits (the page is
+    parsed in a child process stopped at the deadline)."""
+    from factcheck.sources.deadline import run_with_deadline
     from factcheck.sources.extract import decode_text, from_html, from_text
 
+    limits = limits or ExtractLimits()
     page = fetch(url, policy)
     if page.content_type == "text/plain":
-        return from_text(decode_text(page.content)).with_defaults(url=page.url)
-    return from_html(page.content, url=page.url)
+        text = decode_text(page.content, page.charset)
+        limits.check_characters(len(text))
+        return from_text(text).with_defaults(url=page.url)
+    return run_with_deadline(
+        partial(from_html, page.content, url=page.url, charset=page.charset, limits=limits),
+        limits=limits,
+    )

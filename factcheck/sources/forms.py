@@ -5,11 +5,13 @@ from flask_wtf.file import FileAllowed, FileField
 from wtforms import DateField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Length, Optional, ValidationError
 
+from factcheck.sources.extract import MAX_TEXT_CHARACTERS
+
 
 class IngestForm(FlaskForm):
     """Exactly one of text, url or file; metadata is optional and wins over what is found."""
 
-    text = TextAreaField("Paste text", validators=[Optional(), Length(max=2_000_000)])
+    text = TextAreaField("Paste text", validators=[Optional(), Length(max=MAX_TEXT_CHARACTERS)])
     url = StringField("…or a web address", validators=[Optional(), Length(max=2048)])
     file = FileField(
         "…or upload a file",

@@ -25,7 +25,7 @@ from factcheck.db import bounded_int
 from factcheck.errors import DomainError
 from factcheck.extensions import db
 from factcheck.security import login_required, roles_allowed
-from factcheck.sources.extract import Document, from_file, from_text
+from factcheck.sources.extract import Document, ExtractLimits, from_file, from_text
 from factcheck.sources.fetch import FetchPolicy, from_url
 from factcheck.sources.forms import IngestForm, PromoteForm
 from factcheck.sources.models import Article
@@ -63,10 +63,18 @@ def articles():
 def _document_from(form: IngestForm) -> tuple[Document, str]:
     if form.file.data:
         upload = form.file.data
-        document = from_file(upload.filename or "upload.txt", upload.read())
+        document = from_file(
+            upload.filename or "upload.txt",
+            upload.read(),
+            ExtractLimits.from_config(current_app.config),
+        )
         kind = "file"
     elif form.url.data:
-        document = from_url(form.url.data, FetchPolicy.from_config(current_app.config))
+        document = from_url(
+            form.url.data,
+            FetchPolicy.from_config(current_app.config),
+            ExtractLimits.from_config(current_app.config),
+        )
         kind = "url"
     else:
         document = from_text(form.text.data)
