@@ -24,9 +24,18 @@ def database_rows(ignore: frozenset[tuple[str, str]] = frozenset()) -> dict[str,
     return rows
 
 
+# Tables that record refused requests by design: a refused sign-in is counted there as it
+# is audited (factcheck/auth/throttle.py).
+REFUSAL_BOOKKEEPING = ("login_throttles",)
+
+
 def changed_tables(before: dict[str, list], after: dict[str, list]) -> list[str]:
-    """Tables whose rows differ, the audit log's new entries apart."""
-    changed = [name for name in before if name != AUDIT and before[name] != after[name]]
+    """Tables whose rows differ, the audit log's new entries and refusal counters apart."""
+    changed = [
+        name
+        for name in before
+        if name != AUDIT and name not in REFUSAL_BOOKKEEPING and before[name] != after[name]
+    ]
     if after[AUDIT][: len(before[AUDIT])] != before[AUDIT]:
         changed.append(AUDIT + " (an existing entry changed)")
     return changed
