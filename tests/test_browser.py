@@ -86,8 +86,8 @@ def _person(email: str, name: str, role: Role):  # noqa: ANN202
 @pytest.fixture
 def live_server(tmp_path: Path) -> Iterator[str]:
     """The app on a real port, on a migrated, empty SQLite file with one person per role;
-    rulings are public, as on a newsroom's site."""
-    app = make_app(f"sqlite:///{tmp_path / 'browser.db'}", PUBLIC_RULINGS=True)
+    settings as shipped (published rulings are public by default)."""
+    app = make_app(f"sqlite:///{tmp_path / 'browser.db'}")
     set_classifier(app, KeywordClassifier())
     with app.app_context():
         upgrade()
@@ -98,6 +98,8 @@ def live_server(tmp_path: Path) -> Iterator[str]:
         db.session.commit()
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    # As a deployment names its public address (links never follow the Host header).
+    app.config["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{server.server_port}/"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -183,6 +185,14 @@ def test_the_whole_product_in_the_browser(live_server: str, shots: Path) -> None
         expect(page.locator(".flashes")).to_contain_text("claims flagged")
         expect(page.locator("main")).to_contain_text("Esmaeil Baghaei")
         snap("article")
+        # The same story again, as another outlet ran it: its claims are already queued,
+        # and the message says so instead of "0 claims flagged".
+        page.click("nav >> text=Ingest")
+        syndicated = seed_text().replace("Iran expressed its full", "Iran expressed full", 1)
+        page.fill("#text", syndicated)
+        page.fill("#title", "Iran blames US and Israel (syndicated)")
+        page.get_by_role("button", name="Find claims").click()
+        expect(page.locator(".flashes")).to_contain_text("all already in the queue")
 
         # The queue; take the top claim; a verdict with two sources.
         page.click("nav >> text=Queue")
@@ -211,8 +221,11 @@ def test_the_whole_product_in_the_browser(live_server: str, shots: Path) -> None
         snap("submitted")
         sign_out()
 
-        # Editor: return it with a comment.
+        # Editor: told of the submission; returns it with a comment.
         sign_in("edna@example.com", "Edna Editor")
+        expect(page.locator(".bell .count")).to_have_text("1")
+        page.click(".bell")
+        expect(page.locator(".notifications")).to_contain_text("Fiona Checker submitted a verdict")
         page.click("text=Awaiting approval")
         snap("awaiting-approval")
         page.click("a.button:has-text('Review')")
@@ -240,10 +253,16 @@ def test_the_whole_product_in_the_browser(live_server: str, shots: Path) -> None
         expect(page.locator("#claim-status")).to_have_text("submitted")
         sign_out()
 
-        # Editor: approve and publish, then correct the ruling.
+        # Editor: told of the resubmission; sees what changed since the version she
+        # returned; approves and publishes, then corrects the ruling.
         sign_in("edna@example.com", "Edna Editor")
+        page.click(".bell")
+        expect(page.locator(".notifications")).to_contain_text(
+            "Fiona Checker resubmitted the verdict"
+        )
         page.goto(claim_url)
         page.click("text=Review submitted verdict")
+        expect(page.locator("main")).to_contain_text("Changes since the version you returned on")
         expect(page.locator(".diff")).to_contain_text("2 December 2024")
         page.click("text=Approve and publish")
         expect(page.locator("#claim-status")).to_have_text("published")
@@ -269,6 +288,9 @@ def test_the_whole_product_in_the_browser(live_server: str, shots: Path) -> None
         expect(history.locator("ins").first).to_be_visible()
         expect(page.locator(".timeline")).to_contain_text("Edna Editor corrected the ruling")
         expect(page.locator(".timeline")).to_contain_text("Edna Editor returned the verdict")
+        timeline = page.locator(".timeline").inner_text()
+        for internal in ("verdict.save", "claim.", "None", "['", "_id"):
+            assert internal not in timeline, f"{internal!r} in the timeline: {timeline[:2000]}"
         snap("claim-history")
 
         # Exports: the CSV as a spreadsheet would read it, and ClaimReview JSON Lines.
@@ -309,8 +331,13 @@ def test_the_whole_product_in_the_browser(live_server: str, shots: Path) -> None
         snap("dashboard")
         sign_out()
 
-        # A reader, signed out: the public ruling with its ClaimReview JSON-LD.
+        # A reader, signed out: the ruling is public as published (no setting changed), names
+        # who checked and approved it, and carries its ClaimReview JSON-LD.
         page.goto(ruling_url)
+        expect(page.locator("h1")).not_to_have_text("Sign in")
+        expect(page.locator(".byline")).to_contain_text(
+            "Checked by Fiona Checker; approved by Edna Editor"
+        )
         expect(page.locator(".corrections")).to_contain_text("We corrected the date")
         data = json.loads(page.locator('script[type="application/ld+json"]').text_content())
         assert data["@type"] == "ClaimReview"
