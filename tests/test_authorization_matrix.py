@@ -83,6 +83,8 @@ MATRIX: dict[tuple[str, str], frozenset] = {
     ("POST", "/claims/<int:claim_id>/publish"): EDITORS,
     ("GET", "/claims/<int:claim_id>/correct"): EDITORS,
     ("POST", "/claims/<int:claim_id>/correct"): EDITORS,
+    ("GET", "/claims/<int:claim_id>/correction"): EDITORS,
+    ("POST", "/claims/<int:claim_id>/correction"): EDITORS,
     ("POST", "/claims/<int:claim_id>/retract"): EDITORS,
     # Administration (an admin is not an editor).
     ("GET", "/admin/users"): ADMINS,

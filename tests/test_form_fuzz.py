@@ -34,7 +34,12 @@ from factcheck.auth.forms import ChangePasswordForm, LoginForm, LogoutForm, Toke
 from factcheck.auth.roles import Role
 from factcheck.auth.tokens import create_token
 from factcheck.db import utcnow
-from factcheck.editorial.forms import DecisionForm, PublishForm, RetractForm
+from factcheck.editorial.forms import (
+    CorrectionDecisionForm,
+    DecisionForm,
+    PublishForm,
+    RetractForm,
+)
 from factcheck.export.forms import ExportForm
 from factcheck.extensions import db
 from factcheck.notifications.services import notify
@@ -83,6 +88,9 @@ FORMS: dict[tuple[str, str], Row] = {
     ("POST", "/claims/<int:claim_id>/review"): Row(ED, DecisionForm, claim="submitted"),
     ("POST", "/claims/<int:claim_id>/publish"): Row(ED, PublishForm, claim="approved"),
     ("POST", "/claims/<int:claim_id>/correct"): Row(ED, CorrectionForm, claim="published"),
+    ("POST", "/claims/<int:claim_id>/correction"): Row(
+        ED, CorrectionDecisionForm, claim="published"
+    ),
     ("POST", "/claims/<int:claim_id>/retract"): Row(ED, RetractForm, claim="published"),
     ("POST", "/admin/users/new"): Row(AD, UserCreateForm),
     ("POST", "/admin/users/<int:user_id>"): Row(AD, UserEditForm),

@@ -509,6 +509,6 @@ def test_an_editor_cannot_approve_a_verdict_they_wrote(app, make_user):
         follow_redirects=True,
     )
     assert response.status_code == 403
-    assert "You wrote this revision" in response.get_data(as_text=True)
+    assert "You wrote part of this verdict (revision 1)" in response.get_data(as_text=True)
     assert status_of(cid) == "submitted"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Ruling)) == 0

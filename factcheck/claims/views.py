@@ -17,7 +17,7 @@ from factcheck.claims.services import promote_sentence
 from factcheck.claims.timeline import claim_timeline
 from factcheck.db import bounded_int, utcnow
 from factcheck.editorial.forms import DecisionForm, PublishForm, RetractForm
-from factcheck.editorial.services import decisions, ruling_of
+from factcheck.editorial.services import decisions, pending_correction, ruling_of
 from factcheck.editorial.visibility import hidden_actions, sees_drafts, visible_revisions
 from factcheck.errors import DomainError
 from factcheck.extensions import db
@@ -212,6 +212,7 @@ def claim(claim_id: int):
         diffs=list(reversed(diffs)),
         decisions=decisions(db.session, item) if desk else [],
         ruling=ruling_of(db.session, item),
+        pending_correction=pending_correction(db.session, item) if desk else None,
         timeline=claim_timeline(db.session, item, hidden=hidden_actions(current_user)),
         action_form=ActionForm(),
         assign_form=assign_form,

@@ -1,4 +1,4 @@
-"""Editors' forms: decide on a submitted revision, publish, retract."""
+"""Editors' forms: decide on a submitted revision or a proposed correction, publish, retract."""
 
 from __future__ import annotations
 
@@ -19,6 +19,19 @@ class DecisionForm(FlaskForm):
     approve = SubmitField("Approve")
     approve_publish = SubmitField("Approve and publish")
     send_back = SubmitField("Return to fact-checker")
+
+
+class CorrectionDecisionForm(FlaskForm):
+    """Approve a correction waiting for a second editor, or decline it with a reason."""
+
+    revision_id = HiddenField(validators=[DataRequired()])
+    comment = TextAreaField(
+        "Reason",
+        description="Required when declining: say why the ruling should stay as it is.",
+        validators=[Optional(), Length(max=5000)],
+    )
+    approve = SubmitField("Approve and publish correction")
+    decline = SubmitField("Decline correction")
 
 
 class PublishForm(FlaskForm):

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from factcheck.audit.services import record
+from factcheck.audit.models import AuditEntry
+from factcheck.audit.services import changes_between, record
 from factcheck.auth.models import User
 from factcheck.auth.roles import Role
 from factcheck.claims.models import Claim
+from factcheck.claims.priority import refresh_priority
+from factcheck.claims.services import text_key
 from factcheck.editorial.models import Correction, EditorialDecision, Ruling
 from factcheck.errors import Conflict, InvalidInput, PermissionDenied
-from factcheck.notifications.services import notify
+from factcheck.notifications.services import notify, notify_editors
 from factcheck.review.models import Assignment
 from factcheck.review.services import change_status, open_assignment
 from factcheck.security import ensure_role
@@ -78,6 +82,50 @@ def decisions(session: so.Session, claim: Claim) -> list[EditorialDecision]:
     )
 
 
+def revisions_since_approval(session: so.Session, claim: Claim) -> list[VerdictRevision]:
+    """The claim's revisions newer than its last approved one (all of them if none), in order."""
+    approval = last_approval(session, claim)
+    query = sa.select(VerdictRevision).where(VerdictRevision.claim_id == claim.id)
+    if approval is not None:
+        query = query.where(VerdictRevision.number > approval.revision.number)
+    return list(session.scalars(query.order_by(VerdictRevision.number)))
+
+
+def _numbers(numbers: list[int]) -> str:
+    words = [str(n) for n in numbers]
+    if len(words) == 1:
+        return f"revision {words[0]}"
+    return f"revisions {', '.join(words[:-1])} and {words[-1]}"
+
+
+def second_editor_problem(
+    session: so.Session,
+    claim: Claim,
+    actor: User,
+    pending: list[VerdictRevision] | None = None,
+) -> str | None:
+    """Why the actor may not approve the claim's pending revision, or None if they may.
+
+    An approval needs an editor who wrote none of the revisions since the last approved
+    one (`pending`, by default): checking only the latest author let an editor approve
+    their own verdict after a fact-checker re-saved it with one character changed.
+    """
+    if pending is None:
+        pending = revisions_since_approval(session, claim)
+    mine = [r.number for r in pending if r.author_id == actor.id]
+    if not mine:
+        return None
+    if last_approval(session, claim) is None:
+        return (
+            f"You wrote part of this verdict ({_numbers(mine)}), and it has not been approved "
+            "yet; another editor must approve it."
+        )
+    return (
+        f"You wrote part of this verdict since it was last approved ({_numbers(mine)}); "
+        "another editor must approve it."
+    )
+
+
 def approve(
     session: so.Session,
     claim: Claim,
@@ -91,8 +139,8 @@ def approve(
     """Approve exactly the submitted revision the editor read."""
     ensure_role(actor, Role.EDITOR)
     revision = _submitted_revision(session, claim, revision_id)
-    if revision.author_id == actor.id and not allow_self_approval:
-        raise PermissionDenied("You wrote this revision; another editor has to approve it.")
+    if not allow_self_approval and (problem := second_editor_problem(session, claim, actor)):
+        raise PermissionDenied(problem)
     comment = _comment(comment, required=False, what="a comment")
     decision = EditorialDecision(
         revision_id=revision.id,
@@ -239,6 +287,67 @@ def _tell_author(
         notify(session, user=revision.author, kind=kind, message=message, claim=claim)
 
 
+PROPOSE_CORRECTION = "ruling.correction_propose"
+
+
+@dataclass(frozen=True)
+class PendingCorrection:
+    """A correction that changes the rating, saved and waiting for a second editor."""
+
+    revision: VerdictRevision
+    note: str
+    proposed_by: User
+    proposed_at: datetime
+
+
+def pending_correction(session: so.Session, claim: Claim) -> PendingCorrection | None:
+    """The rating-changing correction waiting for a second editor on the claim, if any.
+
+    It is the newest revision of a published claim when that revision is not the one
+    published and no editor has decided on it yet; its note is kept with the audit entry
+    that proposed it.
+    """
+    if claim.status != "published":
+        return None
+    ruling = ruling_of(session, claim)
+    latest = latest_revision(session, claim)
+    if ruling is None or ruling.status != "published" or latest is None:
+        return None
+    if latest.id == ruling.decision.revision_id or latest.submitted_at is None:
+        return None
+    decided = session.scalar(
+        sa.select(EditorialDecision.id).where(EditorialDecision.revision_id == latest.id)
+    )
+    if decided is not None:
+        return None
+    proposal = session.scalar(
+        sa.select(AuditEntry)
+        .where(
+            AuditEntry.entity_type == "claim",
+            AuditEntry.entity_id == claim.id,
+            AuditEntry.action == PROPOSE_CORRECTION,
+        )
+        .order_by(AuditEntry.id.desc())
+        .limit(1)
+    )
+    extra = proposal.extra if proposal is not None else {}
+    if extra.get("revision_id") != latest.id:
+        return None
+    return PendingCorrection(
+        revision=latest,
+        note=extra.get("note") or "",
+        proposed_by=latest.author,
+        proposed_at=latest.submitted_at,
+    )
+
+
+def waiting_message(waiting: PendingCorrection) -> str:
+    return (
+        f"A correction by {waiting.proposed_by.display_name} that changes the rating is "
+        "waiting for a second editor; approve or decline it first."
+    )
+
+
 def correct(
     session: so.Session,
     claim: Claim,
@@ -248,21 +357,72 @@ def correct(
     base_revision_id: int,
     actor: User,
     now: datetime,
-) -> Correction:
-    """An editor corrects a published ruling: a new approved revision and a public note."""
+    allow_one_step: bool = False,
+) -> Correction | PendingCorrection:
+    """An editor corrects a published ruling: a new revision and a public note.
+
+    A correction that keeps the rating is published at once. One that changes the
+    rating waits for a second editor (approve_correction), unless `allow_one_step`
+    (the ALLOW_ONE_STEP_CORRECTIONS setting); the published ruling stays as it was.
+    """
     ensure_role(actor, Role.EDITOR)
     if claim.status != "published":
         raise Conflict("Only published rulings can be corrected.")
     ruling = ruling_of(session, claim)
     if ruling is None or ruling.status != "published":
         raise Conflict("This claim has no published ruling to correct.")
+    if (waiting := pending_correction(session, claim)) is not None:
+        raise Conflict(waiting_message(waiting))
     note = _comment(note, required=True, what="a correction note for readers")
     data = clean_verdict(session, data, now.date())
+    published = ruling.decision.revision
     revision = append_revision(
         session, claim, data, actor=actor, base_revision_id=base_revision_id, now=now
     )
     check_submittable(revision)
     revision.submitted_at = now
+    if revision.rating_id == published.rating_id or allow_one_step:
+        return _publish_correction(
+            session, claim, ruling, revision, note=note, author=actor, actor=actor, now=now
+        )
+    session.flush()
+    old_rating = published.rating.label if published.rating else None
+    new_rating = revision.rating.label if revision.rating else None
+    record(
+        session,
+        actor=actor,
+        action=PROPOSE_CORRECTION,
+        entity_type="claim",
+        entity_id=claim.id,
+        changes={"rating": [old_rating, new_rating]},
+        extra={"revision": revision.number, "revision_id": revision.id, "note": note},
+    )
+    notify_editors(
+        session,
+        kind="correction",
+        message=(
+            f"{actor.display_name} proposed a correction to the ruling on claim #{claim.id} "
+            f"that changes the rating from {old_rating} to {new_rating}; another editor must "
+            f"approve it: {note}"
+        ),
+        claim=claim,
+        exclude=(actor.id,),
+    )
+    return PendingCorrection(revision=revision, note=note, proposed_by=actor, proposed_at=now)
+
+
+def _publish_correction(
+    session: so.Session,
+    claim: Claim,
+    ruling: Ruling,
+    revision: VerdictRevision,
+    *,
+    note: str,
+    author: User,
+    actor: User,
+    now: datetime,
+) -> Correction:
+    """Approve the corrected revision and show it as the ruling, with the public note."""
     decision = EditorialDecision(
         revision_id=revision.id,
         decision="approved",
@@ -279,11 +439,14 @@ def correct(
         ruling_id=ruling.id,
         decision_id=decision.id,
         note=note,
-        created_by_id=actor.id,
+        created_by_id=author.id,
         created_at=now,
     )
     session.add(correction)
     session.flush()
+    extra = {"revision": revision.number, "revision_id": revision.id, "note": note}
+    if author.id != actor.id:
+        extra["proposed_by_id"] = author.id
     record(
         session,
         actor=actor,
@@ -291,10 +454,10 @@ def correct(
         entity_type="claim",
         entity_id=claim.id,
         changes={"ruling_decision_id": [previous, decision.id]},
-        extra={"revision": revision.number, "revision_id": revision.id, "note": note},
+        extra=extra,
     )
     first = session.get(EditorialDecision, previous)
-    if first is not None:
+    if first is not None and first.revision.author_id != author.id:
         _tell_author(
             session,
             claim,
@@ -303,7 +466,121 @@ def correct(
             "corrected",
             f"{actor.display_name} corrected the ruling on claim #{claim.id}: {note}",
         )
+    if author.id != actor.id:
+        notify(
+            session,
+            user=author,
+            kind="corrected",
+            message=(
+                f"{actor.display_name} approved your correction; it is published on "
+                f"claim #{claim.id}."
+            ),
+            claim=claim,
+        )
     return correction
+
+
+def _the_pending(session: so.Session, claim: Claim, revision_id: int) -> PendingCorrection:
+    waiting = pending_correction(session, claim)
+    if waiting is None:
+        raise Conflict("No correction is waiting for approval on this claim.")
+    if waiting.revision.id != revision_id:
+        raise StaleVerdict(waiting.revision)
+    return waiting
+
+
+def approve_correction(
+    session: so.Session, claim: Claim, *, revision_id: int, actor: User, now: datetime
+) -> Correction:
+    """A second editor approves a rating-changing correction; it is published at once."""
+    ensure_role(actor, Role.EDITOR)
+    waiting = _the_pending(session, claim, revision_id)
+    # Declined proposals are closed: only the one waiting counts.
+    if problem := second_editor_problem(session, claim, actor, [waiting.revision]):
+        raise PermissionDenied(problem)
+    ruling = ruling_of(session, claim)
+    return _publish_correction(
+        session,
+        claim,
+        ruling,
+        waiting.revision,
+        note=waiting.note,
+        author=waiting.proposed_by,
+        actor=actor,
+        now=now,
+    )
+
+
+def decline_correction(
+    session: so.Session,
+    claim: Claim,
+    *,
+    revision_id: int,
+    comment: str,
+    actor: User,
+    now: datetime,
+) -> EditorialDecision:
+    """Refuse (or, for its author, withdraw) a correction waiting for a second editor.
+
+    The published ruling stays as it was; the claim's fields go back to the published
+    revision's. The proposal stays in the history, marked declined.
+    """
+    ensure_role(actor, Role.EDITOR)
+    waiting = _the_pending(session, claim, revision_id)
+    comment = _comment(comment, required=True, what="a reason for declining")
+    decision = EditorialDecision(
+        revision_id=waiting.revision.id,
+        decision="returned",
+        editor_id=actor.id,
+        comment=comment,
+        decided_at=now,
+    )
+    session.add(decision)
+    published = ruling_of(session, claim).decision.revision
+    fields = ("text", "claimant_name", "claimant_role", "claimed_on")
+    before = {f: getattr(claim, f) for f in fields}
+    claim.text = published.claim_text
+    claim.text_key = text_key(published.claim_text)
+    claim.claimant_name = published.claimant_name
+    claim.claimant_role = published.claimant_role
+    claim.claimed_on = published.claimed_on
+    if before["claimed_on"] != claim.claimed_on:
+        refresh_priority(claim)
+    session.flush()
+    if claim_changes := changes_between(before, {f: getattr(claim, f) for f in fields}):
+        record(
+            session,
+            actor=actor,
+            action="claim.edit",
+            entity_type="claim",
+            entity_id=claim.id,
+            changes=claim_changes,
+            extra={"revision": published.number},
+        )
+    record(
+        session,
+        actor=actor,
+        action="ruling.correction_decline",
+        entity_type="claim",
+        entity_id=claim.id,
+        extra={
+            "revision": waiting.revision.number,
+            "revision_id": waiting.revision.id,
+            "comment": comment,
+        },
+    )
+    if waiting.proposed_by.id != actor.id:
+        notify(
+            session,
+            user=waiting.proposed_by,
+            kind="correction",
+            message=(
+                f"{actor.display_name} declined your correction to the ruling on claim "
+                f"#{claim.id}: {comment}"
+            ),
+            claim=claim,
+        )
+    return decision
 
 
 def retract(session: so.Session, claim: Claim, *, note: str, actor: User, now: datetime) -> Ruling:

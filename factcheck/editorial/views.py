@@ -19,7 +19,12 @@ from factcheck.auth.models import User
 from factcheck.auth.roles import Role
 from factcheck.db import bounded_int, utcnow
 from factcheck.editorial import services
-from factcheck.editorial.forms import DecisionForm, PublishForm, RetractForm
+from factcheck.editorial.forms import (
+    CorrectionDecisionForm,
+    DecisionForm,
+    PublishForm,
+    RetractForm,
+)
 from factcheck.errors import DomainError
 from factcheck.export.services import public_base_url
 from factcheck.extensions import csrf, db
@@ -52,7 +57,7 @@ def _review_page(claim, form, status: int = 200):  # noqa: ANN001
             changes=diff_revisions(compared.revision, latest) if latest and compared else [],
             form=form,
             decisions=decisions,
-            self_authored=latest is not None and latest.author_id == current_user.id,
+            self_authored=services.second_editor_problem(db.session, claim, _actor()),
             allow_self=current_app.config["ALLOW_SELF_APPROVAL"],
         ),
         status,
@@ -156,10 +161,19 @@ def correct(claim_id: int):
     status = 200
     newer = None
     if not form.is_submitted():
-        form.fill_from(claim, latest_revision(db.session, claim))
+        waiting = services.pending_correction(db.session, claim)
+        if waiting is not None:
+            flash(services.waiting_message(waiting), "warning")
+            return redirect(url_for("editorial.correction", claim_id=claim.id))
+        # Start from what is published (not from a declined proposal), building on the
+        # newest revision.
+        latest = latest_revision(db.session, claim)
+        ruling = services.ruling_of(db.session, claim)
+        form.fill_from(claim, ruling.decision.revision if ruling else latest)
+        form.base_revision.data = str(latest.id) if latest else ""
     elif form.validate():
         try:
-            services.correct(
+            result = services.correct(
                 db.session,
                 claim,
                 form.to_input(),
@@ -167,6 +181,7 @@ def correct(claim_id: int):
                 base_revision_id=form.base_revision_id(),
                 actor=_actor(),
                 now=utcnow(),
+                allow_one_step=current_app.config["ALLOW_ONE_STEP_CORRECTIONS"],
             )
         except StaleVerdict as exc:
             db.session.rollback()
@@ -178,7 +193,15 @@ def correct(claim_id: int):
             status = exc.status_code
         else:
             db.session.commit()
-            flash("The correction is published with its note.", "success")
+            if isinstance(result, services.PendingCorrection):
+                flash(
+                    "The correction changes the rating, so another editor must approve it "
+                    "before it is published; the editors are notified. The ruling stays as "
+                    "it was until then.",
+                    "info",
+                )
+            else:
+                flash("The correction is published with its note.", "success")
             return redirect(url_for("claims.claim", claim_id=claim.id))
     else:
         status = 422
@@ -191,6 +214,67 @@ def correct(claim_id: int):
         render_template("editorial/correct.html", claim=claim, form=form, newer=newer),
         status,
     )
+
+
+def _correction_page(claim, form, status: int = 200):  # noqa: ANN001
+    waiting = services.pending_correction(db.session, claim)
+    ruling = services.ruling_of(db.session, claim)
+    published = ruling.decision.revision if ruling else None
+    return (
+        render_template(
+            "editorial/correction.html",
+            claim=claim,
+            waiting=waiting,
+            published=published,
+            changes=diff_revisions(published, waiting.revision) if waiting else [],
+            problem=(
+                services.second_editor_problem(db.session, claim, _actor(), [waiting.revision])
+                if waiting
+                else None
+            ),
+            form=form,
+        ),
+        status,
+    )
+
+
+@bp.route("/<int:claim_id>/correction", methods=["GET", "POST"])
+@roles_allowed(Role.EDITOR)
+def correction(claim_id: int):
+    """A correction that changes the rating, waiting for a second editor: approve or decline."""
+    claim = get_claim(db.session, claim_id)
+    form = CorrectionDecisionForm()
+    if not form.is_submitted():
+        waiting = services.pending_correction(db.session, claim)
+        form.revision_id.data = str(waiting.revision.id) if waiting else ""
+        return _correction_page(claim, form)
+    if not form.validate():
+        return _correction_page(claim, form, 422)
+    now = utcnow()
+    revision_id = bounded_int(form.revision_id.data, default=0)
+    try:
+        if form.decline.data:
+            services.decline_correction(
+                db.session,
+                claim,
+                revision_id=revision_id,
+                comment=form.comment.data,
+                actor=_actor(),
+                now=now,
+            )
+            message = "The correction is declined; the ruling stays as it was."
+        else:
+            services.approve_correction(
+                db.session, claim, revision_id=revision_id, actor=_actor(), now=now
+            )
+            message = "The correction is approved and published with its note."
+    except DomainError as exc:
+        db.session.rollback()
+        form.form_errors.append(exc.message)
+        return _correction_page(claim, form, exc.status_code)
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("claims.claim", claim_id=claim.id))
 
 
 @rulings_bp.route("/<int:claim_id>")

@@ -20,6 +20,8 @@ from factcheck.claims.priority import refresh_priority
 from factcheck.claims.services import text_key
 from factcheck.db import serialise_writers
 from factcheck.errors import Conflict, InvalidInput
+from factcheck.notifications.services import notify, notify_editors
+from factcheck.review.models import Assignment
 from factcheck.review.services import change_status, require_holder
 from factcheck.security import ensure_role
 from factcheck.sources.fetch import lower_scheme
@@ -431,7 +433,32 @@ def submit(
         changes={"status": [before, "submitted"]},
         extra={"revision": revision.number, "revision_id": revision.id},
     )
+    _tell_editors(session, claim, lease, actor, resubmitted=before == "returned")
     return revision
+
+
+def _tell_editors(
+    session: so.Session, claim: Claim, lease: Assignment, actor: User, *, resubmitted: bool
+) -> None:
+    """Tell the editors a verdict waits for review.
+
+    The editor who handed the claim to its author (assigned it, or returned the verdict)
+    hears of it; when nobody did (the author took it from the queue), every active editor
+    does. Never the submitter themselves.
+    """
+    text = " ".join(claim.text.split())
+    what = f"“{text if len(text) <= 80 else text[:79] + '…'}”"
+    handed = lease.assigned_by
+    who = actor.display_name
+    first = f"{who} submitted a verdict on {what} for review."
+    if handed.id != actor.id and handed.is_active and handed.has_role(Role.EDITOR):
+        again = f"{who} resubmitted the verdict on {what} for review after your return."
+        message = again if resubmitted else first
+        notify(session, user=handed, kind="submitted", message=message, claim=claim)
+        return
+    again = f"{who} resubmitted the verdict on {what} for review after it was returned."
+    message = again if resubmitted else first
+    notify_editors(session, kind="submitted", message=message, claim=claim, exclude=(actor.id,))
 
 
 # Comparing revisions ---------------------------------------------------------------------
