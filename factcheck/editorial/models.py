@@ -97,3 +97,54 @@ class Correction(Base):
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
     ruling: so.Mapped[Ruling] = so.relationship(back_populates="corrections")
+
+
+PROPOSAL_OUTCOMES = ("approved", "declined")
+
+
+class CorrectionProposal(Base):
+    """A correction that changes a published rating, waiting for a second editor.
+
+    The proposed revision is saved (and submitted) like any other; the ruling keeps
+    pointing at the published one until another editor approves the proposal. At most one
+    proposal per claim is open (undecided) at a time.
+    """
+
+    __tablename__ = "correction_proposals"
+    __table_args__ = (
+        sa.UniqueConstraint("revision_id"),
+        sa.Index(
+            "uq_correction_proposals_open_claim",
+            "claim_id",
+            unique=True,
+            sqlite_where=sa.text("decided_at IS NULL"),
+            postgresql_where=sa.text("decided_at IS NULL"),
+        ),
+        enum_check("outcome", PROPOSAL_OUTCOMES, "outcome_valid"),
+        sa.CheckConstraint(
+            "(outcome IS NULL) = (decided_at IS NULL) AND (outcome IS NULL) = "
+            "(decided_by_id IS NULL)",
+            name="decision_complete",
+        ),
+        sa.CheckConstraint("length(trim(note)) > 0", name="note_present"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    claim_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("claims.id", ondelete="CASCADE"))
+    revision_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("verdict_revisions.id"))
+    # The public correction note it will be published with.
+    note: so.Mapped[str] = so.mapped_column(sa.Text)
+    proposed_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
+    proposed_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    outcome: so.Mapped[str | None] = so.mapped_column(sa.String(10))
+    decided_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    decided_at: so.Mapped[datetime | None]
+
+    revision: so.Mapped[VerdictRevision] = so.relationship()
+    proposed_by: so.Mapped[User] = so.relationship(foreign_keys=[proposed_by_id])
+
+    def __repr__(self) -> str:
+        return (
+            f"<CorrectionProposal id={self.id!r} claim_id={self.claim_id!r} "
+            f"outcome={self.outcome!r}>"
+        )

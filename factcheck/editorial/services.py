@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+import sqlalchemy.exc as sa_exc
 import sqlalchemy.orm as so
 
-from factcheck.audit.models import AuditEntry
 from factcheck.audit.services import changes_between, record
 from factcheck.auth.models import User
 from factcheck.auth.roles import Role
 from factcheck.claims.models import Claim
 from factcheck.claims.priority import refresh_priority
 from factcheck.claims.services import text_key
-from factcheck.editorial.models import Correction, EditorialDecision, Ruling
+from factcheck.editorial.models import Correction, CorrectionProposal, EditorialDecision, Ruling
 from factcheck.errors import Conflict, InvalidInput, PermissionDenied
 from factcheck.notifications.services import notify, notify_editors
 from factcheck.review.models import Assignment
@@ -290,58 +289,16 @@ def _tell_author(
 PROPOSE_CORRECTION = "ruling.correction_propose"
 
 
-@dataclass(frozen=True)
-class PendingCorrection:
-    """A correction that changes the rating, saved and waiting for a second editor."""
-
-    revision: VerdictRevision
-    note: str
-    proposed_by: User
-    proposed_at: datetime
-
-
-def pending_correction(session: so.Session, claim: Claim) -> PendingCorrection | None:
-    """The rating-changing correction waiting for a second editor on the claim, if any.
-
-    It is the newest revision of a published claim when that revision is not the one
-    published and no editor has decided on it yet; its note is kept with the audit entry
-    that proposed it.
-    """
-    if claim.status != "published":
-        return None
-    ruling = ruling_of(session, claim)
-    latest = latest_revision(session, claim)
-    if ruling is None or ruling.status != "published" or latest is None:
-        return None
-    if latest.id == ruling.decision.revision_id or latest.submitted_at is None:
-        return None
-    decided = session.scalar(
-        sa.select(EditorialDecision.id).where(EditorialDecision.revision_id == latest.id)
-    )
-    if decided is not None:
-        return None
-    proposal = session.scalar(
-        sa.select(AuditEntry)
-        .where(
-            AuditEntry.entity_type == "claim",
-            AuditEntry.entity_id == claim.id,
-            AuditEntry.action == PROPOSE_CORRECTION,
+def pending_correction(session: so.Session, claim: Claim) -> CorrectionProposal | None:
+    """The rating-changing correction waiting for a second editor on the claim, if any."""
+    return session.scalar(
+        sa.select(CorrectionProposal).where(
+            CorrectionProposal.claim_id == claim.id, CorrectionProposal.decided_at.is_(None)
         )
-        .order_by(AuditEntry.id.desc())
-        .limit(1)
-    )
-    extra = proposal.extra if proposal is not None else {}
-    if extra.get("revision_id") != latest.id:
-        return None
-    return PendingCorrection(
-        revision=latest,
-        note=extra.get("note") or "",
-        proposed_by=latest.author,
-        proposed_at=latest.submitted_at,
     )
 
 
-def waiting_message(waiting: PendingCorrection) -> str:
+def waiting_message(waiting: CorrectionProposal) -> str:
     return (
         f"A correction by {waiting.proposed_by.display_name} that changes the rating is "
         "waiting for a second editor; approve or decline it first."
@@ -358,7 +315,7 @@ def correct(
     actor: User,
     now: datetime,
     allow_one_step: bool = False,
-) -> Correction | PendingCorrection:
+) -> Correction | CorrectionProposal:
     """An editor corrects a published ruling: a new revision and a public note.
 
     A correction that keeps the rating is published at once. One that changes the
@@ -408,7 +365,20 @@ def correct(
         claim=claim,
         exclude=(actor.id,),
     )
-    return PendingCorrection(revision=revision, note=note, proposed_by=actor, proposed_at=now)
+    proposal = CorrectionProposal(
+        claim_id=claim.id,
+        revision_id=revision.id,
+        note=note,
+        proposed_by_id=actor.id,
+        proposed_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(proposal)
+            session.flush()
+    except sa_exc.IntegrityError as exc:  # another editor proposed one a moment ago
+        raise Conflict("Another correction was proposed a moment ago; reload the page.") from exc
+    return proposal
 
 
 def _publish_correction(
@@ -480,7 +450,7 @@ def _publish_correction(
     return correction
 
 
-def _the_pending(session: so.Session, claim: Claim, revision_id: int) -> PendingCorrection:
+def _the_pending(session: so.Session, claim: Claim, revision_id: int) -> CorrectionProposal:
     waiting = pending_correction(session, claim)
     if waiting is None:
         raise Conflict("No correction is waiting for approval on this claim.")
@@ -499,7 +469,7 @@ def approve_correction(
     if problem := second_editor_problem(session, claim, actor, [waiting.revision]):
         raise PermissionDenied(problem)
     ruling = ruling_of(session, claim)
-    return _publish_correction(
+    correction = _publish_correction(
         session,
         claim,
         ruling,
@@ -509,6 +479,15 @@ def approve_correction(
         actor=actor,
         now=now,
     )
+    _close(waiting, "approved", actor=actor, now=now)
+    session.flush()
+    return correction
+
+
+def _close(proposal: CorrectionProposal, outcome: str, *, actor: User, now: datetime) -> None:
+    proposal.outcome = outcome
+    proposal.decided_by_id = actor.id
+    proposal.decided_at = now
 
 
 def decline_correction(
@@ -536,6 +515,7 @@ def decline_correction(
         decided_at=now,
     )
     session.add(decision)
+    _close(waiting, "declined", actor=actor, now=now)
     published = ruling_of(session, claim).decision.revision
     fields = ("text", "claimant_name", "claimant_role", "claimed_on")
     before = {f: getattr(claim, f) for f in fields}

@@ -25,6 +25,7 @@ from factcheck.editorial.forms import (
     PublishForm,
     RetractForm,
 )
+from factcheck.editorial.models import CorrectionProposal
 from factcheck.errors import DomainError
 from factcheck.export.services import public_base_url
 from factcheck.extensions import csrf, db
@@ -193,7 +194,7 @@ def correct(claim_id: int):
             status = exc.status_code
         else:
             db.session.commit()
-            if isinstance(result, services.PendingCorrection):
+            if isinstance(result, CorrectionProposal):
                 flash(
                     "The correction changes the rating, so another editor must approve it "
                     "before it is published; the editors are notified. The ruling stays as "
