@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import secrets
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -44,17 +45,124 @@ def _instance_secret(app: Flask, name: str) -> str:
     return value
 
 
+# Settings read by the extensions the app initialises (besides Flask's own, which are
+# Flask.default_config, and Flask-Limiter's, listed by flask_limiter.constants.ConfigVars).
+# A key here may be set in any layer without appearing in config/default.toml.
+EXTENSION_SETTINGS = frozenset(
+    {
+        # Flask-SQLAlchemy (SQLALCHEMY_DATABASE_URI is derived from DATABASE_URL)
+        "SQLALCHEMY_DATABASE_URI",
+        "SQLALCHEMY_ENGINE_OPTIONS",
+        "SQLALCHEMY_ECHO",
+        "SQLALCHEMY_BINDS",
+        "SQLALCHEMY_RECORD_QUERIES",
+        "SQLALCHEMY_TRACK_MODIFICATIONS",
+        # Flask-WTF's CSRF protection
+        "WTF_CSRF_ENABLED",
+        "WTF_CSRF_CHECK_DEFAULT",
+        "WTF_CSRF_SECRET_KEY",
+        "WTF_CSRF_METHODS",
+        "WTF_CSRF_FIELD_NAME",
+        "WTF_CSRF_HEADERS",
+        "WTF_CSRF_META_NAME",
+        "WTF_CSRF_TIME_LIMIT",
+        "WTF_CSRF_SSL_STRICT",
+        # Flask-Login
+        "LOGIN_DISABLED",
+        "SESSION_PROTECTION",
+        "USE_SESSION_FOR_NEXT",
+        "FORCE_HOST_FOR_REDIRECTS",
+        "REMEMBER_COOKIE_NAME",
+        "REMEMBER_COOKIE_DURATION",
+        "REMEMBER_COOKIE_DOMAIN",
+        "REMEMBER_COOKIE_PATH",
+        "REMEMBER_COOKIE_SECURE",
+        "REMEMBER_COOKIE_HTTPONLY",
+        "REMEMBER_COOKIE_SAMESITE",
+    }
+)
+
+# FACTCHECK_* environment variables that are not settings: they choose the settings file
+# and the instance folder, or steer the test suite (FACTCHECK_TEST_* included). They are
+# neither loaded into app.config nor refused.
+PROCESS_VARIABLES = frozenset(
+    {"CONFIG", "INSTANCE_PATH", "SHARED_DIR", "SCREENSHOT_DIR", "FUZZ_EXAMPLES"}
+)
+ENV_PREFIX = "FACTCHECK"
+
+
+def known_settings(defaults: Mapping[str, Any]) -> frozenset[str]:
+    """Every key a settings layer may set: config/default.toml's (`defaults`), Flask's
+    own, and those of the extensions the app initialises."""
+    from flask_limiter.constants import ConfigVars
+
+    limiter = {getattr(ConfigVars, n) for n in dir(ConfigVars) if n.isupper()}
+    return frozenset(defaults) | frozenset(Flask.default_config) | EXTENSION_SETTINGS | limiter
+
+
+def _is_process_variable(key: str) -> bool:
+    return key in PROCESS_VARIABLES or key.startswith("TEST_")
+
+
+def _environment_keys() -> dict[str, str]:
+    """Setting key -> the variable that sets it, for each FACTCHECK_* setting variable."""
+    found = {}
+    for name in os.environ:
+        if name.startswith(f"{ENV_PREFIX}_"):
+            key = name.removeprefix(f"{ENV_PREFIX}_").split("__", 1)[0]  # __ nests a dict
+            if not _is_process_variable(key):
+                found[key] = name
+    return found
+
+
+def _unknown(keys: Iterable[str], known: frozenset[str], where: Callable[[str], str]) -> list[str]:
+    problems = []
+    for key in keys:
+        if key in known:
+            continue
+        guess = difflib.get_close_matches(str(key).upper(), known, n=1, cutoff=0.6)
+        hint = f" (did you mean {guess[0]}?)" if guess else ""
+        problems.append(f"{where(key)}{hint}")
+    return problems
+
+
 def load_settings(app: Flask, override: Mapping[str, Any] | str | None = None) -> None:
-    """Fill app.config from the layered settings and check they are usable."""
-    app.config.update(_load_toml(CONFIG_DIR / "default.toml"))
-    if extra := os.environ.get("FACTCHECK_CONFIG"):
-        app.config.update(_load_toml(Path(extra)))
-    app.config.from_prefixed_env("FACTCHECK")
+    """Fill app.config from the layered settings and check they are usable.
+
+    A key no layer may set (a typo, a setting that was renamed) stops the app with a
+    ConfigError naming every such key and where it came from, with the closest known key.
+    """
+    defaults = _load_toml(CONFIG_DIR / "default.toml")
+    known = known_settings(defaults)
+    layers: list[tuple[str, Mapping[str, Any]]] = []
+    if extra := os.environ.get(f"{ENV_PREFIX}_CONFIG"):
+        layers.append((extra, _load_toml(Path(extra))))
+    environment = _environment_keys()
     if isinstance(override, str):
         named = CONFIG_DIR / f"{override}.toml"
-        app.config.update(_load_toml(named if named.exists() else Path(override)))
+        path = named if named.exists() else Path(override)
+        override_layer: tuple[str, Mapping[str, Any]] | None = (str(path), _load_toml(path))
     elif override:
-        app.config.update(override)
+        override_layer = ("the settings passed to create_app", override)
+    else:
+        override_layer = None
+
+    problems = []
+    for source, values in [*layers, *([override_layer] if override_layer else [])]:
+        problems += _unknown(values, known, lambda k, source=source: f"{k} in {source}")
+    problems += _unknown(environment, known, lambda k: f"{environment[k]} (environment)")
+    if problems:
+        raise ConfigError("unknown settings: " + "; ".join(problems))
+
+    app.config.update(defaults)
+    for _, values in layers:
+        app.config.update(values)
+    app.config.from_prefixed_env(ENV_PREFIX)
+    for key in list(app.config):
+        if _is_process_variable(key):
+            del app.config[key]
+    if override_layer:
+        app.config.update(override_layer[1])
     _derive(app)
     _check(app)
 

@@ -53,7 +53,7 @@ def test_upgrade_matches_models_and_downgrade_empties(empty_database, backend_na
         db.engine.dispose()
 
 
-def test_single_head():
+def _scripts():
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
@@ -61,8 +61,28 @@ def test_single_head():
 
     config = Config(str(ROOT / "migrations" / "alembic.ini"))
     config.set_main_option("script_location", str(ROOT / "migrations"))
-    heads = ScriptDirectory.from_config(config).get_heads()
-    assert len(heads) == 1
+    return ScriptDirectory.from_config(config)
+
+
+def test_single_head():
+    assert len(_scripts().get_heads()) == 1
+
+
+def test_file_names_sort_in_revision_order():
+    """Listing migrations/versions shows the revisions in the order they apply: each file
+    is named date_time_revision_slug (alembic.ini's file_template)."""
+    import re
+    from pathlib import Path
+
+    scripts = _scripts()
+    chain = [s for s in scripts.walk_revisions("base", "heads")][::-1]  # base first
+    names = [Path(s.path).name for s in chain]
+    assert names == sorted(names)
+    for script, name in zip(chain, names, strict=True):
+        assert re.fullmatch(rf"\d{{8}}_\d{{4}}_{script.revision}_\w+\.py", name), name
+    on_disk = sorted(p.name for p in Path(scripts.versions).glob("*.py"))
+    assert on_disk == names  # no file outside the chain
+    assert "%%(hour).2d%%(minute).2d" in Path(scripts.dir, "alembic.ini").read_text()
 
 
 def test_search_index_and_transition_guard_are_migrated(empty_database, backend_name):

@@ -86,6 +86,45 @@ def test_broken_settings_file_is_reported(monkeypatch, tmp_path):
         create_app()
 
 
+def test_unknown_keys_are_refused_with_the_closest_known_one(monkeypatch, tmp_path):
+    with pytest.raises(ConfigError) as refused:
+        create_app({"PAGE_SIZ": 3, "REVIEW_LEASE_HOURS": 1})
+    message = str(refused.value)
+    assert "PAGE_SIZ in the settings passed to create_app (did you mean PAGE_SIZE?)" in message
+    assert "REVIEW_LEASE_HOURS" not in message  # known keys are not named
+
+    site = tmp_path / "site.toml"
+    site.write_text('ORGANISATION_NAM = "Desk"\nzzz_nothing_like_it = 1\n')
+    monkeypatch.setenv("FACTCHECK_CONFIG", str(site))
+    monkeypatch.setenv("FACTCHECK_LOGIN_MAX_FAILUERS", "3")
+    with pytest.raises(ConfigError) as refused:
+        create_app()
+    message = str(refused.value)
+    assert f"ORGANISATION_NAM in {site} (did you mean ORGANISATION_NAME?)" in message
+    assert f"zzz_nothing_like_it in {site}" in message  # every unknown key is named,
+    assert f"zzz_nothing_like_it in {site} (did" not in message  # a guess only when close
+    guess = "(did you mean LOGIN_MAX_FAILURES?)"
+    assert f"FACTCHECK_LOGIN_MAX_FAILUERS (environment) {guess}" in message
+
+
+def test_settings_of_flask_and_its_extensions_are_known(monkeypatch, tmp_path):
+    """Flask's and the extensions' own keys may be set; process variables are no settings."""
+    monkeypatch.setenv("FACTCHECK_TEST_DATABASE_URL", "postgresql+psycopg://u@127.0.0.1/x")
+    monkeypatch.setenv("FACTCHECK_SHARED_DIR", str(tmp_path))
+    app = create_app(
+        {
+            "SERVER_NAME": "checks.example.org",
+            "PREFERRED_URL_SCHEME": "https",
+            "PROPAGATE_EXCEPTIONS": False,
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+            "SQLALCHEMY_RECORD_QUERIES": True,
+        }
+    )
+    assert app.config["SERVER_NAME"] == "checks.example.org"
+    assert "TEST_DATABASE_URL" not in app.config and "SHARED_DIR" not in app.config
+
+
 PRODUCTION = {
     "DEPLOYMENT": "production",
     "SECRET_KEY": GOOD_SECRET,
