@@ -253,8 +253,8 @@ def main() -> None:
         written = 0
         start = time.perf_counter()
         with open(os.devnull, "wb") as sink:
-            # The export as the app serves it (COPY on PostgreSQL, batches elsewhere).
-            # Rows are counted by line ends: the synthetic data has none inside cells.
+            # The export as the app serves it. Rows are counted by line ends: the
+            # synthetic data has none inside cells.
             for chunk in rulings_csv(db.session, ExportFilters(), base_url="https://x.example/"):
                 sink.write(chunk)
                 written += len(chunk)

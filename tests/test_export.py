@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
-import sqlalchemy as sa
 
 from factcheck.auth.roles import Role
 from factcheck.editorial import services as editorial
@@ -16,11 +15,11 @@ from factcheck.export.services import (
     EVIDENCE_COLUMNS,
     RULING_COLUMNS,
     ExportFilters,
-    csv_chunks,
+    cell,
     evidence_csv,
     rulings_csv,
+    safe_text,
 )
-from factcheck.export.sql import safe_text
 from factcheck.extensions import db
 from factcheck.sources.extract import Document
 from factcheck.sources.services import ingest
@@ -102,7 +101,7 @@ AWKWARD = [
 ]
 
 
-# The batch encoder's separator in a cell sends the batch through the csv module instead.
+# A control character in a cell (the old batch encoder's separator byte) is just text.
 @pytest.mark.parametrize("also", [[], ["a control \x01 character"]])
 def test_awkward_cells_come_back_exactly(app, desk, also):
     fc, ed = desk
@@ -117,36 +116,9 @@ def test_awkward_cells_come_back_exactly(app, desk, also):
     assert rows[0]["correction_notes"] == "" and float(rows[0]["rating_value"]) == 1
 
 
-class _Cursor:
-    def __init__(self, batches):
-        self.batches = list(batches)
-
-    def fetchmany(self, size):  # noqa: ANN001
-        return self.batches.pop(0) if self.batches else []
-
-
-@pytest.mark.parametrize("separator", ["\x00", "\x01", ""])
-def test_the_batch_encoder_matches_the_csv_module(separator):
-    """Cells holding the encoder's own separator bytes send their batch through the csv
-    module; either way the bytes are those of csv.writer with every cell quoted."""
-    rows = [
-        ("1", f"a{separator}b", 'say "hi"', ""),
-        ("2", "x,y", "line\r\nbreak", "Zürich"),
-    ]
-    clean = [("3", "plain", "text", "é")]
-    batches = [[tuple(c.encode() for c in r) for r in b] for b in (rows, clean)]
-    data = b"".join(csv_chunks(_Cursor(batches), width=4))
-    expected = io.StringIO()
-    csv.writer(expected, quoting=csv.QUOTE_ALL).writerows(rows + clean)
-    assert data == expected.getvalue().encode()
-    assert list(csv.reader(io.StringIO(data.decode(), newline=""))) == [
-        list(r) for r in rows + clean
-    ]
-
-
 @pytest.mark.parametrize(
     "evil",
-    ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1)"],
+    ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1)", "\uff1d1+1", "\u200b=1+1"],
 )
 def test_formula_cells_are_neutralised(app, desk, evil):
     fc, ed = desk
@@ -167,7 +139,6 @@ def test_formula_cells_are_neutralised(app, desk, evil):
         ("\rcmd", "'\rcmd"),
         ("a=b", "a=b"),
         ("", ""),
-        (None, None),
         # Full-width and small-form look-alikes, and a formula behind a zero-width
         # character (issue 14, item 18).
         ("\uff1d1+1", "'\uff1d1+1"),
@@ -179,10 +150,35 @@ def test_formula_cells_are_neutralised(app, desk, evil):
         ("\u200bplain", "\u200bplain"),
     ],
 )
-def test_safe_text_in_sql(app, cell, expected):
-    """The neutralising expression itself, on each backend (NULL stays NULL)."""
-    value = db.session.scalar(sa.select(safe_text(sa.literal(cell, sa.String))))
-    assert value == expected
+def test_safe_text(cell, expected):
+    """The neutralising function itself (the export tests above run it on each backend)."""
+    assert safe_text(cell) == expected
+
+
+def test_cells():
+    """Query values as cells: NULL empty, UTC times and dates in ISO 8601, numbers as is."""
+    assert cell(None) == "" and cell(2.5) == 2.5 and cell(7) == 7
+    assert cell(datetime(2026, 11, 20, 13, 0, 5, 123456, tzinfo=UTC)) == "2026-11-20T13:00:05Z"
+    assert cell(date(2026, 11, 1)) == "2026-11-01"
+    assert cell("=1+1") == "'=1+1" and cell("plain") == "plain"
+
+
+def test_streamed_a_batch_at_a_time_with_crlf_and_minimal_quoting(app, desk, monkeypatch):
+    """The header is its own chunk, then one chunk per batch; RFC 4180 with CRLF line ends,
+    quotes only where a cell needs them."""
+    fc, ed = desk
+    for n in range(5):
+        publish(add_claim(f"Claim {n}"), fc, ed, claim_text=f"Claim {n}, quoted")
+    db.session.commit()
+    monkeypatch.setattr("factcheck.export.services.BATCH", 2)
+    chunks = list(rulings_csv(db.session, ExportFilters(), base_url=BASE))
+    assert len(chunks) == 1 + 3
+    assert chunks[0] == ("\ufeff" + ",".join(RULING_COLUMNS) + "\r\n").encode()
+    assert all(c.endswith(b"\r\n") for c in chunks)
+    assert b"".join(chunks[1:]).count(b"\r\n") == 5
+    assert b',"Claim 0, quoted",' in chunks[1] and b",published," in chunks[1]
+    no_bom = next(rulings_csv(db.session, ExportFilters(), base_url=BASE, bom=False))
+    assert no_bom == chunks[0].removeprefix(b"\xef\xbb\xbf")
 
 
 def test_sentence_score_evidence_and_corrections_in_order(app, desk, fake_classifier):

@@ -1,11 +1,10 @@
-"""The export queries: every cell computed, formatted and made spreadsheet-safe in SQL.
+"""The export queries: one SELECT per export, its columns in the CSV's order.
 
-One SELECT per export, the same on SQLite and PostgreSQL, walking the rulings in
-publication order with primary-key joins only: what would need an aggregate per row is
-stored when it comes to exist (the claim's flagging score, the ruling's fact-checker, a
-revision's evidence addresses). Correction notes, rare, are aggregated only for rulings
-that have some. Python then only encodes rows (SQLite) or passes on the bytes of COPY
-(PostgreSQL); see services.py and bench/bench_export.py.
+The same on SQLite and PostgreSQL, walking the rulings in publication order with
+primary-key joins only: what would need an aggregate per row is stored when it comes to
+exist (the claim's flagging score, the ruling's fact-checker, a revision's evidence
+addresses). Correction notes, rare, are aggregated only for rulings that have some.
+services.py turns the values into cells (spreadsheet-safe text, ISO 8601 times).
 """
 
 from __future__ import annotations
@@ -19,7 +18,6 @@ import sqlalchemy.orm as so
 from factcheck.auth.models import User
 from factcheck.claims.models import Claim, Sentence, SentenceScore
 from factcheck.editorial.models import Correction, EditorialDecision, Ruling
-from factcheck.export.sql import iso_date, iso_timestamp, safe_text
 from factcheck.sources.models import Article, Outlet
 from factcheck.verdicts.models import EvidenceSource, Rating, RatingScale, VerdictRevision
 from factcheck.verdicts.services import EVIDENCE_SEPARATOR
@@ -33,7 +31,7 @@ def _ruling_url(prefix: str, claim_id: sa.ColumnElement) -> sa.ColumnElement:
 
 
 def _correction_notes() -> sa.ColumnElement:
-    """The ruling's correction notes joined with " | ", oldest first, spreadsheet-safe.
+    """The ruling's correction notes joined with " | ", oldest first.
 
     The notes are aggregated over an ordered derived table, which keeps their order on
     SQLite (no ORDER BY inside group_concat before 3.44) and PostgreSQL alike; the EXISTS
@@ -47,7 +45,7 @@ def _correction_notes() -> sa.ColumnElement:
         .subquery()
     )
     notes = sa.select(
-        safe_text(sa.func.aggregate_strings(ordered.c.note, EVIDENCE_SEPARATOR))
+        sa.func.aggregate_strings(ordered.c.note, EVIDENCE_SEPARATOR)
     ).scalar_subquery()
     has_any = sa.exists().where(Correction.ruling_id == Ruling.id)
     return sa.case((has_any, notes), else_=sa.null())
@@ -72,28 +70,28 @@ def rulings_query(filters: ExportFilters, base_url: str) -> sa.Select:
         Ruling.id,
         Ruling.status,
         Claim.id,
-        safe_text(VerdictRevision.claim_text),
-        safe_text(VerdictRevision.claimant_name),
-        safe_text(VerdictRevision.claimant_role),
-        iso_date(VerdictRevision.claimed_on),
-        safe_text(Article.title),
+        VerdictRevision.claim_text,
+        VerdictRevision.claimant_name,
+        VerdictRevision.claimant_role,
+        VerdictRevision.claimed_on,
+        Article.title,
         Article.url,
-        safe_text(Outlet.name),
-        safe_text(Sentence.text),
+        Outlet.name,
+        Sentence.text,
         SentenceScore.score,
         SentenceScore.model_name + " " + SentenceScore.model_version,
-        safe_text(Rating.label),
+        Rating.label,
         Rating.value,
         RatingScale.min_value,
         RatingScale.max_value,
-        safe_text(VerdictRevision.summary),
-        safe_text(VerdictRevision.explanation),
-        VerdictRevision.evidence_urls,  # http(s) addresses: nothing to neutralise
-        safe_text(checker.display_name),
-        safe_text(editor.display_name),
-        iso_timestamp(EditorialDecision.decided_at),
-        iso_timestamp(Ruling.published_at),
-        iso_timestamp(Ruling.updated_at),
+        VerdictRevision.summary,
+        VerdictRevision.explanation,
+        VerdictRevision.evidence_urls,
+        checker.display_name,
+        editor.display_name,
+        EditorialDecision.decided_at,
+        Ruling.published_at,
+        Ruling.updated_at,
         _correction_notes(),
         _ruling_url(prefix, Claim.id),
     )
@@ -121,10 +119,10 @@ def evidence_query(filters: ExportFilters, base_url: str) -> sa.Select:
         Claim.id,
         EvidenceSource.position,
         EvidenceSource.url,
-        safe_text(EvidenceSource.title),
-        safe_text(EvidenceSource.publisher),
-        iso_date(EvidenceSource.accessed_on),
-        safe_text(EvidenceSource.note),
+        EvidenceSource.title,
+        EvidenceSource.publisher,
+        EvidenceSource.accessed_on,
+        EvidenceSource.note,
         _ruling_url(prefix, Claim.id),
     )
     query = (

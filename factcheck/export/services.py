@@ -1,8 +1,8 @@
 """Rulings out as CSV, streamed: never more than one batch of rows in memory.
 
-The queries (queries.py) compute every cell in SQL. On PostgreSQL the server also encodes
-the CSV (COPY ... TO STDOUT, pg_copy.py); elsewhere the DB-API cursor's rows, read as
-bytes, are encoded a batch at a time by csv_chunks (bench/bench_export.py measures both).
+The same path on every database: the export query (queries.py), read BATCH rows at a time
+(yield_per), each value made a cell (cell: formula neutralising, ISO 8601 dates), written
+by the csv module and encoded as UTF-8. bench/bench_export.py measures it.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import csv
 import io
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -65,9 +65,6 @@ EVIDENCE_COLUMNS = (
     "ruling_url",
 )
 
-# OWASP "CSV injection": a cell a spreadsheet would read as a formula is prefixed with a
-# single quote, which spreadsheets show as text and never evaluate (export.sql.safe_text).
-
 
 @dataclass(frozen=True)
 class ExportFilters:
@@ -111,71 +108,61 @@ def ruling_url(base_url: str, claim_id: int) -> str:
     return f"{base_url.rstrip('/')}/rulings/{claim_id}"
 
 
-# Quoting every cell lets a whole batch be encoded with a few C-speed bytes operations:
-# the cells are joined with two separator bytes no text should hold, quotes are doubled,
-# then the separators become `","` and `"CRLF"`. Should a cell hold a separator byte after
-# all, the separator counts give it away and that batch goes through the csv module
-# instead, with the same quoting. (The csv module alone costs three times as much a row.)
-_CELL, _ROW = b"\x00", b"\x01"
-UTF8_BOM = "\ufeff".encode()
+# OWASP "CSV injection": a cell a spreadsheet would evaluate starts with one of these, or
+# with their full-width and small-form look-alikes, which some spreadsheets also read as
+# operators ("＝1+1", "﹦1+1"). Such a cell is prefixed with a single quote, which
+# spreadsheets show as text and never evaluate.
+FORMULA_START = (
+    "=", "+", "-", "@", "\t", "\r",
+    "\uff1d", "\ufe66", "\uff0b", "\ufe62", "\uff0d", "\ufe63", "\uff20", "\ufe6b",
+)  # fmt: skip
+# Invisible characters that can hide a formula start ("\u200b=1+1"): looked past.
+ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
+UTF8_BOM = "\ufeff"
 
 
-def csv_chunks(cursor: Any, width: int) -> Iterator[bytes]:
-    """A DB-API cursor's rows, every cell text (bytes) and none NULL, as UTF-8 CSV (RFC
-    4180: every cell quoted, CRLF line ends), a chunk per BATCH of rows."""
-    while batch := cursor.fetchmany(BATCH):
-        body = _ROW.join([_CELL.join(row) for row in batch])
-        if body.count(_CELL) == len(batch) * (width - 1) and body.count(_ROW) == len(batch) - 1:
-            body = body.replace(b'"', b'""').replace(_CELL, b'","').replace(_ROW, b'"\r\n"')
-            yield b'"' + body + b'"\r\n'
-        else:
-            yield _csv_module(batch)
+def safe_text(text: str) -> str:
+    """The text, prefixed with ' when a spreadsheet would read it as a formula."""
+    return "'" + text if text.lstrip(ZERO_WIDTH).startswith(FORMULA_START) else text
 
 
-def _csv_module(batch: list[tuple[bytes, ...]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
-    writer.writerows([cell.decode() for cell in row] for row in batch)
-    return buffer.getvalue().encode()
-
-
-def _as_text(query: sa.Select) -> sa.Select:
-    """The query with every cell as text and NULL as the empty string."""
-    return query.with_only_columns(
-        *(
-            sa.func.coalesce(c if isinstance(c.type, sa.String) else sa.cast(c, sa.Text), "")
-            for c in query.selected_columns
-        ),
-        maintain_column_froms=True,
-    )
+def cell(value: object) -> object:
+    """A query value as a CSV cell: text spreadsheet-safe, dates and UTC times in ISO 8601,
+    NULL empty; numbers as they are (csv.writer writes str(value))."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return safe_text(value)
+    if isinstance(value, datetime):  # aware UTC (factcheck.db.UTCDateTime)
+        return f"{value:%Y-%m-%dT%H:%M:%SZ}"
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
 
 
 def _stream(
     session: so.Session, query: sa.Select, header: Iterable[str], bom: bool
 ) -> Iterator[bytes]:
-    """The header, then the query's rows, as UTF-8 CSV chunks. PostgreSQL encodes the rows
-    itself (COPY); elsewhere they come from the DB-API cursor as bytes, skipping the
-    decoding of every cell and SQLAlchemy's per-row processing."""
+    """The header, then the query's rows, as UTF-8 CSV (RFC 4180: quoted where needed,
+    CRLF line ends), a chunk per BATCH rows fetched from a streaming cursor."""
     buffer = io.StringIO()
-    csv.writer(buffer).writerow(list(header))
-    yield (UTF8_BOM if bom else b"") + buffer.getvalue().encode()
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        from factcheck.export.pg_copy import copy_chunks
+    writer = csv.writer(buffer)
 
-        yield from copy_chunks(connection, query)
-        return
-    raw = connection.connection.dbapi_connection
-    text_factory = raw.text_factory
-    # No stream_results: it would pre-buffer rows in SQLAlchemy, and a SQLite cursor
-    # steps through the result lazily anyway.
-    result = connection.execute(_as_text(query))
-    raw.text_factory = bytes
-    try:
-        yield from csv_chunks(result.cursor, len(query.selected_columns))
-    finally:
-        raw.text_factory = text_factory
-        result.close()
+    def chunk() -> bytes:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text.encode()
+
+    if bom:
+        buffer.write(UTF8_BOM)
+    writer.writerow(header)
+    yield chunk()
+    # yield_per: a server-side cursor on PostgreSQL, BATCH rows at a time everywhere.
+    with session.execute(query, execution_options={"yield_per": BATCH}) as result:
+        for rows in result.partitions():
+            writer.writerows([cell(value) for value in row] for row in rows)
+            yield chunk()
 
 
 def rulings_csv(
