@@ -23,7 +23,7 @@ from factcheck.auth.tokens import create_token
 from factcheck.db import utcnow
 from factcheck.extensions import db
 from factcheck.review.models import Assignment
-from tests.conftest import STRONG_PASSWORD, login, post_form
+from tests.conftest import STRONG_PASSWORD, csrf_token, login, post_form
 from tests.workflow import add_claim, user
 
 COOKIE = "factcheck_session"
@@ -242,13 +242,73 @@ def test_a_distributed_guess_shuts_out_new_browsers_but_not_the_owners(app, make
 
 
 def test_a_forged_device_cookie_is_ignored(app, make_user):
+    """A cookie naming the account, with the device id of nobody's past sign-in, but not
+    signed with this installation's key, earns no exemption."""
+    from itsdangerous import URLSafeTimedSerializer
+
+    from factcheck.auth.throttle import email_digest
+
     app.config.update(LOGIN_MAX_FAILURES=50, LOGIN_ACCOUNT_MAX_FAILURES=2)
     account = make_user()
-    for n in range(2):
+    for n in range(3):
         _attempt(app.test_client(), account.email, "guess guess guess", f"203.0.113.{n}")
-    forger = app.test_client()
-    forger.set_cookie("factcheck_device", "WyJhYmMiXQ.forged.signature")
-    assert _attempt(forger, account.email, account.password, "192.0.2.1").status_code == 401
+    payload = {"d": "forged-device", "a": [email_digest(account.email)[:32]]}
+    for key in ("not-the-secret-key", app.config["SECRET_KEY"]):
+        forger = app.test_client()
+        value = URLSafeTimedSerializer(key, salt="factcheck.device").dumps(payload)
+        forger.set_cookie("factcheck_device", value)
+        response = _attempt(forger, account.email, account.password, "192.0.2.1")
+        # Only the genuinely signed cookie (which the app itself would have issued) gets in.
+        assert response.status_code == (302 if key == app.config["SECRET_KEY"] else 401)
+
+
+@pytest.mark.parametrize("app_overrides", [{"LOGIN_MAX_FAILURES": 3}])
+def test_an_attacker_behind_the_same_office_address_cannot_lock_the_owner_out(app, make_user):
+    account = make_user()
+    owner = app.test_client()
+    assert _attempt(owner, account.email, account.password, "198.51.100.7").status_code == 302
+    post_form(owner, "/logout", token_from="/")
+    attacker = app.test_client()
+    for _ in range(6):
+        _attempt(attacker, account.email, "guess guess guess", "198.51.100.7")
+    assert _attempt(attacker, account.email, account.password, "198.51.100.7").status_code == 401
+    # Same address, but the owner's browser has its own bucket (its device cookie).
+    assert _attempt(owner, account.email, account.password, "198.51.100.7").status_code == 302
+
+
+@pytest.mark.parametrize("app_overrides", [{"LOGIN_MAX_FAILURES": 3}])
+def test_parallel_guesses_cannot_slip_past_the_limit(app, make_user):
+    """Attempts are counted before the password is checked, under a lock: of eight
+    guesses sent at once from one address, at most three are checked."""
+    import threading
+
+    account = make_user()
+    clients = [app.test_client() for _ in range(8)]
+    tokens = [csrf_token(c) for c in clients]
+    barrier = threading.Barrier(len(clients))
+    statuses: list[int] = []
+
+    def guess(client, token) -> None:  # noqa: ANN001
+        barrier.wait()
+        with app.app_context():
+            response = client.post(
+                "/login",
+                data={"email": account.email, "password": "guess guess", "csrf_token": token},
+                environ_base={"REMOTE_ADDR": "203.0.113.50"},
+            )
+        statuses.append(response.status_code)
+
+    threads = [
+        threading.Thread(target=guess, args=pair) for pair in zip(clients, tokens, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(statuses) == [401] * 8
+    checked = [e for e in _actions("auth.login_failed")]
+    assert len(checked) == 3
+    assert len(_actions("auth.login_refused")) == 5
 
 
 @pytest.mark.parametrize("app_overrides", [{"LOGIN_MAX_FAILURES": 2}])

@@ -140,22 +140,25 @@ def authenticate(
     password: str,
     passwords: Passwords,
     policy: LoginPolicy,
-    address: str,
+    client: str,
     trusted_device: bool = False,
     now: datetime | None = None,
 ) -> User:
     """Return the user these credentials belong to, or raise LoginFailed.
 
-    Failures are counted per email address, from this client address and from all
-    (auth/throttle.py); the answers are the same whether or not an account has the
-    address. `trusted_device` says the browser carries the device cookie of a past
-    sign-in to this account. Every attempt is audited; the caller commits in both cases
-    so the counters and the audit entries are kept.
+    Attempts are counted per email address, from this client and from all
+    (auth/throttle.py), before the password is checked; the answers are the same whether
+    or not an account has the address. `client` is the device id of a browser that
+    carries the device cookie of a past sign-in to this account (`trusted_device`), else
+    the client's address. Every attempt is audited; the caller commits in both cases so
+    the counters and the audit entries are kept.
     """
     now = now or utcnow()
     user = get_by_email(session, email)
     entity_id = user.id if user else None
-    until = throttle.refused_until(session, email, address, now=now, trusted_device=trusted_device)
+    until = throttle.count_attempt(
+        session, email, client, now=now, policy=policy, trusted_device=trusted_device
+    )
     if until is not None:
         record(
             session,
@@ -168,17 +171,13 @@ def authenticate(
         raise LoginFailed(throttled_message(until, now))
     matched = passwords.verify(user.password_hash if user else None, password)
     if user is None or not matched:
-        until = throttle.count_failure(session, email, address, now=now, policy=policy)
-        extra: dict = {"reason": "unknown email" if user is None else "wrong password"}
-        if until is not None:
-            extra["throttled_until"] = until
         record(
             session,
             actor=None,
             action="auth.login_failed",
             entity_type="user",
             entity_id=entity_id,
-            extra=extra,
+            extra={"reason": "unknown email" if user is None else "wrong password"},
         )
         raise LoginFailed(GENERIC_LOGIN_FAILURE)
     if not user.is_active:
@@ -210,7 +209,7 @@ def authenticate(
         )
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash(password)
-    throttle.clear(session, email, address)
+    throttle.forget_attempt(session, email, client)
     user.last_login_at = now
     record(session, actor=user, action="auth.login", entity_type="user", entity_id=user.id)
     return user

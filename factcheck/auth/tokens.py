@@ -21,7 +21,8 @@ from factcheck.errors import Conflict, InvalidInput, NotFound
 TOKEN_PREFIX = "fc_"  # noqa: S105  (a prefix, not a secret)
 NAME_MAX = 100
 MAX_ACTIVE = 20
-# last_used_at is written at most this often, so busy scripts do not write on every call.
+# last_used_at is stamped at most this often, so busy scripts do not write on every call;
+# only requests that change data stamp it (reads write nothing), saved with their change.
 TOUCH_EVERY = timedelta(minutes=5)
 
 
@@ -121,8 +122,11 @@ def revoke_all(
     return len(live)
 
 
-def user_for_token(session: so.Session, secret: str, now: datetime) -> User | None:
-    """The active user a live token belongs to, or None (unknown, revoked, expired)."""
+def user_for_token(
+    session: so.Session, secret: str, now: datetime, *, touch: bool = False
+) -> User | None:
+    """The active user a live token belongs to, or None (unknown, revoked, expired).
+    With `touch`, stamp the token's last use in the session (the caller commits it)."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
     token = session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _digest(secret)))
@@ -133,7 +137,7 @@ def user_for_token(session: so.Session, secret: str, now: datetime) -> User | No
     user = session.get(User, token.user_id)
     if user is None or not user.is_active:
         return None
-    if token.last_used_at is None or now - token.last_used_at >= TOUCH_EVERY:
+    if touch and (token.last_used_at is None or now - token.last_used_at >= TOUCH_EVERY):
         token.last_used_at = now
     return user
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 from urllib.parse import urlsplit
 
@@ -62,30 +63,37 @@ def _device_serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_DEVICE_SALT)
 
 
-def _device_accounts() -> list[str]:
-    """Digests of the accounts this browser has signed in to (signed, so unforgeable)."""
+def _device() -> tuple[str | None, list[str]]:
+    """This browser's device id and the accounts it has signed in to (digests), from the
+    signed device cookie; (None, []) without a valid one."""
     raw = request.cookies.get(_device_cookie_name())
     if not raw or len(raw) > 2000:
-        return []
+        return None, []
     max_age = current_app.config["LOGIN_DEVICE_COOKIE_DAYS"] * 86400
     try:
         value = _device_serializer().loads(raw, max_age=max_age)
     except BadSignature:
-        return []
-    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+        return None, []
+    if not isinstance(value, dict) or not isinstance(value.get("d"), str):
+        return None, []
+    accounts = value.get("a")
+    return value["d"], [a for a in accounts if isinstance(a, str)] if isinstance(
+        accounts, list
+    ) else []
 
 
 def _remember_device(response, email: str):  # noqa: ANN001, ANN202
-    """Mark this browser as one the account has signed in from (exempt from the
-    all-addresses throttle, auth/throttle.py)."""
+    """Mark this browser as one the account has signed in from (its own throttle bucket,
+    and exempt from the all-addresses lock: auth/throttle.py)."""
     from factcheck.auth.throttle import email_digest
 
+    device_id, known = _device()
     digest = email_digest(email)[:32]
-    accounts = [digest, *(d for d in _device_accounts() if d != digest)][:_DEVICES_KEPT]
+    accounts = [digest, *(d for d in known if d != digest)][:_DEVICES_KEPT]
     cfg = current_app.config
     response.set_cookie(
         _device_cookie_name(),
-        _device_serializer().dumps(accounts),
+        _device_serializer().dumps({"d": device_id or secrets.token_urlsafe(16), "a": accounts}),
         max_age=cfg["LOGIN_DEVICE_COOKIE_DAYS"] * 86400,
         secure=cfg["SESSION_COOKIE_SECURE"],
         httponly=True,
@@ -107,6 +115,9 @@ def login():
     if form.validate_on_submit():
         from factcheck.auth.throttle import email_digest
 
+        device_id, known = _device()
+        trusted = device_id is not None and email_digest(form.email.data)[:32] in known
+        client = f"device:{device_id}" if trusted else (request.remote_addr or "unknown")
         try:
             user = authenticate(
                 db.session,
@@ -114,8 +125,8 @@ def login():
                 password=form.password.data,
                 passwords=passwords(),
                 policy=login_policy(),
-                address=request.remote_addr or "unknown",
-                trusted_device=email_digest(form.email.data)[:32] in _device_accounts(),
+                client=client,
+                trusted_device=trusted,
             )
         except LoginFailed as exc:
             db.session.commit()  # keep the failure counter and the audit entry
