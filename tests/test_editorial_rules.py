@@ -14,7 +14,7 @@ from factcheck.auth.models import Notification
 from factcheck.auth.roles import Role
 from factcheck.claims.models import Claim
 from factcheck.editorial import services as editorial
-from factcheck.editorial.models import Correction, Ruling
+from factcheck.editorial.models import Correction, CorrectionProposal, Ruling
 from factcheck.errors import Conflict, InvalidInput, PermissionDenied
 from factcheck.extensions import db
 from factcheck.review import services as review
@@ -240,6 +240,52 @@ def test_a_proposed_correction_can_be_declined(app, people):
     latest = verdicts.latest_revision(db.session, claim)
     correction = correct(claim, people["ed"], latest, rating_id=published.rating_id, at=5)
     assert isinstance(correction, Correction)
+
+
+def test_declining_restores_the_claim_type_the_proposal_changed(app, people):
+    claim, published = published_claim(people)
+    before = claim.claim_type
+    pending = correct(
+        claim,
+        people["ed"],
+        published,
+        rating_id=other_rating(published.rating_id),
+        claim_type="prediction" if before != "prediction" else "numerical",
+    )
+    db.session.commit()
+    assert claim.claim_type != before
+    editorial.decline_correction(
+        db.session,
+        claim,
+        revision_id=pending.revision.id,
+        comment="The original rating stands.",
+        actor=people["ed2"],
+        now=later(4),
+    )
+    db.session.commit()
+    assert db.session.get(Claim, claim.id).claim_type == before
+
+
+def test_retracting_closes_a_waiting_correction_which_can_then_not_be_approved(app, people):
+    claim, published = published_claim(people)
+    pending = correct(claim, people["ed"], published, rating_id=other_rating(published.rating_id))
+    db.session.commit()
+    revision_id = pending.revision.id
+    editorial.retract(
+        db.session, claim, note="The source was withdrawn.", actor=people["ed2"], now=later(4)
+    )
+    db.session.commit()
+    assert editorial.pending_correction(db.session, claim) is None
+    proposal = db.session.scalars(sa.select(CorrectionProposal)).one()
+    assert proposal.outcome == "declined" and proposal.decided_by_id == people["ed2"].id
+    with pytest.raises(Conflict, match="no longer published"):
+        editorial.approve_correction(
+            db.session, claim, revision_id=revision_id, actor=people["ed2"], now=later(5)
+        )
+    db.session.rollback()
+    ruling = db.session.scalar(sa.select(Ruling).where(Ruling.claim_id == claim.id))
+    assert ruling.status == "retracted" and ruling.decision.revision_id == published.id
+    assert not ruling.corrections
 
 
 # Item 19: notices when a verdict is submitted -----------------------------------------------

@@ -136,6 +136,8 @@ class CorrectionProposal(Base):
     note: so.Mapped[str] = so.mapped_column(sa.Text)
     proposed_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
     proposed_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    # The claim's type before the proposal (revisions do not keep it), restored on decline.
+    previous_claim_type: so.Mapped[str | None] = so.mapped_column(sa.String(20))
     outcome: so.Mapped[str | None] = so.mapped_column(sa.String(10))
     decided_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
     decided_at: so.Mapped[datetime | None]

@@ -28,6 +28,7 @@ from factcheck.verdicts.services import (
     check_submittable,
     clean_verdict,
     latest_revision,
+    lock_claim,
 )
 
 COMMENT_MAX = 5000
@@ -333,6 +334,7 @@ def correct(
     note = _comment(note, required=True, what="a correction note for readers")
     data = clean_verdict(session, data, now.date())
     published = ruling.decision.revision
+    claim_type_before = claim.claim_type
     revision = append_revision(
         session, claim, data, actor=actor, base_revision_id=base_revision_id, now=now
     )
@@ -371,6 +373,7 @@ def correct(
         note=note,
         proposed_by_id=actor.id,
         proposed_at=now,
+        previous_claim_type=claim_type_before,
     )
     try:
         with session.begin_nested():
@@ -451,6 +454,11 @@ def _publish_correction(
 
 
 def _the_pending(session: so.Session, claim: Claim, revision_id: int) -> CorrectionProposal:
+    # Two editors deciding at once: the second waits here, then finds it decided.
+    lock_claim(session, claim)
+    ruling = ruling_of(session, claim)
+    if claim.status != "published" or ruling is None or ruling.status != "published":
+        raise Conflict("This ruling is no longer published; the correction cannot go ahead.")
     waiting = pending_correction(session, claim)
     if waiting is None:
         raise Conflict("No correction is waiting for approval on this claim.")
@@ -517,13 +525,14 @@ def decline_correction(
     session.add(decision)
     _close(waiting, "declined", actor=actor, now=now)
     published = ruling_of(session, claim).decision.revision
-    fields = ("text", "claimant_name", "claimant_role", "claimed_on")
+    fields = ("text", "claimant_name", "claimant_role", "claimed_on", "claim_type")
     before = {f: getattr(claim, f) for f in fields}
     claim.text = published.claim_text
     claim.text_key = text_key(published.claim_text)
     claim.claimant_name = published.claimant_name
     claim.claimant_role = published.claimant_role
     claim.claimed_on = published.claimed_on
+    claim.claim_type = waiting.previous_claim_type
     if before["claimed_on"] != claim.claimed_on:
         refresh_priority(claim)
     session.flush()
@@ -566,6 +575,7 @@ def decline_correction(
 def retract(session: so.Session, claim: Claim, *, note: str, actor: User, now: datetime) -> Ruling:
     """Withdraw a published ruling; the record stays, marked retracted, with the reason."""
     ensure_role(actor, Role.EDITOR)
+    lock_claim(session, claim)  # not while a correction of it is being approved
     if claim.status != "published":
         raise Conflict("Only published rulings can be retracted.")
     ruling = ruling_of(session, claim)
@@ -577,6 +587,8 @@ def retract(session: so.Session, claim: Claim, *, note: str, actor: User, now: d
     ruling.retraction_note = note
     ruling.updated_at = now
     change_status(claim, "retracted")
+    if (waiting := pending_correction(session, claim)) is not None:
+        _close(waiting, "declined", actor=actor, now=now)  # nothing left to correct
     session.flush()
     record(
         session,

@@ -29,6 +29,7 @@ def upgrade():
         sa.Column("note", sa.Text(), nullable=False),
         sa.Column("proposed_by_id", sa.Integer(), nullable=False),
         sa.Column("proposed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("previous_claim_type", sa.String(length=20), nullable=True),
         sa.Column("outcome", sa.String(length=10), nullable=True),
         sa.Column("decided_by_id", sa.Integer(), nullable=True),
         sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
