@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -75,6 +76,27 @@ class Base(DeclarativeBase):
     def __repr__(self) -> str:
         ident = getattr(self, "id", None)
         return f"<{type(self).__name__} id={ident!r}>"
+
+
+def listen_once(target: Any, identifier: str, fn: Any) -> None:
+    """Register an SQLAlchemy event listener unless it is registered already, so that
+    each app's init_app may call it (several apps in one process, as in the tests)."""
+    if not sa.event.contains(target, identifier, fn):
+        sa.event.listen(target, identifier, fn)
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def unstorable_character(text: str) -> str | None:
+    """Say what in `text` no text column can hold (U+0000, which PostgreSQL refuses, or a
+    lone surrogate, which is not a character and cannot be encoded), or None."""
+    found = _UNSTORABLE.search(text)
+    if found is None:
+        return None
+    if found.group() == "\x00":
+        return "a NUL character"
+    return f"a lone surrogate (U+{ord(found.group()):04X}), which is not a character"
 
 
 def enum_check(column: str, values: tuple[str, ...], name: str) -> sa.CheckConstraint:

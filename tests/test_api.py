@@ -16,6 +16,7 @@ from factcheck.auth.tokens import create_token
 from factcheck.db import utcnow
 from factcheck.extensions import db
 from factcheck.security import declared_access
+from factcheck.sources.models import Article
 from tests.conftest import csrf_token
 from tests.test_claimreview import check_claim_review
 from tests.workflow import add_claim, publish, user
@@ -292,6 +293,21 @@ def test_documented_security_matches_the_views(app):
 def test_openapi_document_is_served(app):
     body = app.test_client().get("/api/v1/openapi.json").get_json()
     assert body["openapi"].startswith("3.1") and "/api/v1/score" in body["paths"]
+
+
+def test_a_lone_surrogate_is_refused_not_a_server_error(app, token_for):
+    """JSON may escape half a surrogate pair ("\\ud800"); no text column can hold it, and
+    hashing the text failed with a 500 (issue 14 review)."""
+    headers, _ = token_for(Role.FACT_CHECKER)
+    raw = '{"text": "Crime rose 20% in 2024 \\ud800 here.", "title": "x"}'
+    response = app.test_client().post(
+        "/api/v1/articles", data=raw, content_type="application/json", headers=headers
+    )
+    assert response.status_code == 400
+    assert error_of(response)["fields"] == {
+        "text": ["Contains a lone surrogate (U+D800), which is not a character."]
+    }
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Article)) == 0
 
 
 def test_nul_characters_are_refused_not_a_server_error(app, token_for, login_as):

@@ -131,6 +131,26 @@ def test_bulk_jsonl_reports_each_bad_row_by_line_and_goes_on(app, runner, tmp_pa
     assert dated is None or str(dated.published_on) == "2025-02-03"
 
 
+def test_bulk_rows_with_characters_no_column_holds_are_refused_and_the_run_goes_on(
+    app, runner, tmp_path
+):
+    """A lone surrogate (valid JSON: "\\ud800") or a NUL in any field was an uncaught
+    error that ended the whole run."""
+    lines = [
+        b'{"text": "Crime rose 20% in 2024 \\ud800 here."}',
+        b'{"text": "Taxes fell 3% in 2023.", "title": "A \\u0000 title"}',
+        b'{"text": "Fares rose 5% in 2025."}',
+    ]
+    source = tmp_path / "rows.jsonl"
+    source.write_bytes(b"\n".join(lines) + b"\n")
+    result = runner.invoke(args=["ingest", "--bulk", str(source)])
+    assert result.exit_code == 1, result.output
+    assert "rows.jsonl, line 1: text contains a lone surrogate (U+D800)" in result.stderr
+    assert "rows.jsonl, line 2: title contains a NUL character" in result.stderr
+    assert "Ingested 1, skipped 0 already present, 2 failed." in result.stdout
+    assert _count_articles() == 1
+
+
 def test_bulk_csv_streams_long_and_multi_line_rows(app, runner, tmp_path):
     """Line numbers are those where each record starts, a field longer than the csv
     module's default 128 kB limit is taken in, and damaged UTF-8 fails its row alone."""

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import request
 
+from factcheck.db import unstorable_character
 from factcheck.errors import BadRequest
 
 
@@ -47,8 +48,8 @@ def json_body(fields: dict[str, Field]) -> dict[str, Any]:
         raise BadRequest("The body is not a JSON object (check the syntax).")
     errors: dict[str, list[str]] = {}
     for name, value in data.items():
-        if _has_nul(value):
-            errors[name] = ["Contains a NUL character."]
+        if problem := _unstorable(value):
+            errors[name] = [f"Contains {problem}."]
     for name in data.keys() - fields.keys():
         errors[name] = ["Unknown field."]
     for name, spec in fields.items():
@@ -75,14 +76,21 @@ def json_body(fields: dict[str, Field]) -> dict[str, Any]:
     return data
 
 
-def _has_nul(value: Any) -> bool:
+def _unstorable(value: Any) -> str | None:
+    """What in a JSON value no text column can hold (NUL, lone surrogates), or None."""
     if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    return False
+        return unstorable_character(value)
+    items = (
+        value.items()
+        if isinstance(value, dict)
+        else enumerate(value)
+        if isinstance(value, list)
+        else ()
+    )
+    for key, item in items:
+        if problem := (_unstorable(key) if isinstance(key, str) else None) or _unstorable(item):
+            return problem
+    return None
 
 
 def parse_date(value: str | None, name: str) -> date | None:

@@ -201,6 +201,7 @@ def _bulk_rows(path: Path):  # noqa: ANN202
 
 def _bulk_document(row: dict):  # noqa: ANN202
     """The Document a bulk row describes, or BadRow saying what is wrong with it."""
+    from factcheck.db import unstorable_character
     from factcheck.sources.extract import MAX_TEXT_CHARACTERS, Document
 
     for name in _BULK_FIELDS:
@@ -209,6 +210,8 @@ def _bulk_document(row: dict):  # noqa: ANN202
             if name in ("published_on", "date"):
                 raise BadRow(f"{name} must be a date as YYYY-MM-DD, not {_type_name(value)}")
             raise BadRow(f"{name} must be a string, not {_type_name(value)}")
+        if isinstance(value, str) and (problem := unstorable_character(value)):
+            raise BadRow(f"{name} contains {problem}")
     text = row.get("text") or ""
     if len(text) > MAX_TEXT_CHARACTERS:
         raise BadRow(f"text is longer than {MAX_TEXT_CHARACTERS:,} characters")
@@ -231,6 +234,8 @@ def _bulk_document(row: dict):  # noqa: ANN202
 
 
 def _bulk(source: str) -> None:
+    from sqlalchemy.exc import SQLAlchemyError
+
     from factcheck.claims.services import FlagPolicy
     from factcheck.classifier import ModelUnavailable, get_classifier
     from factcheck.extensions import db
@@ -268,6 +273,14 @@ def _bulk(source: str) -> None:
                 failed += 1
                 message = getattr(exc, "message", str(exc))
                 tqdm.write(f"{path.name}, line {number}: {message}", file=sys.stderr)
+        except (ValueError, SQLAlchemyError) as exc:
+            # Anything else one row can break is that row's failure, never the run's.
+            db.session.rollback()
+            failed += 1
+            detail = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+            tqdm.write(
+                f"{path.name}, line {number}: could not be saved ({detail})", file=sys.stderr
+            )
         progress.update()
     progress.close()
     click.echo(f"Ingested {done}, skipped {duplicates} already present, {failed} failed.")
