@@ -220,3 +220,54 @@ def test_a_diff_over_budget_says_so_on_the_page(resubmitted):
         changes=[coarse],
     )
     assert "Too many changes to mark word by word" in page
+
+
+def test_the_claim_page_bounds_its_diffs_together_however_many_revisions(
+    app, make_user, monkeypatch
+):
+    """The budget was per pair and the claim page diffs every consecutive pair, so a long
+    history of rewritten explanations cost N times a worst case (issue 14 review)."""
+    from factcheck.verdicts import diff
+
+    charged = {"pairs": 0}
+    original = diff.Budget.charge
+
+    def counting(self, pairs: int) -> None:  # noqa: ANN001
+        original(self, pairs)  # raises when refused: only paid searches count
+        charged["pairs"] += pairs
+
+    monkeypatch.setattr(diff.Budget, "charge", counting)
+    ensure_default_scale(db.session)
+    account = make_user(Role.FACT_CHECKER)
+    fc = user(account)
+    claim = add_claim("Unemployment fell to 3.5% last year")
+    review.take(db.session, claim, actor=fc, now=NOW, lease_hours=48)
+    base = None
+    rng = random.Random(3)  # noqa: S311  (test data, not security)
+
+    def rewritten() -> str:
+        """Sentences of one-letter words between fixed anchors: each pair of versions is a
+        worst case (every sentence rewritten, nothing unique to anchor on)."""
+        return " ".join(
+            f"Anchor {k}. " + " ".join(rng.choice("ab") for _ in range(290)) + "."
+            for k in range(60)
+        )
+
+    for n in range(12):  # every explanation rewritten from scratch
+        rev, _ = verdicts.save_revision(
+            db.session,
+            claim,
+            verdict(explanation=rewritten()),
+            actor=fc,
+            base_revision_id=base,
+            now=later(n / 10),
+        )
+        base = rev.id
+    db.session.commit()
+    client = app.test_client()
+    login(client, account)
+    charged["pairs"] = 0
+    page = client.get(f"/claims/{claim.id}")
+    assert page.status_code == 200
+    assert diff.BUDGET < charged["pairs"] <= diff.PAGE_BUDGET, charged
+    assert "Too many changes to mark word by word" in page.get_data(as_text=True)

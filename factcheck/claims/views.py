@@ -37,7 +37,7 @@ from factcheck.review.services import (
 from factcheck.security import login_required, roles_allowed
 from factcheck.sources.forms import PromoteForm
 from factcheck.sources.models import Outlet
-from factcheck.verdicts.diff import diff_revisions
+from factcheck.verdicts.diff import PAGE_BUDGET, Budget, diff_revisions
 from factcheck.verdicts.models import VerdictRevision
 
 bp = Blueprint("claims", __name__)
@@ -195,9 +195,13 @@ def claim(claim_id: int):
     # Unpublished verdicts are for the desk (editorial.visibility); others read rulings.
     desk = sees_drafts(current_user)
     history = visible_revisions(db.session, item, current_user)
+    # One budget for the page: newest pairs first, so the changes people read are the
+    # ones marked word by word when a long history uses it up.
+    page_budget = Budget(PAGE_BUDGET)
     diffs = [
-        (rev, diff_revisions(history[i - 1] if i else None, rev)) for i, rev in enumerate(history)
-    ]
+        (rev, diff_revisions(history[i - 1] if i else None, rev, budget=page_budget))
+        for i, rev in reversed(list(enumerate(history)))
+    ][::-1]
     assign_form = AssignForm()
     assign_form.assignee.choices = [SelectChoice(u.id, u.display_name) for u in fact_checkers()]
     latest = history[-1] if history else None

@@ -51,6 +51,11 @@ class FieldChange:
     coarse: bool = False
 
 
+# Element pairs one page may examine over all the diffs it shows (the claim page diffs
+# every consecutive pair of revisions): four pairs' worth, well under a second.
+PAGE_BUDGET = 4 * BUDGET
+
+
 class _Overdrawn(Exception):
     """A search would examine more element pairs than the budget has left."""
 
@@ -194,16 +199,18 @@ def _as_text(value: object) -> str:
 
 
 def diff_revisions(
-    old: VerdictRevision | None, new: VerdictRevision, *, budget: int = BUDGET
+    old: VerdictRevision | None, new: VerdictRevision, *, budget: int | Budget = BUDGET
 ) -> list[FieldChange]:
     """What changed from `old` (None: nothing yet) to `new`, in a fixed field order.
 
     The claim page, the revision page, the editor's review page and the verdict editor's
-    "changed meanwhile" notice all show this, so one pair always reads the same.
+    "changed meanwhile" notice all show this, so one pair always reads the same. A page
+    that shows many pairs passes one Budget for all of them (PAGE_BUDGET), so its cost is
+    bounded however many revisions a claim has.
     """
     before = revision_values(old) if old is not None else {}
     after = revision_values(new)
-    shared = Budget(budget)
+    shared = budget if isinstance(budget, Budget) else Budget(budget)
     changes = []
     for name, label in REVISION_FIELDS.items():
         a, b = _as_text(before.get(name)), _as_text(after.get(name))
