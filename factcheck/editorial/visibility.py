@@ -6,6 +6,14 @@ editors' comments on them. Fact-checkers and editors (the desk) read all of it. 
 and admin-only accounts read published rulings only: on the claim page, the revision pages
 and in the API they see the revisions a ruling has shown (the one first published and
 each published correction), and the claim's timeline without the verdict's working steps.
+
+Two things are deliberately not hidden. The claim itself (its wording, claimant, role, date
+and type) is the queue item as the desk currently states it: the desk edits it while
+working (a verdict save or a proposed correction may reword it), and every reader of the
+queue sees that current wording, as they see the claim in the queue list. The public
+ruling page, the exports and ClaimReview use the published revision's wording only. And the
+admin audit log (/admin/audit) shows every recorded change in full, drafts included: it is
+the installation's record for audits, read by admins, and redacting it would defeat it.
 """
 
 from __future__ import annotations
