@@ -37,6 +37,7 @@ def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
     app.url_map.converters["int"] = RowIdConverter
     logging.getLogger("factcheck").setLevel(app.config["LOG_LEVEL"])
     register_extensions(app)
+    register_listeners(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
@@ -94,6 +95,19 @@ def register_extensions(app: Flask) -> None:
     def _clear_audit_context(exc: BaseException | None) -> None:
         if (token := g.pop("audit_context_token", None)) is not None:
             request_context.reset(token)
+
+
+def register_listeners(app: Flask) -> None:
+    """Register the ORM event listeners (once per process, whatever the number of apps):
+    the append-only guards of audit entries and verdict revisions, and the email outbox
+    sent after commit. None is registered by importing a module."""
+    from factcheck.audit.services import register_guards as guard_audit_log
+    from factcheck.notifications.services import register_outbox
+    from factcheck.verdicts.models import register_guards as guard_revisions
+
+    guard_audit_log()
+    guard_revisions()
+    register_outbox()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:

@@ -12,6 +12,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
+# Security events that are logged rather than audited (refused requests that wrote nothing).
+security_log = logging.getLogger("factcheck.security")
 
 
 class DomainError(Exception):
@@ -143,24 +145,19 @@ def _render_bare(context: dict[str, object]) -> str:
 
 
 def _too_many(error: HTTPException):
-    """A rate limit was hit: say which, and keep a record of refused sign-ins."""
-    from factcheck.extensions import db
+    """A rate limit was hit: say which; a refused sign-in is logged as a security event.
 
+    Logged, not written to the audit table: an error handler never commits, and the limit
+    is there to shed a flood of requests, so each refusal must cost no database write."""
     limit = getattr(error, "description", "") or "a rate limit"
     message = f"Too many requests ({limit}). Wait a minute and try again."
     if request.endpoint == "auth.login":
-        from factcheck.audit.services import record
-
-        db.session.rollback()
-        record(
-            db.session,
-            actor=None,
-            action="auth.rate_limited",
-            entity_type="user",
-            entity_id=None,
-            extra={"limit": limit, "ip": request.remote_addr},
+        security_log.warning(
+            "sign-in rate limited: %s from %s, request %s",
+            limit,
+            request.remote_addr,
+            g.get("request_id"),
         )
-        db.session.commit()
         message = f"Too many sign-in attempts from your address ({limit}). Wait a minute."
     return _render(429, message)
 

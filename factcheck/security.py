@@ -30,6 +30,9 @@ ANY_USER = "any-user"
 API = "api"
 _ATTR = "_factcheck_access"
 
+# Requests that must not change anything (RFC 9110, 9.2.1): they never write to the database.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
 # Endpoints a user who must change their password may still reach.
 _PASSWORD_CHANGE_ALLOWED = {"auth.change_password", "auth.logout", "static", "main.health"}
 
@@ -143,7 +146,11 @@ def _authorize_request() -> Any:
 def bearer_user() -> Any:
     """The active user whose live API token the request carries, or None. Looked up once a
     request: the rate limiter's key (checked before _authorize_request) asks first. Kept in
-    the request's own environ, never in g, which requests may share inside one app context."""
+    the request's own environ, never in g, which requests may share inside one app context.
+
+    A request that may change data (not GET, HEAD or OPTIONS) stamps the token's
+    last_used_at (at most every few minutes) in the request's session: it is saved only
+    if the request commits its own change. Reads write nothing."""
     from factcheck.auth.tokens import user_for_token
     from factcheck.db import utcnow
 
@@ -151,8 +158,9 @@ def bearer_user() -> Any:
     if key not in request.environ:
         scheme, _, secret = (request.headers.get("Authorization") or "").partition(" ")
         found = scheme.lower() == "bearer" and secret.strip()
+        touch = request.method not in SAFE_METHODS
         request.environ[key] = (
-            user_for_token(db.session, secret.strip(), utcnow()) if found else None
+            user_for_token(db.session, secret.strip(), utcnow(), touch=touch) if found else None
         )
     return request.environ[key]
 
@@ -170,8 +178,6 @@ def _authorize_api(roles: frozenset[Role]) -> Any:
     if user is None:
         db.session.rollback()
         return api_error(401, "The API token is unknown, revoked or expired.")
-    if db.session.dirty:
-        db.session.commit()  # last_used_at
     if not user.has_role(*roles):
         log.warning("api access denied: user %s to %s %s", user.id, request.method, request.path)
         return api_error(403, "Your account does not have permission to do this.")

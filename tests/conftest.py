@@ -29,6 +29,7 @@ from factcheck.auth.services import create_user
 from factcheck.classifier import set_classifier
 from factcheck.db import Base
 from factcheck.extensions import db
+from factcheck.verdicts.services import built_in_scale
 from tests.fakes import KeywordClassifier
 
 PG_SERVER_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -186,6 +187,10 @@ def app(
     app = make_app(database_url, **app_overrides)
     set_classifier(app, fake_classifier)
     with app.app_context():
+        # What the initial migration seeds (create_all seeds nothing): the default rating
+        # scale, without an audit entry. No request creates it.
+        db.session.add(built_in_scale())
+        db.session.commit()
         yield app
         db.session.remove()
         _wipe(db.engine)

@@ -975,15 +975,17 @@ def test_expire_leases_command(app, people, runner):
     assert "0 expired lease(s) released." in again.output
 
 
-def test_queue_page_returns_expired_claims_to_the_queue(app, people, login_as):
+def test_queue_page_shows_expired_claims_waiting_without_writing(app, people, login_as):
+    """Reading the queue records nothing (issue 15, item 5): the claim is shown waiting,
+    and `factcheck review expire-leases` or the next take records the release."""
     claim = add_claim()
     take(claim, people["fc"], at=NOW - timedelta(days=30))
     db.session.commit()
     client = login_as(Role.FACT_CHECKER)
     html = client.get("/claims/").get_data(as_text=True)
-    assert "status-new" in html
+    assert "status-new" in html and f"/claims/{claim.id}/take" in html
     db.session.expire_all()
-    assert db.session.get(Claim, claim.id).status == "new"
+    assert db.session.get(Claim, claim.id).status == "in_review"
 
 
 SERVICE_CALLS = {

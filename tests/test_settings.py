@@ -192,3 +192,34 @@ def test_gunicorn_serves_wsgi_app(tmp_path):
     finally:
         proc.terminate()
         proc.communicate(timeout=10)
+
+
+def test_listeners_are_registered_by_create_app_not_by_import():
+    """Importing the models registers no event listener; create_app does, once however
+    many apps a process makes (issue 15, item 10)."""
+    code = """
+import sqlalchemy as sa, sqlalchemy.orm as so
+import factcheck.models
+from factcheck.audit.models import AuditEntry
+from factcheck.audit.services import _refuse_update
+from factcheck.notifications.services import _after_commit
+from factcheck.review.counts import _drop_kept_counts
+from factcheck.verdicts.models import VerdictRevision, _revision_append_only
+hooks = [(AuditEntry, "before_update", _refuse_update),
+         (VerdictRevision, "before_update", _revision_append_only),
+         (so.Session, "after_commit", _after_commit),
+         (so.Session, "after_commit", _drop_kept_counts)]
+assert not any(sa.event.contains(*hook) for hook in hooks)
+from factcheck import create_app
+create_app(); create_app()
+assert all(sa.event.contains(*hook) for hook in hooks)
+guards = len(sa.orm.class_mapper(AuditEntry).dispatch.before_update)
+create_app()
+assert len(sa.orm.class_mapper(AuditEntry).dispatch.before_update) == guards
+print("ok")
+"""
+    env = {**os.environ}
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]

@@ -23,7 +23,7 @@ from factcheck.auth.models import User
 from factcheck.auth.roles import Role
 from factcheck.auth.services import create_user, reset_password, set_active, update_user
 from factcheck.db import bounded_int, utcnow
-from factcheck.errors import DomainError
+from factcheck.errors import Conflict, DomainError
 from factcheck.extensions import db
 from factcheck.paging import filter_args
 from factcheck.security import roles_allowed
@@ -221,15 +221,21 @@ def audit():
 def scales():
     """Rating scales: the default scale's ratings; add one, retire or restore one."""
     from factcheck.verdicts.models import RatingScale
-    from factcheck.verdicts.services import add_rating, ensure_default_scale
+    from factcheck.verdicts.services import add_rating, default_scale
 
     form = RatingForm()
     status = 200
     if form.validate_on_submit():
         try:
+            scale = default_scale(db.session)
+            if scale is None:
+                raise Conflict(
+                    "There is no default rating scale: run `factcheck db upgrade`, "
+                    "which creates it."
+                )
             add_rating(
                 db.session,
-                ensure_default_scale(db.session),
+                scale,
                 label=form.label.data,
                 bucket=form.bucket.data,
                 value=float(form.value.data) if form.value.data is not None else None,

@@ -35,7 +35,13 @@ from factcheck.export.claimreview import claim_review
 from factcheck.export.queries import apply_filters
 from factcheck.export.services import ExportFilters, public_base_url, ruling_url
 from factcheck.extensions import csrf, db, limiter
-from factcheck.review.services import QueueFilters, format_cursor, parse_cursor, queue_page
+from factcheck.review.services import (
+    QueueFilters,
+    format_cursor,
+    parse_cursor,
+    queue_page,
+    statuses_now,
+)
 from factcheck.security import api_roles, bearer_user, public
 from factcheck.sources.extract import MAX_TEXT_CHARACTERS, ExtractLimits, from_text
 from factcheck.sources.fetch import FetchPolicy, from_url
@@ -69,7 +75,8 @@ def _base_url() -> str:
     return public_base_url(current_app.config)
 
 
-def claim_json(claim: Claim) -> dict[str, Any]:
+def claim_json(claim: Claim, status: str | None = None) -> dict[str, Any]:
+    """The claim as the API shows it; `status` is its status now (review.statuses_now)."""
     return {
         "id": claim.id,
         "text": claim.text,
@@ -78,7 +85,7 @@ def claim_json(claim: Claim) -> dict[str, Any]:
         "reporting_verb": claim.reporting_verb,
         "hedged": claim.hedged,
         "date_claimed": claim.claimed_on.isoformat() if claim.claimed_on else None,
-        "status": claim.status,
+        "status": status or claim.status,
         "score": claim.score,
         # The priority a desk sees now: value halved every HALF_LIFE_DAYS of age.
         "priority": round(reason_of(claim, utcnow()).priority, 6),
@@ -218,11 +225,14 @@ def list_claims():
         search=args.get("q") or None,
     )
     limit = int_arg(args, "limit", low=1, high=PAGE_MAX) or 50
-    page = queue_page(
-        db.session, filters, now=utcnow(), after=_cursor(args.get("after")), limit=limit
-    )
+    now = utcnow()
+    page = queue_page(db.session, filters, now=now, after=_cursor(args.get("after")), limit=limit)
+    statuses = statuses_now(db.session, page.items, now)
     return jsonify(
-        {"items": [claim_json(c) for c in page.items], "next": format_cursor(page.next_cursor)}
+        {
+            "items": [claim_json(c, statuses[c.id]) for c in page.items],
+            "next": format_cursor(page.next_cursor),
+        }
     )
 
 
@@ -276,7 +286,7 @@ def get_claim(claim_id: int):
     ruling = ruling_of(db.session, claim)
     return jsonify(
         {
-            **claim_json(claim),
+            **claim_json(claim, statuses_now(db.session, [claim], utcnow())[claim.id]),
             "revisions": history,
             "timeline": timeline,
             "ruling_url": ruling_url(_base_url(), claim.id) if ruling else None,

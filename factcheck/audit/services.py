@@ -7,10 +7,10 @@ from contextvars import ContextVar
 from datetime import date, datetime
 from typing import Any
 
-import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from factcheck.audit.models import AuditEntry
+from factcheck.db import listen_once
 
 # Where the current request came from (IP address, user agent); set by the web layer
 # so services need not know about HTTP. Empty for the CLI and background jobs.
@@ -73,11 +73,15 @@ def record(
     return entry
 
 
-@sa.event.listens_for(AuditEntry, "before_update")
 def _refuse_update(mapper, connection, target) -> None:  # noqa: ANN001
     raise AuditLogImmutable("audit entries cannot be changed")
 
 
-@sa.event.listens_for(AuditEntry, "before_delete")
 def _refuse_delete(mapper, connection, target) -> None:  # noqa: ANN001
     raise AuditLogImmutable("audit entries cannot be deleted")
+
+
+def register_guards() -> None:
+    """Refuse updates and deletes of audit entries in the ORM (idempotent)."""
+    listen_once(AuditEntry, "before_update", _refuse_update)
+    listen_once(AuditEntry, "before_delete", _refuse_delete)

@@ -25,7 +25,6 @@ from factcheck.paging import filter_args
 from factcheck.review.forms import ActionForm, AssignForm, DismissForm, MergeForm, QueueFilterForm
 from factcheck.review.services import (
     QueueFilters,
-    expire_leases,
     format_cursor,
     holder,
     holders_of,
@@ -33,6 +32,7 @@ from factcheck.review.services import (
     open_assignment,
     parse_cursor,
     queue_page,
+    statuses_now,
 )
 from factcheck.security import login_required, roles_allowed
 from factcheck.sources.forms import PromoteForm
@@ -96,16 +96,15 @@ def index():
     ] + [SelectChoice(str(u.id), u.display_name) for u in fact_checkers()]
     if not form.validate():
         return render_template("claims/index.html", form=form, items=[], holders={}), 400
-    # Expired leases go back to the queue before it is shown (also `factcheck review
-    # expire-leases` for a scheduler); idempotent, audited as the system.
-    if expire_leases(db.session, utcnow()):
-        db.session.commit()
+    # Reading writes nothing: a lease that ran out shows its claim as waiting ("new") and
+    # free to take; `factcheck review expire-leases` (or the next take) records the release.
+    now = utcnow()
     try:
         filters = _filters(form)
         page = queue_page(
             db.session,
             filters,
-            now=utcnow(),
+            now=now,
             after=parse_cursor(request.args.get("after")),
             limit=current_app.config["PAGE_SIZE"],
         )
@@ -122,8 +121,9 @@ def index():
         "claims/index.html",
         form=form,
         items=page.items,
-        holders=holders_of(db.session, [c.id for c in page.items], utcnow()),
-        reasons=queue_reasons(page.items, utcnow()),
+        holders=holders_of(db.session, [c.id for c in page.items], now),
+        statuses=statuses_now(db.session, page.items, now),
+        reasons=queue_reasons(page.items, now),
         priority_rule=PRIORITY_RULE,
         next_url=next_url,
         first_url=url_for("claims.index", **args) if request.args.get("after") else None,
@@ -210,6 +210,7 @@ def claim(claim_id: int):
         claim=item,
         why=reason_of(item, now),
         contexts=_contexts(item),
+        status=statuses_now(db.session, [item], now)[item.id],
         lease=holder(db.session, item, now),
         stale_lease=open_assignment(db.session, item),
         latest=latest,

@@ -14,6 +14,7 @@ import sqlalchemy.orm as so
 
 from factcheck.auth.models import Notification, User, UserRole
 from factcheck.auth.roles import Role
+from factcheck.db import listen_once
 from factcheck.errors import NotFound
 
 log = logging.getLogger(__name__)
@@ -153,9 +154,6 @@ def send_outbox(config: dict[str, Any], outbox: list[tuple[str, str, str]]) -> i
     return sent
 
 
-# Registered once, for every session: emails go out only after the change is committed,
-# so a rolled-back change never sends one.
-@sa.event.listens_for(so.Session, "after_commit")
 def _after_commit(session: so.Session) -> None:
     outbox = session.info.pop(_OUTBOX, None)
     if not outbox:
@@ -166,6 +164,12 @@ def _after_commit(session: so.Session) -> None:
         send_outbox(current_app.config, outbox)
 
 
-@sa.event.listens_for(so.Session, "after_rollback")
 def _after_rollback(session: so.Session) -> None:
     session.info.pop(_OUTBOX, None)
+
+
+def register_outbox() -> None:
+    """Send queued emails only after the change that caused them commits, so a rolled-back
+    change never sends one. Registered once, for every session (idempotent)."""
+    listen_once(so.Session, "after_commit", _after_commit)
+    listen_once(so.Session, "after_rollback", _after_rollback)

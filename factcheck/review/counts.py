@@ -19,6 +19,7 @@ import sqlalchemy.orm as so
 from flask import Flask, current_app
 
 from factcheck.claims.models import Claim
+from factcheck.db import listen_once, utcnow
 
 _EXTENSION = "factcheck.status_counts"
 _kept: weakref.WeakSet[KeptCounts] = weakref.WeakSet()
@@ -49,10 +50,25 @@ class KeptCounts:
 
 
 def count_by_status(session: so.Session) -> dict[str, int]:
-    """How many claims are in each status, counted now."""
-    return dict(
+    """How many claims are in each status, counted now; a claim in review whose lease ran
+    out counts as new (review.services.statuses_now), though nothing has recorded it yet."""
+    from factcheck.review.services import lapsed_leases
+
+    counts = dict(
         session.execute(sa.select(Claim.status, sa.func.count()).group_by(Claim.status)).all()
     )
+    if counts.get("in_review"):
+        lapsed = session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Claim)
+            .where(Claim.status == "in_review", Claim.id.in_(lapsed_leases(utcnow())))
+        )
+        if lapsed:
+            counts["new"] = counts.get("new", 0) + lapsed
+            counts["in_review"] -= lapsed
+            if not counts["in_review"]:
+                del counts["in_review"]
+    return counts
 
 
 def status_counts(session: so.Session) -> dict[str, int]:
@@ -64,24 +80,25 @@ def status_counts(session: so.Session) -> dict[str, int]:
 
 
 def init_app(app: Flask) -> None:
+    """Keep this app's counts, dropped by any commit in this process that changes a claim."""
     kept = KeptCounts()
     app.extensions[_EXTENSION] = kept
     _kept.add(kept)
+    listen_once(so.Session, "before_flush", _note_claim_changes)
+    listen_once(so.Session, "after_commit", _drop_kept_counts)
+    listen_once(so.Session, "after_rollback", _forget_changes)
 
 
-@sa.event.listens_for(so.Session, "before_flush")
 def _note_claim_changes(session: so.Session, context: object, instances: object) -> None:
     if any(isinstance(o, Claim) for o in chain(session.new, session.dirty, session.deleted)):
         session.info["claims_changed"] = True
 
 
-@sa.event.listens_for(so.Session, "after_commit")
 def _drop_kept_counts(session: so.Session) -> None:
     if session.info.pop("claims_changed", False):
         for kept in list(_kept):
             kept.drop()
 
 
-@sa.event.listens_for(so.Session, "after_rollback")
 def _forget_changes(session: so.Session) -> None:
     session.info.pop("claims_changed", None)

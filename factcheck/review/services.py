@@ -84,6 +84,26 @@ def holder(session: so.Session, claim: Claim, now: datetime) -> Assignment | Non
     return current
 
 
+def lapsed_leases(now: datetime) -> sa.Select:
+    """Ids of claims whose open lease ran out by `now` and is not yet released."""
+    return sa.select(Assignment.claim_id).where(
+        Assignment.released_at.is_(None), Assignment.lease_expires_at <= now
+    )
+
+
+def statuses_now(session: so.Session, claims: Sequence[Claim], now: datetime) -> dict[int, str]:
+    """Each claim's status as it stands at `now`, computed without writing: a claim in
+    review whose lease ran out is waiting in the queue again ("new"), as
+    `factcheck review expire-leases` (or the next take or assign) will record."""
+    reviewing = [c.id for c in claims if c.status == "in_review"]
+    lapsed = (
+        set(session.scalars(lapsed_leases(now).where(Assignment.claim_id.in_(reviewing))))
+        if reviewing
+        else set()
+    )
+    return {c.id: "new" if c.id in lapsed else c.status for c in claims}
+
+
 def _release(
     session: so.Session,
     assignment: Assignment,
@@ -531,7 +551,7 @@ def queue_query(session: so.Session, filters: QueueFilters, now: datetime) -> sa
     """The claims matching the filters, highest priority first (id breaks ties)."""
     query = sa.select(Claim)
     if filters.statuses:
-        query = query.where(Claim.status.in_(filters.statuses))
+        query = query.where(_status_now_in(filters.statuses, now))
     if filters.min_score is not None:
         query = query.where(Claim.score >= filters.min_score)
     if filters.max_score is not None:
@@ -572,6 +592,18 @@ def queue_query(session: so.Session, filters: QueueFilters, now: datetime) -> sa
             for term in terms:
                 query = query.where(Claim.text.ilike(f"%{_like(term)}%", escape="\\"))
     return query
+
+
+def _status_now_in(statuses: Sequence[str], now: datetime) -> sa.ColumnElement[bool]:
+    """Claims whose status at `now` is one of `statuses` (see statuses_now)."""
+    wanted = set(statuses)
+    condition = Claim.status.in_(wanted)
+    lapsed = sa.and_(Claim.status == "in_review", Claim.id.in_(lapsed_leases(now)))
+    if "in_review" in wanted and "new" not in wanted:
+        condition = sa.and_(condition, sa.not_(lapsed))
+    elif "new" in wanted and "in_review" not in wanted:
+        condition = sa.or_(condition, lapsed)
+    return condition
 
 
 def _like(text: str) -> str:

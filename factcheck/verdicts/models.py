@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from factcheck.db import Base, enum_check, utcnow
+from factcheck.db import Base, enum_check, listen_once, utcnow
 
 if TYPE_CHECKING:
     from factcheck.auth.models import User
@@ -164,7 +164,6 @@ class RevisionImmutable(RuntimeError):
     """Raised when code tries to change a saved verdict revision or its evidence."""
 
 
-@sa.event.listens_for(VerdictRevision, "before_update")
 def _revision_append_only(mapper, connection, target) -> None:  # noqa: ANN001
     # The one change allowed: stamping submitted_at, once, when the author submits.
     state = sa.inspect(target)
@@ -179,8 +178,13 @@ def _revision_append_only(mapper, connection, target) -> None:  # noqa: ANN001
         raise RevisionImmutable("verdict revisions are append-only")
 
 
-@sa.event.listens_for(VerdictRevision, "before_delete")
-@sa.event.listens_for(EvidenceSource, "before_delete")
-@sa.event.listens_for(EvidenceSource, "before_update")
 def _refuse_change(mapper, connection, target) -> None:  # noqa: ANN001
     raise RevisionImmutable("verdict revisions and their evidence are append-only")
+
+
+def register_guards() -> None:
+    """Make saved revisions and their evidence append-only in the ORM (idempotent)."""
+    listen_once(VerdictRevision, "before_update", _revision_append_only)
+    listen_once(VerdictRevision, "before_delete", _refuse_change)
+    listen_once(EvidenceSource, "before_delete", _refuse_change)
+    listen_once(EvidenceSource, "before_update", _refuse_change)

@@ -47,11 +47,35 @@ EVIDENCE_MAX = 50
 EVIDENCE_SEPARATOR = " | "
 
 
+def default_scale(session: so.Session) -> RatingScale | None:
+    """Return the default rating scale (the initial migration creates it), or None."""
+    return session.scalar(sa.select(RatingScale).where(RatingScale.is_default.is_(True)))
+
+
 def ensure_default_scale(session: so.Session) -> RatingScale:
-    """Return the default rating scale, creating the built-in one if there is none."""
-    scale = session.scalar(sa.select(RatingScale).where(RatingScale.is_default.is_(True)))
+    """Return the default rating scale, creating the built-in one if there is none.
+
+    For `factcheck demo` (and test set-up) only: the initial migration seeds the scale,
+    and no request creates it (reading a page never writes)."""
+    scale = default_scale(session)
     if scale is not None:
         return scale
+    scale = built_in_scale()
+    session.add(scale)
+    session.flush()
+    record(
+        session,
+        actor=None,
+        action="rating_scale.create",
+        entity_type="rating_scale",
+        entity_id=scale.id,
+        extra={"name": scale.name},
+    )
+    return scale
+
+
+def built_in_scale() -> RatingScale:
+    """A new default scale with the built-in ratings (verdicts.defaults), not yet added."""
     scale = RatingScale(
         name=DEFAULT_SCALE["name"],
         description=DEFAULT_SCALE["description"],
@@ -70,23 +94,14 @@ def ensure_default_scale(session: so.Session) -> RatingScale:
         )
         for i, (label, value, bucket, colour, definition) in enumerate(DEFAULT_SCALE["ratings"])
     ]
-    session.add(scale)
-    session.flush()
-    record(
-        session,
-        actor=None,
-        action="rating_scale.create",
-        entity_type="rating_scale",
-        entity_id=scale.id,
-        extra={"name": scale.name},
-    )
     return scale
 
 
 def active_ratings(session: so.Session) -> list[Rating]:
-    """The ratings a verdict may use: the active ones of the default scale, in order."""
-    scale = ensure_default_scale(session)
-    return [r for r in scale.ratings if r.is_active]
+    """The ratings a verdict may use: the active ones of the default scale, in order
+    (none when the database has no default scale: run the migrations)."""
+    scale = default_scale(session)
+    return [r for r in scale.ratings if r.is_active] if scale is not None else []
 
 
 # Input ---------------------------------------------------------------------------------
