@@ -47,7 +47,12 @@ def read_examples(path: Path | str) -> list[Example]:
 def stratified_split(
     examples: Sequence[Example], fraction: float, seed: int
 ) -> tuple[list[Example], list[Example]]:
-    """Split off `fraction` of each class (deterministically) as a validation set."""
+    """Split off `fraction` of each class (deterministically) as a validation set.
+
+    Kept rather than scikit-learn's train_test_split(stratify=...): that holds out a
+    different 10 %, and this split decides what the shipped stage-one model was trained and
+    thresholded on (`factcheck model train` reproduces it). Switch at the next retrain.
+    """
     rng = random.Random(seed)
     train, held = [], []
     for label in (0, 1):

@@ -95,7 +95,11 @@ def baseline(
 
 
 def debate_folds(examples: Sequence[Example], folds: int) -> list[set[str]]:
-    """Assign debates to folds round-robin in sorted order (deterministic)."""
+    """Assign debates to folds round-robin in sorted order (deterministic).
+
+    The README's CLEF folds; scikit-learn's GroupKFold balances folds by size instead,
+    which would change them.
+    """
     debates = sorted({e.group for e in examples if e.group})
     return [set(debates[i::folds]) for i in range(folds)]
 

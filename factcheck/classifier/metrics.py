@@ -1,4 +1,9 @@
-"""Evaluation measures: classification (P/R/F1, ROC-AUC, AP) and ranking (MAP, P@k, R-prec)."""
+"""Evaluation measures: classification (P/R/F1, ROC-AUC, AP) and ranking (MAP, P@k, R-prec).
+
+The classification measures and the per-threshold counts come from scikit-learn. What it
+has no function for stays here, built on those pieces: the threshold with the best F1, and
+CLEF CheckThat!'s per-debate ranking measures (MAP over debates, P@k, R-precision).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,12 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 import numpy as np
+from sklearn.metrics import (
+    average_precision_score,
+    confusion_matrix_at_thresholds,
+    precision_recall_fscore_support,
+    roc_auc_score,
+)
 
 
 def _arrays(labels: Sequence[int], scores: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
@@ -17,34 +28,23 @@ def _arrays(labels: Sequence[int], scores: Sequence[float]) -> tuple[np.ndarray,
 
 
 def average_precision(labels: Sequence[int], scores: Sequence[float]) -> float:
-    """Mean of the precision at each positive, ranking by score (ties: stable order)."""
+    """Mean of the precision at each positive, ranking by score; 0.0 without positives.
+
+    Tied scores count as one step (scikit-learn's average_precision_score), so the
+    result does not depend on the order of the input.
+    """
     y, s = _arrays(labels, scores)
     if y.sum() == 0:
         return 0.0
-    ranked = y[np.argsort(-s, kind="stable")]
-    hits = np.cumsum(ranked)
-    precision_at_hits = hits[ranked == 1] / (np.flatnonzero(ranked == 1) + 1)
-    return float(precision_at_hits.mean())
+    return float(average_precision_score(y, s))
 
 
 def roc_auc(labels: Sequence[int], scores: Sequence[float]) -> float:
-    """Area under the ROC curve (Mann-Whitney U, ties counted as half)."""
+    """Area under the ROC curve (ties counted as half); NaN when a class is missing."""
     y, s = _arrays(labels, scores)
-    pos, neg = s[y == 1], s[y == 0]
-    if len(pos) == 0 or len(neg) == 0:
+    if len(np.unique(y)) < 2:
         return float("nan")
-    order = np.argsort(np.concatenate([pos, neg]), kind="mergesort")
-    values = np.concatenate([pos, neg])[order]
-    ranks = np.empty(len(values))
-    i = 0
-    while i < len(values):  # average ranks over ties
-        j = i
-        while j + 1 < len(values) and values[j + 1] == values[i]:
-            j += 1
-        ranks[i : j + 1] = (i + j) / 2 + 1
-        i = j + 1
-    pos_ranks = ranks[np.argsort(order)][: len(pos)]
-    return float((pos_ranks.sum() - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg)))
+    return float(roc_auc_score(y, s))
 
 
 def classification_report(
@@ -52,24 +52,15 @@ def classification_report(
 ) -> dict[str, float]:
     """Precision, recall and F1 of the positive class, macro F1, ROC-AUC and AP."""
     y, s = _arrays(labels, scores)
-    predicted = s >= threshold
-
-    def prf(target: int) -> tuple[float, float, float]:
-        truth, guess = y == target, predicted if target == 1 else ~predicted
-        tp = float((truth & guess).sum())
-        precision = tp / guess.sum() if guess.sum() else 0.0
-        recall = tp / truth.sum() if truth.sum() else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        return precision, recall, f1
-
-    p, r, f1 = prf(1)
-    _, _, f1_neg = prf(0)
+    precision, recall, f1, _ = precision_recall_fscore_support(
+        y, (s >= threshold).astype(np.int64), labels=[0, 1], zero_division=0.0
+    )
     return {
         "threshold": threshold,
-        "precision": p,
-        "recall": r,
-        "f1": f1,
-        "macro_f1": (f1 + f1_neg) / 2,
+        "precision": float(precision[1]),
+        "recall": float(recall[1]),
+        "f1": float(f1[1]),
+        "macro_f1": float(f1.mean()),
         "roc_auc": roc_auc(y, s),
         "average_precision": average_precision(y, s),
         "n": int(len(y)),
@@ -80,30 +71,42 @@ def classification_report(
 def best_f1_threshold(
     labels: Sequence[int], scores: Sequence[float], *, balanced: bool = False
 ) -> float:
-    """Return the score threshold with the highest positive-class F1.
+    """Return the score threshold with the highest positive-class F1 (the lowest on a tie).
 
     With balanced=True the two classes are weighted to equal size first, so the choice
     does not depend on how rare positives happen to be in the validation data.
     """
     y, s = _arrays(labels, scores)
-    w_pos = 1.0
-    w_neg = (y.sum() / max(1, (1 - y).sum())) if balanced else 1.0
-    best, best_f1 = 0.5, -1.0
-    for t in np.unique(s):
-        guess = s >= t
-        tp = ((y == 1) & guess).sum() * w_pos
-        fp = ((y == 0) & guess).sum() * w_neg
-        fn = ((y == 1) & ~guess).sum() * w_pos
-        f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-        if f1 > best_f1:
-            best, best_f1 = float(t), f1
-    return best
+    if len(y) == 0:
+        return 0.5
+    if y.sum() == 0:  # no F1 above zero: the lowest score, as a scan from below finds
+        return float(s.min())
+    _, fps, fns, tps, thresholds = confusion_matrix_at_thresholds(y, s)
+    w_neg = y.sum() / max(1, (1 - y).sum()) if balanced else 1.0
+    f1 = np.divide(2 * tps, 2 * tps + fps * w_neg + fns, out=np.zeros(len(tps)), where=tps > 0)
+    # Thresholds come highest first; argmax on the reversed array picks the lowest one.
+    return float(thresholds[::-1][np.argmax(f1[::-1])])
+
+
+def precision_at_k(ranked: np.ndarray, k: int) -> float:
+    """Share of positives among the first k of labels in ranked order."""
+    return float(ranked[:k].sum() / k)
+
+
+def r_precision(ranked: np.ndarray) -> float:
+    """Precision at R, R being the number of positives (0.0 without positives)."""
+    r = int(ranked.sum())
+    return float(ranked[:r].sum() / r) if r else 0.0
 
 
 def ranking_report(
     labels: Sequence[int], scores: Sequence[float], groups: Sequence[str], k: int = 10
 ) -> dict[str, float]:
-    """Per-debate ranking: MAP, mean P@k and mean R-precision over debates."""
+    """Per-debate ranking (CLEF CheckThat!): MAP, mean P@k and mean R-precision over debates.
+
+    A debate without positives counts with AP 0. P@k and R-precision rank by score, ties in
+    input order.
+    """
     by_group: dict[str, list[int]] = defaultdict(list)
     for i, g in enumerate(groups):
         by_group[g].append(i)
@@ -113,9 +116,8 @@ def ranking_report(
         gy, gs = y[idx], s[idx]
         ranked = gy[np.argsort(-gs, kind="stable")]
         aps.append(average_precision(gy, gs))
-        p_at_k.append(float(ranked[:k].sum() / k))
-        r = int(gy.sum())
-        r_prec.append(float(ranked[:r].sum() / r) if r else 0.0)
+        p_at_k.append(precision_at_k(ranked, k))
+        r_prec.append(r_precision(ranked))
     return {
         "map": float(np.mean(aps)),
         f"p_at_{k}": float(np.mean(p_at_k)),

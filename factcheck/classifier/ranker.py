@@ -123,7 +123,13 @@ def fit_ranker(
     feature_names: tuple[str, ...] = FEATURE_NAMES,
 ) -> Ranker:
     """Fit L2-regularised logistic regression (L-BFGS) on standardised inputs: the named
-    features (columns of FEATURE_NAMES rows), and the pooled states when given."""
+    features (columns of FEATURE_NAMES rows), and the pooled states when given.
+
+    Written with torch rather than scikit-learn on purpose: this fit reproduces the shipped
+    ranker.json exactly. scikit-learn's LogisticRegression (pooled columns scaled by
+    sqrt(l2 / l2_embedding) for their own penalty) reaches the same minimum and the same
+    cross-validated figures, but weights differing in the fourth decimal and 4x slower.
+    """
     features = features[:, [FEATURE_NAMES.index(name) for name in feature_names]]
     mean = features.mean(0)
     scale = features.std(0) + 1e-6

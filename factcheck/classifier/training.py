@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 import torch
+from sklearn.linear_model import LogisticRegression
 from torch import nn
 from tqdm.auto import tqdm
 
@@ -190,31 +191,14 @@ def embed_frozen(
 def fit_logistic_regression(
     x: np.ndarray, y: np.ndarray, l2: float = 1.0, balance_classes: bool = True
 ) -> Callable[[np.ndarray], np.ndarray]:
-    """Fit L2-regularised logistic regression (L-BFGS); return a probability function."""
-    torch.manual_seed(0)
-    xt, yt = torch.from_numpy(x).double(), torch.from_numpy(y).double()
-    weights = torch.ones_like(yt)
-    if balance_classes:
-        weights[yt == 1] = (len(yt) - yt.sum()) / yt.sum()
-    w = torch.zeros(x.shape[1], dtype=torch.float64, requires_grad=True)
-    b = torch.zeros(1, dtype=torch.float64, requires_grad=True)
-    opt = torch.optim.LBFGS([w, b], max_iter=500, line_search_fn="strong_wolfe")
-
-    def closure() -> torch.Tensor:
-        opt.zero_grad()
-        logits = xt @ w + b
-        loss = (
-            nn.functional.binary_cross_entropy_with_logits(
-                logits, yt, weight=weights, reduction="sum"
-            )
-            + 0.5 * l2 * (w * w).sum()
-        ) / len(yt)
-        loss.backward()
-        return loss
-
-    opt.step(closure)
-    w_final, b_final = w.detach().numpy(), float(b.detach())
-    return lambda feats: 1 / (1 + np.exp(-(feats.astype(np.float64) @ w_final + b_final)))
+    """Fit L2-regularised logistic regression (scikit-learn, L-BFGS, C = 1/l2); return a
+    probability function. Balanced: positives weigh negatives/positives each."""
+    y = np.asarray(y, dtype=np.int64)
+    positives = int(y.sum())
+    weights = {0: 1.0, 1: (len(y) - positives) / positives} if balance_classes else None
+    model = LogisticRegression(C=1.0 / l2, class_weight=weights, tol=1e-8, max_iter=5000)
+    model.fit(x.astype(np.float64), y)
+    return lambda feats: model.predict_proba(feats.astype(np.float64))[:, 1]
 
 
 def baseline_scorer(train: Sequence[Example], *, progress: bool = False) -> Scorer:

@@ -20,6 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+from sklearn.metrics import confusion_matrix_at_thresholds, precision_score, recall_score
+from sklearn.model_selection import LeaveOneGroupOut
 
 from factcheck.claims.attribution import attribute
 from factcheck.claims.segment import Span
@@ -56,7 +58,10 @@ class Corpus:
     logits: np.ndarray
     files: list[dict] = field(default_factory=list)
 
-    def take(self, mask: np.ndarray) -> Corpus:
+    def take(self, rows: np.ndarray) -> Corpus:
+        """The rows given by a boolean mask or by indices, in corpus order."""
+        mask = np.zeros(len(self.labels), dtype=bool)
+        mask[rows] = True
         return Corpus(
             self.name,
             self.features[mask],
@@ -212,21 +217,17 @@ def transcript_threshold(debates: Corpus, folds: int = 4) -> dict:
 
 def threshold_for_recall(labels: np.ndarray, scores: np.ndarray, recall: float) -> float:
     """The highest score at which at least `recall` of the positives score at or above it."""
-    order = np.argsort(-scores, kind="stable")
-    hits = np.cumsum(labels[order])
-    needed = recall * labels.sum()
-    k = int(np.argmax(hits >= needed))
-    return float(scores[order][k])
+    *_, tps, thresholds = confusion_matrix_at_thresholds(labels, scores)
+    return float(thresholds[int(np.argmax(tps >= recall * labels.sum()))])
 
 
 def flag_report(labels: np.ndarray, scores: np.ndarray, threshold: float) -> dict:
     """Precision, recall and share flagged at a threshold, and average precision."""
-    flagged = scores >= threshold
-    tp = int((flagged & (labels == 1)).sum())
+    flagged = (scores >= threshold).astype(np.int64)
     return {
         "threshold": threshold,
-        "precision": tp / max(int(flagged.sum()), 1),
-        "recall": tp / max(int(labels.sum()), 1),
+        "precision": float(precision_score(labels, flagged, zero_division=0.0)),
+        "recall": float(recall_score(labels, flagged, zero_division=0.0)),
         "flagged_share": float(flagged.mean()) if len(flagged) else 0.0,
         "average_precision": average_precision(labels, scores),
         "sentences": int(len(labels)),
@@ -239,15 +240,13 @@ def cross_validate_news(corpora: dict[str, Corpus]) -> tuple[np.ndarray, dict]:
     news = corpora["news"]
     others = [c for name, c in corpora.items() if name != "news"]
     scores = np.zeros(len(news.labels))
-    names = sorted(set(news.groups))
-    groups = np.asarray(news.groups)
-    for name in names:
-        held = groups == name
-        ranker = fit([news.take(~held), *others])
+    splits = LeaveOneGroupOut().split(news.features, groups=news.groups)
+    for train, held in splits:
+        ranker = fit([news.take(train), *others])
         scores[held] = ranker.scores(news.features[held], news.pooled[held])
     threshold = threshold_for_recall(news.labels, scores, TARGET_RECALL)
     report = flag_report(news.labels, scores, threshold)
-    report["articles"] = len(names)
+    report["articles"] = len(set(news.groups))
     report["stage_one_average_precision"] = average_precision(news.labels, news.logits)
     return scores, report
 
