@@ -29,7 +29,7 @@ from factcheck.auth.services import create_user
 from factcheck.classifier import set_classifier
 from factcheck.db import Base
 from factcheck.extensions import db
-from factcheck.verdicts.services import built_in_scale
+from factcheck.verdicts.ratings import built_in_scale
 from tests.fakes import KeywordClassifier
 
 PG_SERVER_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

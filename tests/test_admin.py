@@ -192,7 +192,7 @@ class TestDeactivate:
 
 def test_admin_adds_retires_and_restores_a_rating(app, login_as):
     from factcheck.verdicts.models import Rating
-    from factcheck.verdicts.services import active_ratings, ensure_default_scale
+    from factcheck.verdicts.ratings import active_ratings, ensure_default_scale
 
     ensure_default_scale(db.session)
     db.session.commit()

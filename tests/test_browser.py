@@ -377,7 +377,7 @@ INJECTED_ELEMENTS = """() => [
 def hostile_server(tmp_path: Path) -> Iterator[tuple[str, int]]:
     """A published ruling whose every user-supplied text carries a script payload."""
     from factcheck.auth.models import User
-    from factcheck.verdicts.services import EvidenceInput
+    from factcheck.verdicts.inputs import EvidenceInput
     from tests.workflow import publish
 
     app = make_app(f"sqlite:///{tmp_path / 'xss.db'}", PUBLIC_RULINGS=True)

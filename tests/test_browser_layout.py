@@ -40,7 +40,8 @@ from factcheck.review import services as review
 from factcheck.sources.extract import from_text
 from factcheck.sources.services import ingest
 from factcheck.verdicts import services as verdicts
-from factcheck.verdicts.services import EvidenceInput, VerdictInput, active_ratings
+from factcheck.verdicts.inputs import EvidenceInput, VerdictInput
+from factcheck.verdicts.ratings import active_ratings
 from tests.conftest import BACKENDS, STRONG_PASSWORD, make_app
 from tests.fakes import KeywordClassifier
 from tests.shared import seed_text

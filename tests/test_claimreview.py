@@ -18,7 +18,7 @@ from factcheck.auth.roles import Role
 from factcheck.export.claimreview import claim_reviews
 from factcheck.export.services import ExportFilters
 from factcheck.extensions import db
-from factcheck.verdicts.services import active_ratings
+from factcheck.verdicts.ratings import active_ratings
 from tests.workflow import add_claim, publish, user
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

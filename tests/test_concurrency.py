@@ -17,7 +17,7 @@ from factcheck.editorial.models import EditorialDecision
 from factcheck.extensions import db
 from factcheck.review.models import Assignment
 from factcheck.verdicts.models import VerdictRevision
-from factcheck.verdicts.services import ensure_default_scale
+from factcheck.verdicts.ratings import ensure_default_scale
 from tests.conftest import csrf_token, login
 from tests.workflow import add_claim, user, verdict
 
@@ -211,7 +211,7 @@ def verdict_race(app, make_user):
 
 
 def _verdict_post(claim_id: int, base: int, token: str, **fields: str) -> dict[str, str]:
-    from factcheck.verdicts.services import active_ratings
+    from factcheck.verdicts.ratings import active_ratings
 
     data = {
         "csrf_token": token,

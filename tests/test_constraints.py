@@ -21,7 +21,7 @@ from factcheck.review.models import Assignment
 from factcheck.sources.models import Article
 from factcheck.sources.services import content_hash
 from factcheck.verdicts.models import EvidenceSource, Rating, RatingScale, VerdictRevision
-from factcheck.verdicts.services import ensure_default_scale
+from factcheck.verdicts.ratings import ensure_default_scale
 
 
 @dataclass

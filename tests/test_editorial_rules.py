@@ -20,7 +20,7 @@ from factcheck.extensions import db
 from factcheck.review import services as review
 from factcheck.verdicts import services as verdicts
 from factcheck.verdicts.models import VerdictRevision
-from factcheck.verdicts.services import active_ratings, ensure_default_scale
+from factcheck.verdicts.ratings import active_ratings, ensure_default_scale
 from tests.conftest import csrf_token, login
 from tests.workflow import NOW, add_claim, later, publish, user, verdict
 

@@ -23,7 +23,7 @@ from factcheck.export.services import (
 from factcheck.extensions import db
 from factcheck.sources.extract import Document
 from factcheck.sources.services import ingest
-from factcheck.verdicts.services import EvidenceInput
+from factcheck.verdicts.inputs import EvidenceInput
 from tests.workflow import add_claim, later, publish, user, verdict
 
 BASE = "https://checks.example.org/"

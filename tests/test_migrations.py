@@ -122,7 +122,7 @@ def test_export_columns_are_filled_from_existing_data(empty_database, backend_na
     from factcheck.editorial import services as editorial
     from factcheck.sources.extract import Document
     from factcheck.sources.services import ingest
-    from factcheck.verdicts.services import EvidenceInput
+    from factcheck.verdicts.inputs import EvidenceInput
     from tests.fakes import KeywordClassifier
     from tests.workflow import later, publish, verdict
 

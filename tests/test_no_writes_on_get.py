@@ -21,6 +21,7 @@ from factcheck.review import services as review
 from factcheck.review.counts import count_by_status
 from factcheck.review.models import Assignment
 from factcheck.verdicts import services as verdicts
+from factcheck.verdicts.ratings import active_ratings
 from tests.conftest import login, post_form
 from tests.workflow import add_claim, publish, user, verdict
 from tests.writes import recorded_writes
@@ -231,7 +232,7 @@ def test_no_request_creates_the_rating_scale(app, login_as):
     with recorded_writes(db.engine) as writes:
         assert client.get("/admin/scales").status_code == 200
     assert writes == []
-    assert verdicts.active_ratings(db.session) == []
+    assert active_ratings(db.session) == []
     refused = post_form(
         client,
         "/admin/scales",

@@ -10,7 +10,7 @@ from factcheck.extensions import db
 from factcheck.security import public
 from factcheck.sources.extract import Document
 from factcheck.sources.services import create_article
-from factcheck.verdicts.services import active_ratings
+from factcheck.verdicts.ratings import active_ratings
 from tests.conftest import login, make_app
 from tests.workflow import add_claim, publish, user
 

@@ -29,8 +29,9 @@ from factcheck.extensions import db
 from factcheck.review import services as review
 from factcheck.review.models import Assignment
 from factcheck.verdicts import services as verdicts
+from factcheck.verdicts.inputs import EvidenceInput
 from factcheck.verdicts.models import RevisionImmutable, VerdictRevision
-from factcheck.verdicts.services import EvidenceInput, StaleVerdict
+from factcheck.verdicts.services import StaleVerdict
 from tests.workflow import NOW, add_claim, later, user, verdict
 
 LEASE = 48.0

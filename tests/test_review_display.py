@@ -17,7 +17,7 @@ from factcheck.editorial import services as editorial
 from factcheck.extensions import db
 from factcheck.review import services as review
 from factcheck.verdicts import services as verdicts
-from factcheck.verdicts.services import active_ratings, ensure_default_scale
+from factcheck.verdicts.ratings import active_ratings, ensure_default_scale
 from tests.conftest import login
 from tests.workflow import NOW, add_claim, later, user, verdict
 

@@ -12,8 +12,9 @@ from factcheck.review import services as review
 from factcheck.sources.extract import Document
 from factcheck.sources.fetch import check_url
 from factcheck.sources.services import ingest
+from factcheck.verdicts import inputs
 from factcheck.verdicts import services as verdicts
-from factcheck.verdicts.services import EvidenceInput
+from factcheck.verdicts.inputs import EvidenceInput
 from tests.workflow import NOW, add_claim, user, verdict
 
 
@@ -21,7 +22,7 @@ from tests.workflow import NOW, add_claim, user, verdict
 def test_checks_lower_the_scheme_and_nothing_else(url):
     scheme, rest = url.split("://", 1)
     assert check_url(url) == f"{scheme.lower()}://{rest}"
-    assert verdicts.check_url(url) == f"{scheme.lower()}://{rest}"
+    assert inputs.check_url(url) == f"{scheme.lower()}://{rest}"
 
 
 def test_an_article_with_an_upper_case_scheme_is_stored(app, fake_classifier):

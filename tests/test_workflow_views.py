@@ -12,7 +12,7 @@ from factcheck.claims.models import Claim
 from factcheck.editorial.models import Ruling
 from factcheck.extensions import db
 from factcheck.verdicts.models import VerdictRevision
-from factcheck.verdicts.services import active_ratings, ensure_default_scale
+from factcheck.verdicts.ratings import active_ratings, ensure_default_scale
 from tests.conftest import csrf_token, login
 from tests.workflow import add_claim
 

@@ -12,7 +12,8 @@ from factcheck.claims.priority import priority_of
 from factcheck.claims.services import text_key
 from factcheck.extensions import db
 from factcheck.sources.models import Article, Outlet
-from factcheck.verdicts.services import EvidenceInput, VerdictInput, active_ratings
+from factcheck.verdicts.inputs import EvidenceInput, VerdictInput
+from factcheck.verdicts.ratings import active_ratings
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 _n = count(1)

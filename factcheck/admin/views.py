@@ -221,7 +221,7 @@ def audit():
 def scales():
     """Rating scales: the default scale's ratings; add one, retire or restore one."""
     from factcheck.verdicts.models import RatingScale
-    from factcheck.verdicts.services import add_rating, default_scale
+    from factcheck.verdicts.ratings import add_rating, default_scale
 
     form = RatingForm()
     status = 200
@@ -284,7 +284,7 @@ def scales():
 @roles_allowed(Role.ADMIN)
 def rating_active(rating_id: int, change: str):
     from factcheck.verdicts.models import Rating
-    from factcheck.verdicts.services import set_rating_active
+    from factcheck.verdicts.ratings import set_rating_active
 
     rating = db.session.get(Rating, rating_id)
     if rating is None:

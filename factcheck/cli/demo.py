@@ -19,7 +19,7 @@ from factcheck.classifier import get_classifier
 from factcheck.extensions import db
 from factcheck.sources.extract import Document
 from factcheck.sources.services import find_duplicate, ingest
-from factcheck.verdicts.services import ensure_default_scale
+from factcheck.verdicts.ratings import ensure_default_scale
 
 DEMO_ADMIN = "admin@example.com"
 

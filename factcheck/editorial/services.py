@@ -20,13 +20,12 @@ from factcheck.notifications.services import notify, notify_editors
 from factcheck.review.models import Assignment
 from factcheck.review.services import change_status, open_assignment
 from factcheck.security import ensure_role
+from factcheck.verdicts.inputs import VerdictInput, check_submittable, clean_verdict
 from factcheck.verdicts.models import VerdictRevision
+from factcheck.verdicts.ratings import active_ratings
 from factcheck.verdicts.services import (
     StaleVerdict,
-    VerdictInput,
     append_revision,
-    check_submittable,
-    clean_verdict,
     latest_revision,
     lock_claim,
 )
@@ -332,7 +331,7 @@ def correct(
     if (waiting := pending_correction(session, claim)) is not None:
         raise Conflict(waiting_message(waiting))
     note = _comment(note, required=True, what="a correction note for readers")
-    data = clean_verdict(session, data, now.date())
+    data = clean_verdict(data, now.date(), ratings=active_ratings(session))
     published = ruling.decision.revision
     claim_type_before = claim.claim_type
     revision = append_revision(

@@ -33,7 +33,8 @@ from factcheck.review.services import get_claim
 from factcheck.security import public, roles_allowed
 from factcheck.verdicts.diff import diff_revisions
 from factcheck.verdicts.forms import CorrectionForm
-from factcheck.verdicts.services import StaleVerdict, active_ratings, latest_revision, revisions
+from factcheck.verdicts.ratings import active_ratings
+from factcheck.verdicts.services import StaleVerdict, latest_revision, revisions
 
 bp = Blueprint("editorial", __name__)
 rulings_bp = Blueprint("rulings", __name__)

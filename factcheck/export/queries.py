@@ -19,8 +19,13 @@ from factcheck.auth.models import User
 from factcheck.claims.models import Claim, Sentence, SentenceScore
 from factcheck.editorial.models import Correction, EditorialDecision, Ruling
 from factcheck.sources.models import Article, Outlet
-from factcheck.verdicts.models import EvidenceSource, Rating, RatingScale, VerdictRevision
-from factcheck.verdicts.services import EVIDENCE_SEPARATOR
+from factcheck.verdicts.models import (
+    EVIDENCE_SEPARATOR,
+    EvidenceSource,
+    Rating,
+    RatingScale,
+    VerdictRevision,
+)
 
 if TYPE_CHECKING:
     from factcheck.export.services import ExportFilters

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 
 from factcheck.verdicts.models import VerdictRevision
-from factcheck.verdicts.services import REVISION_FIELDS, revision_values
+from factcheck.verdicts.presentation import REVISION_FIELDS, revision_values
 
 # Element pairs one diff of two revisions (all fields together) may examine: about 50 ms
 # of work at most. Ordinary edits of a 40,000-character explanation use a few per cent.

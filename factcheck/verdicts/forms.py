@@ -22,8 +22,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from factcheck.claims.models import CLAIM_TYPES
 from factcheck.db import MAX_ID, bounded_int
 from factcheck.errors import InvalidInput
-from factcheck.verdicts.models import SUMMARY_MAX
-from factcheck.verdicts.services import (
+from factcheck.verdicts.inputs import (
     CLAIM_TEXT_MAX,
     NAME_MAX,
     NOTE_MAX,
@@ -34,6 +33,7 @@ from factcheck.verdicts.services import (
     VerdictInput,
     check_url,
 )
+from factcheck.verdicts.models import SUMMARY_MAX
 
 BLANK_SOURCES = 2
 

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 
 RATING_BUCKETS = ("true", "false", "mixed", "other")
 SUMMARY_MAX = 280
+# Between evidence addresses in VerdictRevision.evidence_urls and in the CSV export.
+EVIDENCE_SEPARATOR = " | "
 
 
 class RatingScale(Base):

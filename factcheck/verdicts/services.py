@@ -1,12 +1,8 @@
-"""Rating scales, and verdict revisions: save (append-only, optimistic locking), submit."""
+"""Verdict revisions: save (append-only, optimistic locking), submit to the editors."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from urllib.parse import urlsplit
+from datetime import datetime
 
 import sqlalchemy as sa
 import sqlalchemy.exc as sa_exc
@@ -15,189 +11,19 @@ import sqlalchemy.orm as so
 from factcheck.audit.services import changes_between, record
 from factcheck.auth.models import User
 from factcheck.auth.roles import Role
-from factcheck.claims.models import CLAIM_TYPES, Claim
+from factcheck.claims.models import Claim
 from factcheck.claims.priority import refresh_priority
 from factcheck.claims.services import text_key
 from factcheck.db import serialise_writers
-from factcheck.errors import Conflict, InvalidInput
+from factcheck.errors import Conflict
 from factcheck.notifications.services import notify, notify_editors
 from factcheck.review.models import Assignment
 from factcheck.review.services import change_status, require_holder
 from factcheck.security import ensure_role
-from factcheck.sources.fetch import lower_scheme
-from factcheck.verdicts.defaults import DEFAULT_SCALE
-from factcheck.verdicts.models import (
-    RATING_BUCKETS,
-    SUMMARY_MAX,
-    EvidenceSource,
-    Rating,
-    RatingScale,
-    VerdictRevision,
-)
-
-CLAIM_TEXT_MAX = 5000
-EXPLANATION_MAX = 100_000
-NAME_MAX = 200
-URL_MAX = 2048
-TITLE_MAX = 500
-PUBLISHER_MAX = 200
-NOTE_MAX = 5000
-EVIDENCE_MAX = 50
-# Between evidence addresses in VerdictRevision.evidence_urls and in the CSV export.
-EVIDENCE_SEPARATOR = " | "
-
-
-def default_scale(session: so.Session) -> RatingScale | None:
-    """Return the default rating scale (the initial migration creates it), or None."""
-    return session.scalar(sa.select(RatingScale).where(RatingScale.is_default.is_(True)))
-
-
-def ensure_default_scale(session: so.Session) -> RatingScale:
-    """Return the default rating scale, creating the built-in one if there is none.
-
-    For `factcheck demo` (and test set-up) only: the initial migration seeds the scale,
-    and no request creates it (reading a page never writes)."""
-    scale = default_scale(session)
-    if scale is not None:
-        return scale
-    scale = built_in_scale()
-    session.add(scale)
-    session.flush()
-    record(
-        session,
-        actor=None,
-        action="rating_scale.create",
-        entity_type="rating_scale",
-        entity_id=scale.id,
-        extra={"name": scale.name},
-    )
-    return scale
-
-
-def built_in_scale() -> RatingScale:
-    """A new default scale with the built-in ratings (verdicts.defaults), not yet added."""
-    scale = RatingScale(
-        name=DEFAULT_SCALE["name"],
-        description=DEFAULT_SCALE["description"],
-        min_value=DEFAULT_SCALE["min_value"],
-        max_value=DEFAULT_SCALE["max_value"],
-        is_default=True,
-    )
-    scale.ratings = [
-        Rating(
-            label=label,
-            value=value,
-            bucket=bucket,
-            colour=colour,
-            definition=definition,
-            position=i,
-        )
-        for i, (label, value, bucket, colour, definition) in enumerate(DEFAULT_SCALE["ratings"])
-    ]
-    return scale
-
-
-def active_ratings(session: so.Session) -> list[Rating]:
-    """The ratings a verdict may use: the active ones of the default scale, in order
-    (none when the database has no default scale: run the migrations)."""
-    scale = default_scale(session)
-    return [r for r in scale.ratings if r.is_active] if scale is not None else []
-
-
-# Input ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class EvidenceInput:
-    url: str
-    title: str | None = None
-    publisher: str | None = None
-    accessed_on: date | None = None
-    note: str | None = None
-
-
-@dataclass(frozen=True)
-class VerdictInput:
-    """What a verdict form holds; cleaned and checked by save_revision()."""
-
-    claim_text: str
-    rating_id: int | None = None
-    summary: str | None = None
-    explanation: str = ""
-    claimant_name: str | None = None
-    claimant_role: str | None = None
-    claimed_on: date | None = None
-    claim_type: str | None = None
-    evidence: Sequence[EvidenceInput] = field(default_factory=tuple)
-
-
-def _text(value: str | None, limit: int, label: str, *, required: bool = False) -> str | None:
-    value = " ".join((value or "").split()) if limit <= NAME_MAX else (value or "").strip()
-    if not value:
-        if required:
-            raise InvalidInput(f"Enter the {label}.")
-        return None
-    if len(value) > limit:
-        raise InvalidInput(f"The {label} is {len(value)} characters; the limit is {limit}.")
-    return value
-
-
-def check_url(url: str) -> str:
-    """Return the URL if it is an absolute http(s) address, else raise InvalidInput."""
-    url = (url or "").strip()
-    if len(url) > URL_MAX:
-        raise InvalidInput(f"A source address is longer than {URL_MAX} characters.")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname or " " in url:
-        raise InvalidInput(
-            f"“{url[:80]}” is not a web address; give the full address, starting with https://."
-        )
-    return lower_scheme(url, parts.scheme)
-
-
-def _clean_evidence(items: Sequence[EvidenceInput], today: date) -> list[EvidenceInput]:
-    cleaned = []
-    for item in items:
-        url = check_url(item.url)
-        accessed = item.accessed_on
-        if accessed is not None and accessed > today:
-            raise InvalidInput("A source's date accessed is in the future.")
-        cleaned.append(
-            EvidenceInput(
-                url=url,
-                title=_text(item.title, TITLE_MAX, "source title"),
-                publisher=_text(item.publisher, PUBLISHER_MAX, "publisher"),
-                accessed_on=accessed,
-                note=_text(item.note, NOTE_MAX, "source note"),
-            )
-        )
-    if len(cleaned) > EVIDENCE_MAX:
-        raise InvalidInput(f"Cite at most {EVIDENCE_MAX} sources.")
-    return cleaned
-
-
-def clean_verdict(session: so.Session, data: VerdictInput, today: date) -> VerdictInput:
-    rating_id = data.rating_id
-    if rating_id is not None and rating_id not in {r.id for r in active_ratings(session)}:
-        raise InvalidInput("Choose a rating from the scale.")
-    if data.claim_type is not None and data.claim_type not in CLAIM_TYPES:
-        raise InvalidInput("Choose a claim type from the list.")
-    if data.claimed_on is not None and data.claimed_on > today:
-        raise InvalidInput("The date claimed is in the future.")
-    return VerdictInput(
-        claim_text=_text(data.claim_text, CLAIM_TEXT_MAX, "claim text", required=True),
-        rating_id=rating_id,
-        summary=_text(data.summary, SUMMARY_MAX, "conclusion"),
-        explanation=_text(data.explanation, EXPLANATION_MAX, "explanation") or "",
-        claimant_name=_text(data.claimant_name, NAME_MAX, "claimant"),
-        claimant_role=_text(data.claimant_role, NAME_MAX, "claimant's role"),
-        claimed_on=data.claimed_on,
-        claim_type=data.claim_type,
-        evidence=_clean_evidence(data.evidence, today),
-    )
-
-
-# Revisions -----------------------------------------------------------------------------
+from factcheck.verdicts.inputs import VerdictInput, check_submittable, clean_verdict
+from factcheck.verdicts.models import EVIDENCE_SEPARATOR, EvidenceSource, VerdictRevision
+from factcheck.verdicts.presentation import revision_values
+from factcheck.verdicts.ratings import active_ratings
 
 
 class StaleVerdict(Conflict):
@@ -382,7 +208,7 @@ def save_revision(
             f"This claim is {claim.status.replace('_', ' ')}; its verdict cannot be edited now."
         )
     require_holder(session, claim, actor, now)
-    data = clean_verdict(session, data, now.date())
+    data = clean_verdict(data, now.date(), ratings=active_ratings(session))
     latest = latest_revision(session, claim)
     if latest is not None and _same_as(latest, data, claim):
         if latest.id == base_revision_id:
@@ -397,21 +223,6 @@ def save_revision(
         ),
         True,
     )
-
-
-def check_submittable(revision: VerdictRevision | None) -> None:
-    """Refuse a revision that lacks what an editor needs to judge it."""
-    if revision is None:
-        raise InvalidInput("Write and save a verdict before submitting it.")
-    missing = []
-    if revision.rating_id is None:
-        missing.append("a rating")
-    if not revision.summary:
-        missing.append("a short conclusion")
-    if not revision.evidence:
-        missing.append("at least one evidence source")
-    if missing:
-        raise InvalidInput("To submit, the verdict needs " + ", ".join(missing) + ".")
 
 
 def submit(
@@ -474,115 +285,3 @@ def _tell_editors(
     again = f"{who} resubmitted the verdict on {what} for review after it was returned."
     message = again if resubmitted else first
     notify_editors(session, kind="submitted", message=message, claim=claim, exclude=(actor.id,))
-
-
-# Comparing revisions ---------------------------------------------------------------------
-
-REVISION_FIELDS = {
-    "rating": "Rating",
-    "summary": "Conclusion",
-    "explanation": "Explanation",
-    "claim_text": "Claim",
-    "claimant_name": "Claimant",
-    "claimant_role": "Claimant's role",
-    "claimed_on": "Date claimed",
-    "evidence": "Evidence",
-}
-
-
-def _evidence_line(e: EvidenceSource) -> str:
-    parts = [e.title or e.url]
-    if e.publisher:
-        parts.append(e.publisher)
-    parts.append(e.url if e.title else "")
-    if e.accessed_on:
-        parts.append(f"accessed {e.accessed_on.isoformat()}")
-    if e.note:
-        parts.append(f"note: {e.note}")
-    return " · ".join(p for p in parts if p)
-
-
-def revision_values(rev: VerdictRevision) -> dict[str, object]:
-    """A revision's fields as plain values, for diffs and audit entries."""
-    return {
-        "rating": rev.rating.label if rev.rating else None,
-        "summary": rev.summary,
-        "explanation": rev.explanation or None,
-        "claim_text": rev.claim_text,
-        "claimant_name": rev.claimant_name,
-        "claimant_role": rev.claimant_role,
-        "claimed_on": rev.claimed_on.isoformat() if rev.claimed_on else None,
-        "evidence": [_evidence_line(e) for e in rev.evidence],
-    }
-
-
-# Rating scale administration ---------------------------------------------------------------
-
-HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
-
-
-def add_rating(
-    session: so.Session,
-    scale: RatingScale,
-    *,
-    label: str,
-    bucket: str,
-    value: float | None,
-    definition: str,
-    colour: str | None,
-    actor: User,
-) -> Rating:
-    """An admin adds a rating to a scale (at the end)."""
-    ensure_role(actor, Role.ADMIN)
-    label = _text(label, 60, "label", required=True)
-    if bucket not in RATING_BUCKETS:
-        raise InvalidInput("Choose a bucket: true, false, mixed or other.")
-    if value is not None and not scale.min_value <= value <= scale.max_value:
-        raise InvalidInput(
-            f"The value must lie on the scale, {scale.min_value:g} to {scale.max_value:g}, "
-            "or be left empty for a rating off the scale."
-        )
-    colour = (colour or "").strip() or None
-    if colour is not None and not HEX_COLOUR.match(colour):
-        raise InvalidInput("Give the colour as #rrggbb, e.g. #b91c1c.")
-    if any(r.label.lower() == label.lower() for r in scale.ratings):
-        raise Conflict(f"The scale already has a rating called {label}.")
-    rating = Rating(
-        scale_id=scale.id,
-        label=label,
-        bucket=bucket,
-        value=value,
-        definition=(definition or "").strip(),
-        colour=colour,
-        position=max((r.position for r in scale.ratings), default=-1) + 1,
-    )
-    session.add(rating)
-    session.flush()
-    record(
-        session,
-        actor=actor,
-        action="rating.create",
-        entity_type="rating",
-        entity_id=rating.id,
-        extra={"scale": scale.name, "label": label, "bucket": bucket, "value": value},
-    )
-    return rating
-
-
-def set_rating_active(session: so.Session, rating: Rating, *, active: bool, actor: User) -> None:
-    """Retire a rating from new verdicts (rulings that used it keep it), or bring it back."""
-    ensure_role(actor, Role.ADMIN)
-    if rating.is_active == active:
-        return
-    if not active and sum(r.is_active for r in rating.scale.ratings) <= 1:
-        raise Conflict("A scale needs at least one active rating.")
-    rating.is_active = active
-    session.flush()
-    record(
-        session,
-        actor=actor,
-        action="rating.activate" if active else "rating.deactivate",
-        entity_type="rating",
-        entity_id=rating.id,
-        changes={"is_active": [not active, active]},
-    )

@@ -16,6 +16,8 @@ from factcheck.security import login_required, roles_allowed
 from factcheck.verdicts import services
 from factcheck.verdicts.diff import diff_revisions
 from factcheck.verdicts.forms import VerdictForm
+from factcheck.verdicts.models import VerdictRevision
+from factcheck.verdicts.ratings import active_ratings
 
 bp = Blueprint("verdicts", __name__)
 
@@ -34,7 +36,7 @@ def _render(claim, form, *, newer=None, status: int = 200):  # noqa: ANN001
     newer_diff = None
     if newer is not None:
         # Show what the other person changed relative to the revision this form started from.
-        base = db.session.get(services.VerdictRevision, form.base_revision_id() or 0)
+        base = db.session.get(VerdictRevision, form.base_revision_id() or 0)
         newer_diff = diff_revisions(base, newer)
         # The next save builds on their revision, keeping what this person typed.
         form.base_revision.data = str(newer.id)
@@ -76,7 +78,7 @@ def edit(claim_id: int):
     """Write or revise the verdict; every save is a new revision."""
     claim = get_claim(db.session, claim_id)
     form = VerdictForm()
-    form.set_ratings(services.active_ratings(db.session))
+    form.set_ratings(active_ratings(db.session))
     if not form.is_submitted():
         try:  # only the lease holder may write: say so before anyone types a verdict
             require_holder(db.session, claim, current_user._get_current_object(), utcnow())
