@@ -120,7 +120,8 @@ def main() -> None:
     from flask_migrate import upgrade
 
     from factcheck import create_app
-    from factcheck.claims.models import OPEN_STATUSES, Claim
+    from factcheck.claims.lifecycle import OPEN_STATUSES
+    from factcheck.claims.models import Claim
     from factcheck.extensions import db
     from factcheck.review.counts import count_by_status
     from factcheck.review.services import QueueFilters, queue_page

@@ -183,6 +183,7 @@ def _nav_counts() -> dict[str, int]:
     """Counts for the navigation (called by the template only for signed-in users)."""
     from flask_login import current_user
 
+    from factcheck.claims.lifecycle import OPEN_STATUSES, ClaimStatus
     from factcheck.db import utcnow
     from factcheck.notifications.services import unread_count
     from factcheck.review.counts import status_counts
@@ -190,10 +191,10 @@ def _nav_counts() -> dict[str, int]:
 
     counts = status_counts(db.session)
     return {
-        "waiting": sum(counts.get(s, 0) for s in ("new", "in_review", "returned")),
-        "new": counts.get("new", 0),
-        "submitted": counts.get("submitted", 0),
-        "approved": counts.get("approved", 0),
+        "waiting": sum(counts.get(s, 0) for s in OPEN_STATUSES),
+        "new": counts.get(ClaimStatus.NEW, 0),
+        "submitted": counts.get(ClaimStatus.SUBMITTED, 0),
+        "approved": counts.get(ClaimStatus.APPROVED, 0),
         "mine": held_count(db.session, current_user, utcnow()),
         "unread": unread_count(db.session, current_user),
         "by_status": counts,

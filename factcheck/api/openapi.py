@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from factcheck.claims.models import CLAIM_STATUSES
+from factcheck.claims.lifecycle import CLAIM_STATUSES
 from factcheck.sources.extract import MAX_TEXT_CHARACTERS
 
 NULLABLE_STRING = {"type": ["string", "null"]}

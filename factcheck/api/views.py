@@ -22,7 +22,8 @@ from factcheck.api.validation import (
 )
 from factcheck.audit.models import AuditEntry
 from factcheck.auth.roles import Role
-from factcheck.claims.models import CLAIM_STATUSES, OPEN_STATUSES, Claim
+from factcheck.claims.lifecycle import CLAIM_STATUSES, OPEN_STATUSES
+from factcheck.claims.models import Claim
 from factcheck.claims.priority import reason_of
 from factcheck.claims.services import FlagPolicy
 from factcheck.classifier import ModelUnavailable, get_classifier

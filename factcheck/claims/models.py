@@ -8,39 +8,17 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from factcheck.claims.statuses import (
+    CLAIM_STATUSES,
+    OPEN_STATUSES,
+    ClaimStatus,
+    transition_guard_ddl,
+)
 from factcheck.db import Base, enum_check, utcnow
 
 if TYPE_CHECKING:
     from factcheck.sources.models import Article
 
-# new → in_review → submitted → approved → published, with returned (back to the
-# fact-checker), dismissed, merged (a duplicate of another claim) and retracted.
-CLAIM_STATUSES = (
-    "new",
-    "in_review",
-    "submitted",
-    "returned",
-    "approved",
-    "published",
-    "retracted",
-    "dismissed",
-    "merged",
-)
-# The claims waiting for a fact-checker: the default view of the queue.
-OPEN_STATUSES = ("new", "in_review", "returned")
-# Every status change a claim may make. The service layer checks it first (with a
-# message a person can act on); a trigger in the database refuses anything else.
-CLAIM_TRANSITIONS: dict[str, tuple[str, ...]] = {
-    "new": ("in_review", "dismissed", "merged"),
-    "in_review": ("new", "submitted", "dismissed", "merged"),
-    "returned": ("submitted", "dismissed", "merged"),
-    "submitted": ("approved", "returned"),
-    "approved": ("published",),
-    "published": ("retracted",),
-    "dismissed": ("new",),
-    "merged": (),
-    "retracted": (),
-}
 DISMISS_REASONS = ("not_a_claim", "not_check_worthy")
 # What a stored sentence is in its document (factcheck.claims.structure); only body
 # sentences are ever flagged, the others are shown dimmed.
@@ -56,6 +34,8 @@ SENTENCE_KINDS = (
     "caption",
     "credit",
 )
+# The partial index of the waiting claims (OPEN_STATUSES).
+_WAITING = f"status IN ({', '.join(repr(str(s)) for s in OPEN_STATUSES)})"
 CLAIM_TYPES = ("numerical", "quote", "causal", "prediction", "comparison", "policy", "other")
 
 
@@ -137,10 +117,12 @@ class Claim(Base):
             name="claim_type_valid",
         ),
         sa.CheckConstraint(
-            "(status = 'dismissed') = (dismiss_reason IS NOT NULL)", name="dismissed_has_reason"
+            f"(status = '{ClaimStatus.DISMISSED}') = (dismiss_reason IS NOT NULL)",
+            name="dismissed_has_reason",
         ),
         sa.CheckConstraint(
-            "(status = 'merged') = (duplicate_of_id IS NOT NULL)", name="merged_has_target"
+            f"(status = '{ClaimStatus.MERGED}') = (duplicate_of_id IS NOT NULL)",
+            name="merged_has_target",
         ),
         sa.CheckConstraint(
             "duplicate_of_id IS NULL OR duplicate_of_id <> id", name="not_duplicate_of_self"
@@ -156,8 +138,8 @@ class Claim(Base):
             "ix_claims_waiting_priority",
             "priority",
             "id",
-            sqlite_where=sa.text("status IN ('new', 'in_review', 'returned')"),
-            postgresql_where=sa.text("status IN ('new', 'in_review', 'returned')"),
+            sqlite_where=sa.text(_WAITING),
+            postgresql_where=sa.text(_WAITING),
         ),
         # Full-text search over claim text (PostgreSQL; SQLite matches words with LIKE).
         sa.Index(
@@ -188,7 +170,7 @@ class Claim(Base):
     text_key: so.Mapped[str | None] = so.mapped_column(sa.String(64), index=True)
     # How many articles carry this claim (boosts priority).
     article_count: so.Mapped[int] = so.mapped_column(default=1, server_default="1")
-    status: so.Mapped[str] = so.mapped_column(sa.String(20), default="new")
+    status: so.Mapped[str] = so.mapped_column(sa.String(20), default=ClaimStatus.NEW.value)
     # The classifier's score of the source sentence, and the derived queue priority.
     score: so.Mapped[float | None]
     # The sentence score that flagged it (or, for a promoted sentence, the score it had):
@@ -253,47 +235,8 @@ class ClaimEmbedding(Base):
     claim: so.Mapped[Claim] = so.relationship()
 
 
-def _transition_pairs() -> list[tuple[str, str]]:
-    return [(old, new) for old, targets in CLAIM_TRANSITIONS.items() for new in targets]
-
-
-def transition_guard_ddl(dialect: str) -> list[str]:
-    """SQL that makes the database refuse a claim status change not in CLAIM_TRANSITIONS."""
-    allowed = " OR ".join(
-        f"(OLD.status = '{old}' AND NEW.status = '{new}')" for old, new in _transition_pairs()
-    )
-    if dialect == "sqlite":
-        return [
-            "CREATE TRIGGER claims_status_transition BEFORE UPDATE OF status ON claims "
-            f"FOR EACH ROW WHEN OLD.status <> NEW.status AND NOT ({allowed}) "
-            "BEGIN SELECT RAISE(ABORT, 'claim status transition not allowed'); END"
-        ]
-    if dialect == "postgresql":
-        return [
-            "CREATE FUNCTION claims_status_transition() RETURNS trigger LANGUAGE plpgsql AS $$ "
-            f"BEGIN IF OLD.status <> NEW.status AND NOT ({allowed}) THEN "
-            "RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = "
-            "'claim status transition not allowed: ' || OLD.status || ' -> ' || NEW.status; "
-            "END IF; "
-            "RETURN NEW; END $$",
-            "CREATE TRIGGER claims_status_transition BEFORE UPDATE OF status ON claims "
-            "FOR EACH ROW EXECUTE FUNCTION claims_status_transition()",
-        ]
-    return []
-
-
-def drop_transition_guard_ddl(dialect: str) -> list[str]:
-    """SQL that removes the trigger made by transition_guard_ddl()."""
-    if dialect == "sqlite":
-        return ["DROP TRIGGER IF EXISTS claims_status_transition"]
-    if dialect == "postgresql":
-        return [
-            "DROP TRIGGER IF EXISTS claims_status_transition ON claims",
-            "DROP FUNCTION IF EXISTS claims_status_transition()",
-        ]
-    return []
-
-
+# The trigger is part of the table's schema (create_all makes it, as the migrations do),
+# so it is declared with the table rather than registered by create_app.
 @sa.event.listens_for(Claim.__table__, "after_create")
 def _create_transition_guard(target, connection, **kw) -> None:  # noqa: ANN001
     for statement in transition_guard_ddl(connection.dialect.name):

@@ -11,7 +11,8 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from factcheck.audit.services import record
-from factcheck.claims.models import OPEN_STATUSES, Claim
+from factcheck.claims.lifecycle import OPEN_STATUSES
+from factcheck.claims.models import Claim
 from factcheck.db import utcnow
 
 # Queue priority (README, "The review workflow", the queue):

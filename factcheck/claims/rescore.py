@@ -20,6 +20,7 @@ import sqlalchemy.orm as so
 
 from factcheck.audit.services import record
 from factcheck.claims.attribution import attribute
+from factcheck.claims.lifecycle import ClaimStatus, change_status
 from factcheck.claims.models import Claim, Sentence, SentenceScore, claim_sentences
 from factcheck.claims.priority import refresh_priority
 from factcheck.claims.segment import Span
@@ -90,7 +91,7 @@ def rescore_article(
         .where(claim_sentences.c.sentence_id.in_(list(position)))
     ).all():
         claimed.add(position[sentence_id])
-        if claim.status != "new" or claim.created_by_id is not None:
+        if claim.status != ClaimStatus.NEW or claim.created_by_id is not None:
             continue
         lead = position.get(claim.flag_score.sentence_id) if claim.flag_score else None
         if lead is None or lead != position[sentence_id]:
@@ -105,7 +106,7 @@ def rescore_article(
             _audit(session, claim, "claim.rescore", before, classifier)
         else:
             before = {"status": claim.status, "score": claim.score}
-            claim.status = "dismissed"  # new → dismissed: always an allowed transition
+            change_status(claim, ClaimStatus.DISMISSED)
             claim.dismiss_reason = "not_check_worthy"
             claim.dismiss_note = f"Not flagged by {classifier.name} {classifier.version}."
             claim.score = item.score

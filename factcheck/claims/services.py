@@ -16,6 +16,7 @@ from factcheck.audit.services import record
 from factcheck.auth.models import User
 from factcheck.auth.roles import Role
 from factcheck.claims.attribution import Attribution, attribute
+from factcheck.claims.lifecycle import ClaimStatus
 from factcheck.claims.models import (
     Claim,
     ClaimEmbedding,
@@ -214,7 +215,7 @@ def find_repeated(session: so.Session, claim_text: str, article_id: int) -> Clai
         sa.select(Claim)
         .where(
             Claim.text_key == text_key(claim_text),
-            Claim.status.not_in(("merged", "dismissed")),
+            Claim.status.not_in((ClaimStatus.MERGED, ClaimStatus.DISMISSED)),
             Claim.article_id != article_id,
         )
         .order_by(Claim.id)
@@ -354,7 +355,7 @@ def new_claim(
         article_id=article.id,
         score=score,
         priority=priority_of(score, 1, claimed_on),
-        status="new",
+        status=ClaimStatus.NEW,
         sentences=[sentence],
         flag_score=flag_score,
         created_by_id=getattr(created_by, "id", None),

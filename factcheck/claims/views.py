@@ -11,7 +11,8 @@ from wtforms import SelectChoice
 
 from factcheck.auth.models import User, UserRole
 from factcheck.auth.roles import Role
-from factcheck.claims.models import OPEN_STATUSES, Claim, Sentence, SentenceScore
+from factcheck.claims.lifecycle import OPEN_STATUSES, ClaimStatus
+from factcheck.claims.models import Claim, Sentence, SentenceScore
 from factcheck.claims.priority import PRIORITY_RULE, queue_reasons, reason_of
 from factcheck.claims.services import promote_sentence
 from factcheck.claims.timeline import claim_timeline
@@ -139,7 +140,7 @@ def mine():
     waiting = db.session.scalars(
         sa.select(Claim)
         .where(
-            Claim.status == "submitted",
+            Claim.status == ClaimStatus.SUBMITTED,
             Claim.id.in_(
                 sa.select(VerdictRevision.claim_id).where(
                     VerdictRevision.author_id == current_user.id
@@ -156,10 +157,10 @@ def mine():
 def awaiting():
     """Submitted verdicts waiting for an editor, oldest first; approved ones to publish."""
     submitted = db.session.scalars(
-        sa.select(Claim).where(Claim.status == "submitted").order_by(Claim.updated_at)
+        sa.select(Claim).where(Claim.status == ClaimStatus.SUBMITTED).order_by(Claim.updated_at)
     ).all()
     approved = db.session.scalars(
-        sa.select(Claim).where(Claim.status == "approved").order_by(Claim.updated_at)
+        sa.select(Claim).where(Claim.status == ClaimStatus.APPROVED).order_by(Claim.updated_at)
     ).all()
     return render_template("claims/awaiting.html", submitted=submitted, approved=approved)
 

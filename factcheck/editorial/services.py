@@ -11,6 +11,7 @@ import sqlalchemy.orm as so
 from factcheck.audit.services import changes_between, record
 from factcheck.auth.models import User
 from factcheck.auth.roles import Role
+from factcheck.claims.lifecycle import ClaimStatus, change_status
 from factcheck.claims.models import Claim
 from factcheck.claims.priority import refresh_priority
 from factcheck.claims.services import text_key
@@ -18,7 +19,7 @@ from factcheck.editorial.models import Correction, CorrectionProposal, Editorial
 from factcheck.errors import Conflict, InvalidInput, PermissionDenied
 from factcheck.notifications.services import notify, notify_editors
 from factcheck.review.models import Assignment
-from factcheck.review.services import change_status, open_assignment
+from factcheck.review.services import open_assignment
 from factcheck.security import ensure_role
 from factcheck.verdicts.inputs import VerdictInput, check_submittable, clean_verdict
 from factcheck.verdicts.models import VerdictRevision
@@ -45,7 +46,7 @@ def _comment(text: str | None, *, required: bool, what: str) -> str | None:
 
 
 def _submitted_revision(session: so.Session, claim: Claim, revision_id: int) -> VerdictRevision:
-    if claim.status != "submitted":
+    if claim.status != ClaimStatus.SUBMITTED:
         raise Conflict(
             f"This claim is {claim.status.replace('_', ' ')}; only submitted verdicts can be "
             "approved or returned."
@@ -149,7 +150,7 @@ def approve(
         decided_at=now,
     )
     session.add(decision)
-    change_status(claim, "approved")
+    change_status(claim, ClaimStatus.APPROVED)
     session.flush()
     record(
         session,
@@ -157,7 +158,7 @@ def approve(
         action="verdict.approve",
         entity_type="claim",
         entity_id=claim.id,
-        changes={"status": ["submitted", "approved"]},
+        changes={"status": [ClaimStatus.SUBMITTED, ClaimStatus.APPROVED]},
         extra={"revision": revision.number, "revision_id": revision.id, "comment": comment},
     )
     if revision.author_id != actor.id:
@@ -193,7 +194,7 @@ def return_verdict(
         decided_at=now,
     )
     session.add(decision)
-    change_status(claim, "returned")
+    change_status(claim, ClaimStatus.RETURNED)
     author = revision.author
     if open_assignment(session, claim) is None and author.is_active:
         session.add(
@@ -212,7 +213,7 @@ def return_verdict(
         action="verdict.return",
         entity_type="claim",
         entity_id=claim.id,
-        changes={"status": ["submitted", "returned"]},
+        changes={"status": [ClaimStatus.SUBMITTED, ClaimStatus.RETURNED]},
         extra={"revision": revision.number, "revision_id": revision.id, "comment": comment},
     )
     notify(
@@ -233,7 +234,7 @@ def ruling_of(session: so.Session, claim: Claim) -> Ruling | None:
 def publish(session: so.Session, claim: Claim, *, actor: User, now: datetime) -> Ruling:
     """Make the approved verdict the public ruling on the claim."""
     ensure_role(actor, Role.EDITOR)
-    if claim.status != "approved":
+    if claim.status != ClaimStatus.APPROVED:
         raise Conflict(
             f"This claim is {claim.status.replace('_', ' ')}; only approved verdicts can be "
             "published."
@@ -252,7 +253,7 @@ def publish(session: so.Session, claim: Claim, *, actor: User, now: datetime) ->
         updated_at=now,
     )
     session.add(ruling)
-    change_status(claim, "published")
+    change_status(claim, ClaimStatus.PUBLISHED)
     session.flush()
     record(
         session,
@@ -260,7 +261,7 @@ def publish(session: so.Session, claim: Claim, *, actor: User, now: datetime) ->
         action="ruling.publish",
         entity_type="claim",
         entity_id=claim.id,
-        changes={"status": ["approved", "published"]},
+        changes={"status": [ClaimStatus.APPROVED, ClaimStatus.PUBLISHED]},
         extra={"ruling_id": ruling.id, "revision_id": approval.revision_id},
     )
     _tell_author(
@@ -323,7 +324,7 @@ def correct(
     (the ALLOW_ONE_STEP_CORRECTIONS setting); the published ruling stays as it was.
     """
     ensure_role(actor, Role.EDITOR)
-    if claim.status != "published":
+    if claim.status != ClaimStatus.PUBLISHED:
         raise Conflict("Only published rulings can be corrected.")
     ruling = ruling_of(session, claim)
     if ruling is None or ruling.status != "published":
@@ -456,7 +457,7 @@ def _the_pending(session: so.Session, claim: Claim, revision_id: int) -> Correct
     # Two editors deciding at once: the second waits here, then finds it decided.
     lock_claim(session, claim)
     ruling = ruling_of(session, claim)
-    if claim.status != "published" or ruling is None or ruling.status != "published":
+    if claim.status != ClaimStatus.PUBLISHED or ruling is None or ruling.status != "published":
         raise Conflict("This ruling is no longer published; the correction cannot go ahead.")
     waiting = pending_correction(session, claim)
     if waiting is None:
@@ -575,7 +576,7 @@ def retract(session: so.Session, claim: Claim, *, note: str, actor: User, now: d
     """Withdraw a published ruling; the record stays, marked retracted, with the reason."""
     ensure_role(actor, Role.EDITOR)
     lock_claim(session, claim)  # not while a correction of it is being approved
-    if claim.status != "published":
+    if claim.status != ClaimStatus.PUBLISHED:
         raise Conflict("Only published rulings can be retracted.")
     ruling = ruling_of(session, claim)
     if ruling is None or ruling.status != "published":
@@ -585,7 +586,7 @@ def retract(session: so.Session, claim: Claim, *, note: str, actor: User, now: d
     ruling.retracted_at = now
     ruling.retraction_note = note
     ruling.updated_at = now
-    change_status(claim, "retracted")
+    change_status(claim, ClaimStatus.RETRACTED)
     if (waiting := pending_correction(session, claim)) is not None:
         _close(waiting, "declined", actor=actor, now=now)  # nothing left to correct
     session.flush()
@@ -595,7 +596,7 @@ def retract(session: so.Session, claim: Claim, *, note: str, actor: User, now: d
         action="ruling.retract",
         entity_type="claim",
         entity_id=claim.id,
-        changes={"status": ["published", "retracted"]},
+        changes={"status": [ClaimStatus.PUBLISHED, ClaimStatus.RETRACTED]},
         extra={"ruling_id": ruling.id, "note": note},
     )
     _tell_author(

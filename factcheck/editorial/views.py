@@ -17,6 +17,7 @@ from flask_login import current_user
 
 from factcheck.auth.models import User
 from factcheck.auth.roles import Role
+from factcheck.claims.lifecycle import get_claim
 from factcheck.db import bounded_int, utcnow
 from factcheck.editorial import services
 from factcheck.editorial.forms import (
@@ -29,7 +30,6 @@ from factcheck.editorial.models import CorrectionProposal
 from factcheck.errors import DomainError
 from factcheck.export.services import public_base_url
 from factcheck.extensions import csrf, db
-from factcheck.review.services import get_claim
 from factcheck.security import public, roles_allowed
 from factcheck.verdicts.diff import diff_revisions
 from factcheck.verdicts.forms import CorrectionForm

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import Flask, current_app
 
+from factcheck.claims.lifecycle import ClaimStatus
 from factcheck.claims.models import Claim
 from factcheck.db import listen_once, utcnow
 
@@ -57,17 +58,17 @@ def count_by_status(session: so.Session) -> dict[str, int]:
     counts = dict(
         session.execute(sa.select(Claim.status, sa.func.count()).group_by(Claim.status)).all()
     )
-    if counts.get("in_review"):
+    if counts.get(ClaimStatus.IN_REVIEW):
         lapsed = session.scalar(
             sa.select(sa.func.count())
             .select_from(Claim)
-            .where(Claim.status == "in_review", Claim.id.in_(lapsed_leases(utcnow())))
+            .where(Claim.status == ClaimStatus.IN_REVIEW, Claim.id.in_(lapsed_leases(utcnow())))
         )
         if lapsed:
-            counts["new"] = counts.get("new", 0) + lapsed
-            counts["in_review"] -= lapsed
-            if not counts["in_review"]:
-                del counts["in_review"]
+            counts[ClaimStatus.NEW] = counts.get(ClaimStatus.NEW, 0) + lapsed
+            counts[ClaimStatus.IN_REVIEW] -= lapsed
+            if not counts[ClaimStatus.IN_REVIEW]:
+                del counts[ClaimStatus.IN_REVIEW]
     return counts
 
 

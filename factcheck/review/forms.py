@@ -15,7 +15,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from factcheck.claims.models import CLAIM_STATUSES, CLAIM_TYPES, DISMISS_REASONS
+from factcheck.claims.lifecycle import CLAIM_STATUSES
+from factcheck.claims.models import CLAIM_TYPES, DISMISS_REASONS
 from factcheck.db import MAX_ID
 
 STATUS_CHOICES = [

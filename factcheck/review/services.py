@@ -19,14 +19,14 @@ import sqlalchemy.orm as so
 from factcheck.audit.services import record
 from factcheck.auth.models import User
 from factcheck.auth.roles import Role
-from factcheck.claims.models import (
+from factcheck.claims.lifecycle import (
     CLAIM_STATUSES,
-    CLAIM_TRANSITIONS,
-    CLAIM_TYPES,
-    DISMISS_REASONS,
     OPEN_STATUSES,
-    Claim,
+    TAKEABLE_STATUSES,
+    ClaimStatus,
+    change_status,
 )
+from factcheck.claims.models import CLAIM_TYPES, DISMISS_REASONS, Claim
 from factcheck.claims.priority import refresh_priority
 from factcheck.db import MAX_ID, serialise_writers
 from factcheck.errors import Conflict, InvalidInput, NotFound
@@ -36,33 +36,6 @@ from factcheck.security import ensure_role
 from factcheck.sources.models import Article
 
 DISMISS_NOTE_MAX = 2000
-
-# Claims a fact-checker can take: waiting in the queue, or returned and left unheld.
-TAKEABLE = ("new", "returned")
-
-
-def change_status(claim: Claim, new: str) -> None:
-    """Move a claim to a new status, refusing what CLAIM_TRANSITIONS does not allow."""
-    if new == claim.status:
-        return
-    if new not in CLAIM_TRANSITIONS.get(claim.status, ()):
-        raise Conflict(
-            f"A claim that is {claim.status.replace('_', ' ')} cannot become "
-            f"{new.replace('_', ' ')}."
-        )
-    claim.status = new
-
-
-def get_claim(session: so.Session, claim_id: int, *, for_update: bool = False) -> Claim:
-    """Return the claim or raise NotFound; on PostgreSQL optionally lock its row."""
-    query = sa.select(Claim).where(Claim.id == claim_id)
-    if for_update:
-        query = query.with_for_update()
-    claim = session.scalar(query)
-    if claim is None:
-        raise NotFound("There is no such claim.")
-    return claim
-
 
 # Leases -------------------------------------------------------------------------------
 
@@ -95,13 +68,13 @@ def statuses_now(session: so.Session, claims: Sequence[Claim], now: datetime) ->
     """Each claim's status as it stands at `now`, computed without writing: a claim in
     review whose lease ran out is waiting in the queue again ("new"), as
     `factcheck review expire-leases` (or the next take or assign) will record."""
-    reviewing = [c.id for c in claims if c.status == "in_review"]
+    reviewing = [c.id for c in claims if c.status == ClaimStatus.IN_REVIEW]
     lapsed = (
         set(session.scalars(lapsed_leases(now).where(Assignment.claim_id.in_(reviewing))))
         if reviewing
         else set()
     )
-    return {c.id: "new" if c.id in lapsed else c.status for c in claims}
+    return {c.id: ClaimStatus.NEW if c.id in lapsed else c.status for c in claims}
 
 
 def _release(
@@ -160,8 +133,8 @@ def _free_expired(session: so.Session, claim: Claim, now: datetime) -> None:
 def _expire(session: so.Session, assignment: Assignment, now: datetime) -> None:
     _release(session, assignment, reason="expired", actor=None, now=now)
     claim = session.get(Claim, assignment.claim_id)
-    if claim is not None and claim.status == "in_review":
-        change_status(claim, "new")
+    if claim is not None and claim.status == ClaimStatus.IN_REVIEW:
+        change_status(claim, ClaimStatus.NEW)
         session.flush()
 
 
@@ -197,7 +170,7 @@ def take(
         if current.assignee_id == actor.id:
             raise Conflict("You already hold this claim.")
         raise _holder_conflict(session, current)
-    if claim.status not in TAKEABLE:
+    if claim.status not in TAKEABLE_STATUSES:
         raise Conflict(
             f"This claim is {claim.status.replace('_', ' ')}; only claims waiting in the "
             "queue can be taken."
@@ -205,8 +178,8 @@ def take(
     assignment = _lease(
         session, claim, assignee=actor, assigned_by=actor, now=now, lease_hours=lease_hours
     )
-    if claim.status == "new":
-        change_status(claim, "in_review")
+    if claim.status == ClaimStatus.NEW:
+        change_status(claim, ClaimStatus.IN_REVIEW)
     session.flush()
     record(
         session,
@@ -232,7 +205,7 @@ def take_next(
     held = sa.select(Assignment.claim_id).where(Assignment.released_at.is_(None))
     query = (
         sa.select(Claim)
-        .where(Claim.status.in_(TAKEABLE), Claim.id.not_in(held))
+        .where(Claim.status.in_(TAKEABLE_STATUSES), Claim.id.not_in(held))
         .order_by(Claim.priority.desc(), Claim.id.desc())
         .limit(1)
     )
@@ -272,7 +245,7 @@ def assign(
     """An editor gives a claim to a fact-checker, taking it from whoever held it."""
     ensure_role(actor, Role.EDITOR)
     assignee = _check_assignee(assignee)
-    if claim.status not in (*TAKEABLE, "in_review"):
+    if claim.status not in (*TAKEABLE_STATUSES, ClaimStatus.IN_REVIEW):
         raise Conflict(
             f"This claim is {claim.status.replace('_', ' ')}; only claims in the queue or "
             "in review can be assigned."
@@ -288,8 +261,8 @@ def assign(
     assignment = _lease(
         session, claim, assignee=assignee, assigned_by=actor, now=now, lease_hours=lease_hours
     )
-    if claim.status == "new":
-        change_status(claim, "in_review")
+    if claim.status == ClaimStatus.NEW:
+        change_status(claim, ClaimStatus.IN_REVIEW)
     session.flush()
     record(
         session,
@@ -320,8 +293,8 @@ def release(session: so.Session, claim: Claim, *, actor: User, now: datetime) ->
     if current.assignee_id != actor.id and not actor.has_role(Role.EDITOR):
         raise _holder_conflict(session, current)
     _release(session, current, reason="released", actor=actor, now=now)
-    if claim.status == "in_review":
-        change_status(claim, "new")
+    if claim.status == ClaimStatus.IN_REVIEW:
+        change_status(claim, ClaimStatus.NEW)
         session.flush()
 
 
@@ -345,8 +318,8 @@ def release_leases_of(
         claim = session.get(Claim, assignment.claim_id)
         if claim is not None:
             claims.append(claim)
-            if claim.status == "in_review":
-                change_status(claim, "new")
+            if claim.status == ClaimStatus.IN_REVIEW:
+                change_status(claim, ClaimStatus.NEW)
     session.flush()
     if claims:
         ids = ", ".join(f"#{c.id}" for c in claims[:10]) + (" …" if len(claims) > 10 else "")
@@ -416,7 +389,7 @@ def dismiss(
     if current is not None:
         _release(session, current, reason="released", actor=actor, now=now)
     before = claim.status
-    change_status(claim, "dismissed")
+    change_status(claim, ClaimStatus.DISMISSED)
     claim.dismiss_reason = reason
     claim.dismiss_note = note
     session.flush()
@@ -426,7 +399,7 @@ def dismiss(
         action="claim.dismiss",
         entity_type="claim",
         entity_id=claim.id,
-        changes={"status": [before, "dismissed"], "dismiss_reason": [None, reason]},
+        changes={"status": [before, ClaimStatus.DISMISSED], "dismiss_reason": [None, reason]},
         extra={"note": note},
     )
 
@@ -434,10 +407,10 @@ def dismiss(
 def reopen(session: so.Session, claim: Claim, *, actor: User) -> None:
     """An editor puts a dismissed claim back in the queue."""
     ensure_role(actor, Role.EDITOR)
-    if claim.status != "dismissed":
+    if claim.status != ClaimStatus.DISMISSED:
         raise Conflict("Only dismissed claims can be reopened.")
     reason = claim.dismiss_reason
-    change_status(claim, "new")
+    change_status(claim, ClaimStatus.NEW)
     claim.dismiss_reason = None
     claim.dismiss_note = None
     session.flush()
@@ -447,7 +420,10 @@ def reopen(session: so.Session, claim: Claim, *, actor: User) -> None:
         action="claim.reopen",
         entity_type="claim",
         entity_id=claim.id,
-        changes={"status": ["dismissed", "new"], "dismiss_reason": [reason, None]},
+        changes={
+            "status": [ClaimStatus.DISMISSED, ClaimStatus.NEW],
+            "dismiss_reason": [reason, None],
+        },
     )
 
 
@@ -458,18 +434,18 @@ def merge(
     ensure_role(actor, Role.FACT_CHECKER)
     if into is None:
         raise NotFound("There is no claim with that number.")
-    while into.status == "merged" and into.duplicate_of_id is not None:
+    while into.status == ClaimStatus.MERGED and into.duplicate_of_id is not None:
         into = session.get(Claim, into.duplicate_of_id)  # follow to the surviving claim
     if into.id == claim.id:
         raise InvalidInput("A claim cannot be merged into itself.")
-    if into.status in ("dismissed", "retracted"):
+    if into.status in (ClaimStatus.DISMISSED, ClaimStatus.RETRACTED):
         raise Conflict(f"Claim #{into.id} is {into.status}; merge into a live claim.")
     _check_open_for_actor(session, claim, actor, now)
     current = open_assignment(session, claim)
     if current is not None:
         _release(session, current, reason="released", actor=actor, now=now)
     before = claim.status
-    change_status(claim, "merged")
+    change_status(claim, ClaimStatus.MERGED)
     claim.duplicate_of_id = into.id
     articles = {
         a for c in (into, claim) for a in [c.article_id, *(s.article_id for s in c.sentences)]
@@ -486,7 +462,7 @@ def merge(
         action="claim.merge",
         entity_type="claim",
         entity_id=claim.id,
-        changes={"status": [before, "merged"], "duplicate_of_id": [None, into.id]},
+        changes={"status": [before, ClaimStatus.MERGED], "duplicate_of_id": [None, into.id]},
     )
     record(
         session,
@@ -598,10 +574,10 @@ def _status_now_in(statuses: Sequence[str], now: datetime) -> sa.ColumnElement[b
     """Claims whose status at `now` is one of `statuses` (see statuses_now)."""
     wanted = set(statuses)
     condition = Claim.status.in_(wanted)
-    lapsed = sa.and_(Claim.status == "in_review", Claim.id.in_(lapsed_leases(now)))
-    if "in_review" in wanted and "new" not in wanted:
+    lapsed = sa.and_(Claim.status == ClaimStatus.IN_REVIEW, Claim.id.in_(lapsed_leases(now)))
+    if ClaimStatus.IN_REVIEW in wanted and ClaimStatus.NEW not in wanted:
         condition = sa.and_(condition, sa.not_(lapsed))
-    elif "new" in wanted and "in_review" not in wanted:
+    elif ClaimStatus.NEW in wanted and ClaimStatus.IN_REVIEW not in wanted:
         condition = sa.or_(condition, lapsed)
     return condition
 

@@ -8,6 +8,7 @@ from wtforms import SelectChoice
 
 from factcheck.auth.models import User
 from factcheck.auth.roles import Role
+from factcheck.claims.lifecycle import get_claim
 from factcheck.claims.models import Claim
 from factcheck.db import utcnow
 from factcheck.errors import DomainError
@@ -30,7 +31,7 @@ def _form_error(form) -> str:  # noqa: ANN001
 
 def _run(claim_id: int, form, action, success: str):  # noqa: ANN001
     """Validate the form, run the service, commit or roll back, and go back to the claim."""
-    claim = services.get_claim(db.session, claim_id, for_update=True)
+    claim = get_claim(db.session, claim_id, for_update=True)
     target = url_for("claims.claim", claim_id=claim_id)
     if not form.validate_on_submit():
         flash(_form_error(form), "error")

@@ -11,6 +11,7 @@ import sqlalchemy.orm as so
 from factcheck.audit.services import changes_between, record
 from factcheck.auth.models import User
 from factcheck.auth.roles import Role
+from factcheck.claims.lifecycle import WORKABLE_STATUSES, ClaimStatus, change_status
 from factcheck.claims.models import Claim
 from factcheck.claims.priority import refresh_priority
 from factcheck.claims.services import text_key
@@ -18,7 +19,7 @@ from factcheck.db import serialise_writers
 from factcheck.errors import Conflict
 from factcheck.notifications.services import notify, notify_editors
 from factcheck.review.models import Assignment
-from factcheck.review.services import change_status, require_holder
+from factcheck.review.services import require_holder
 from factcheck.security import ensure_role
 from factcheck.verdicts.inputs import VerdictInput, check_submittable, clean_verdict
 from factcheck.verdicts.models import EVIDENCE_SEPARATOR, EvidenceSource, VerdictRevision
@@ -203,7 +204,7 @@ def save_revision(
     """
     ensure_role(actor, Role.FACT_CHECKER)
     lock_claim(session, claim)
-    if claim.status not in ("in_review", "returned"):
+    if claim.status not in WORKABLE_STATUSES:
         raise Conflict(
             f"This claim is {claim.status.replace('_', ' ')}; its verdict cannot be edited now."
         )
@@ -235,7 +236,7 @@ def submit(
 ) -> VerdictRevision:
     """Send the latest revision to the editors; the fact-checker's lease ends."""
     ensure_role(actor, Role.FACT_CHECKER)
-    if claim.status not in ("in_review", "returned"):
+    if claim.status not in WORKABLE_STATUSES:
         raise Conflict(f"This claim is {claim.status.replace('_', ' ')}; it cannot be submitted.")
     lease = require_holder(session, claim, actor, now)
     revision = latest_revision(session, claim)
@@ -246,7 +247,7 @@ def submit(
     check_submittable(revision)
     before = claim.status
     revision.submitted_at = now
-    change_status(claim, "submitted")
+    change_status(claim, ClaimStatus.SUBMITTED)
     lease.released_at = max(now, lease.assigned_at)
     lease.release_reason = "submitted"
     session.flush()
@@ -256,10 +257,10 @@ def submit(
         action="verdict.submit",
         entity_type="claim",
         entity_id=claim.id,
-        changes={"status": [before, "submitted"]},
+        changes={"status": [before, ClaimStatus.SUBMITTED]},
         extra={"revision": revision.number, "revision_id": revision.id},
     )
-    _tell_editors(session, claim, lease, actor, resubmitted=before == "returned")
+    _tell_editors(session, claim, lease, actor, resubmitted=before == ClaimStatus.RETURNED)
     return revision
 
 

@@ -7,11 +7,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from factcheck.auth.roles import Role
+from factcheck.claims.lifecycle import get_claim
 from factcheck.db import utcnow
 from factcheck.editorial.visibility import visible_revisions
 from factcheck.errors import DomainError
 from factcheck.extensions import csrf, db
-from factcheck.review.services import get_claim, holder, require_holder
+from factcheck.review.services import holder, require_holder
 from factcheck.security import login_required, roles_allowed
 from factcheck.verdicts import services
 from factcheck.verdicts.diff import diff_revisions

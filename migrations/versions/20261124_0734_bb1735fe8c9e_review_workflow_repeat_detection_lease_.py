@@ -12,13 +12,59 @@ import re
 import sqlalchemy as sa
 from alembic import op
 
-from factcheck.claims.models import drop_transition_guard_ddl, transition_guard_ddl
-
 # revision identifiers, used by Alembic.
 revision = "bb1735fe8c9e"
 down_revision = "6765746a6618"
 branch_labels = None
 depends_on = None
+
+# The claim status changes allowed when this revision was written, and the trigger built
+# from them: a copy, not an import, so that this migration keeps doing what it did when the
+# app's transition table (factcheck.claims.statuses) changes.
+_TRANSITIONS = (
+    ("new", "in_review"),
+    ("new", "dismissed"),
+    ("new", "merged"),
+    ("in_review", "new"),
+    ("in_review", "submitted"),
+    ("in_review", "dismissed"),
+    ("in_review", "merged"),
+    ("returned", "submitted"),
+    ("returned", "dismissed"),
+    ("returned", "merged"),
+    ("submitted", "approved"),
+    ("submitted", "returned"),
+    ("approved", "published"),
+    ("published", "retracted"),
+    ("dismissed", "new"),
+)
+_ALLOWED = " OR ".join(
+    f"(OLD.status = '{old}' AND NEW.status = '{new}')" for old, new in _TRANSITIONS
+)
+GUARD = {
+    "sqlite": [
+        "CREATE TRIGGER claims_status_transition BEFORE UPDATE OF status ON claims "
+        f"FOR EACH ROW WHEN OLD.status <> NEW.status AND NOT ({_ALLOWED}) "
+        "BEGIN SELECT RAISE(ABORT, 'claim status transition not allowed'); END"
+    ],
+    "postgresql": [
+        "CREATE FUNCTION claims_status_transition() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        f"BEGIN IF OLD.status <> NEW.status AND NOT ({_ALLOWED}) THEN "
+        "RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = "
+        "'claim status transition not allowed: ' || OLD.status || ' -> ' || NEW.status; "
+        "END IF; "
+        "RETURN NEW; END $$",
+        "CREATE TRIGGER claims_status_transition BEFORE UPDATE OF status ON claims "
+        "FOR EACH ROW EXECUTE FUNCTION claims_status_transition()",
+    ],
+}
+DROP_GUARD = {
+    "sqlite": ["DROP TRIGGER IF EXISTS claims_status_transition"],
+    "postgresql": [
+        "DROP TRIGGER IF EXISTS claims_status_transition ON claims",
+        "DROP FUNCTION IF EXISTS claims_status_transition()",
+    ],
+}
 
 
 def _text_key(text: str) -> str:
@@ -66,13 +112,13 @@ def upgrade():
             postgresql_using="gin",
         )
     # After the batch operations: on SQLite they rebuild the table, which drops triggers.
-    for statement in transition_guard_ddl(dialect):
+    for statement in GUARD.get(dialect, []):
         op.execute(statement)
 
 
 def downgrade():
     dialect = op.get_bind().dialect.name
-    for statement in drop_transition_guard_ddl(dialect):
+    for statement in DROP_GUARD.get(dialect, []):
         op.execute(statement)
     if dialect == "postgresql":
         op.drop_index("ix_claims_text_search", table_name="claims")

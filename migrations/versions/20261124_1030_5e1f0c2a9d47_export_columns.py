@@ -15,13 +15,41 @@ Create Date: 2026-11-24 10:30:00.000000+00:00
 import sqlalchemy as sa
 from alembic import op
 
-from factcheck.claims.models import transition_guard_ddl
-
 # revision identifiers, used by Alembic.
 revision = "5e1f0c2a9d47"
 down_revision = "acac5b16c1df"
 branch_labels = None
 depends_on = None
+
+# The claim status changes allowed when this revision was written, and the trigger built
+# from them: a copy, not an import, so that this migration keeps doing what it did when the
+# app's transition table (factcheck.claims.statuses) changes.
+_TRANSITIONS = (
+    ("new", "in_review"),
+    ("new", "dismissed"),
+    ("new", "merged"),
+    ("in_review", "new"),
+    ("in_review", "submitted"),
+    ("in_review", "dismissed"),
+    ("in_review", "merged"),
+    ("returned", "submitted"),
+    ("returned", "dismissed"),
+    ("returned", "merged"),
+    ("submitted", "approved"),
+    ("submitted", "returned"),
+    ("approved", "published"),
+    ("published", "retracted"),
+    ("dismissed", "new"),
+)
+_ALLOWED = " OR ".join(
+    f"(OLD.status = '{old}' AND NEW.status = '{new}')" for old, new in _TRANSITIONS
+)
+# The SQLite trigger as bb1735fe8c9e made it, to put back after a batch rebuild drops it.
+SQLITE_GUARD = (
+    "CREATE TRIGGER claims_status_transition BEFORE UPDATE OF status ON claims "
+    f"FOR EACH ROW WHEN OLD.status <> NEW.status AND NOT ({_ALLOWED}) "
+    "BEGIN SELECT RAISE(ABORT, 'claim status transition not allowed'); END"
+)
 
 FK_SCORE = "fk_claims_score_id_sentence_scores"
 FK_CHECKER = "fk_rulings_fact_checker_id_users"
@@ -74,8 +102,7 @@ def upgrade():
         )
     if dialect == "sqlite":
         # The batch rebuilt the table, which drops triggers: put the status guard back.
-        for statement in transition_guard_ddl(dialect):
-            op.execute(statement)
+        op.execute(SQLITE_GUARD)
     op.execute(FILL_SCORE)
 
     with op.batch_alter_table("verdict_revisions", schema=None) as batch_op:
@@ -104,8 +131,7 @@ def downgrade():
         # back the status trigger the rebuild drops (as bb1735fe8c9e made it).
         with op.batch_alter_table("claims", schema=None) as batch_op:
             batch_op.drop_column("score_id")  # its reference goes with it
-        for statement in transition_guard_ddl(dialect):
-            op.execute(statement)
+        op.execute(SQLITE_GUARD)
     else:
         op.drop_constraint(FK_SCORE, "claims", type_="foreignkey")
         op.drop_column("claims", "score_id")
