@@ -12,149 +12,12 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from factcheck.claims.wordlists import mapping, word_set
+
 # Demonym (adjective or people) -> the country's name as it reads mid-sentence.
-DEMONYMS = {
-    "afghan": "Afghanistan",
-    "albanian": "Albania",
-    "algerian": "Algeria",
-    "american": "the United States",
-    "angolan": "Angola",
-    "argentine": "Argentina",
-    "argentinian": "Argentina",
-    "armenian": "Armenia",
-    "australian": "Australia",
-    "austrian": "Austria",
-    "azerbaijani": "Azerbaijan",
-    "bahraini": "Bahrain",
-    "bangladeshi": "Bangladesh",
-    "belarusian": "Belarus",
-    "belgian": "Belgium",
-    "bolivian": "Bolivia",
-    "bosnian": "Bosnia and Herzegovina",
-    "brazilian": "Brazil",
-    "british": "the United Kingdom",
-    "bulgarian": "Bulgaria",
-    "cambodian": "Cambodia",
-    "cameroonian": "Cameroon",
-    "canadian": "Canada",
-    "chadian": "Chad",
-    "chilean": "Chile",
-    "chinese": "China",
-    "colombian": "Colombia",
-    "costa rican": "Costa Rica",
-    "croatian": "Croatia",
-    "cuban": "Cuba",
-    "cypriot": "Cyprus",
-    "czech": "the Czech Republic",
-    "danish": "Denmark",
-    "dutch": "the Netherlands",
-    "ecuadorian": "Ecuador",
-    "egyptian": "Egypt",
-    "emirati": "the United Arab Emirates",
-    "eritrean": "Eritrea",
-    "estonian": "Estonia",
-    "ethiopian": "Ethiopia",
-    "filipino": "the Philippines",
-    "finnish": "Finland",
-    "french": "France",
-    "georgian": "Georgia",
-    "german": "Germany",
-    "ghanaian": "Ghana",
-    "greek": "Greece",
-    "guatemalan": "Guatemala",
-    "haitian": "Haiti",
-    "honduran": "Honduras",
-    "hungarian": "Hungary",
-    "icelandic": "Iceland",
-    "indian": "India",
-    "indonesian": "Indonesia",
-    "iranian": "Iran",
-    "iraqi": "Iraq",
-    "irish": "Ireland",
-    "israeli": "Israel",
-    "italian": "Italy",
-    "jamaican": "Jamaica",
-    "japanese": "Japan",
-    "jordanian": "Jordan",
-    "kazakh": "Kazakhstan",
-    "kenyan": "Kenya",
-    "kuwaiti": "Kuwait",
-    "latvian": "Latvia",
-    "lebanese": "Lebanon",
-    "libyan": "Libya",
-    "lithuanian": "Lithuania",
-    "malaysian": "Malaysia",
-    "malian": "Mali",
-    "mexican": "Mexico",
-    "moldovan": "Moldova",
-    "mongolian": "Mongolia",
-    "moroccan": "Morocco",
-    "nepali": "Nepal",
-    "new zealander": "New Zealand",
-    "nicaraguan": "Nicaragua",
-    "nigerian": "Nigeria",
-    "north korean": "North Korea",
-    "norwegian": "Norway",
-    "omani": "Oman",
-    "pakistani": "Pakistan",
-    "palestinian": "Palestine",
-    "panamanian": "Panama",
-    "paraguayan": "Paraguay",
-    "peruvian": "Peru",
-    "philippine": "the Philippines",
-    "polish": "Poland",
-    "portuguese": "Portugal",
-    "qatari": "Qatar",
-    "romanian": "Romania",
-    "russian": "Russia",
-    "rwandan": "Rwanda",
-    "saudi": "Saudi Arabia",
-    "senegalese": "Senegal",
-    "serbian": "Serbia",
-    "singaporean": "Singapore",
-    "slovak": "Slovakia",
-    "slovenian": "Slovenia",
-    "somali": "Somalia",
-    "south african": "South Africa",
-    "south korean": "South Korea",
-    "south sudanese": "South Sudan",
-    "spanish": "Spain",
-    "sri lankan": "Sri Lanka",
-    "sudanese": "Sudan",
-    "swedish": "Sweden",
-    "swiss": "Switzerland",
-    "syrian": "Syria",
-    "taiwanese": "Taiwan",
-    "tanzanian": "Tanzania",
-    "thai": "Thailand",
-    "tunisian": "Tunisia",
-    "turkish": "Turkey",
-    "u.s.": "the United States",
-    "ugandan": "Uganda",
-    "uk": "the United Kingdom",
-    "ukrainian": "Ukraine",
-    "uruguayan": "Uruguay",
-    "us": "the United States",
-    "uzbek": "Uzbekistan",
-    "venezuelan": "Venezuela",
-    "vietnamese": "Vietnam",
-    "yemeni": "Yemen",
-    "zambian": "Zambia",
-    "zimbabwean": "Zimbabwe",
-}
+DEMONYMS = mapping("demonyms")
 # Other ways a text names a country (matched case-sensitively, as written).
-_COUNTRY_ALIASES = {
-    "US": "the United States",
-    "U.S.": "the United States",
-    "USA": "the United States",
-    "America": "the United States",
-    "UK": "the United Kingdom",
-    "Britain": "the United Kingdom",
-    "Great Britain": "the United Kingdom",
-    "Türkiye": "Turkey",
-    "Turkiye": "Turkey",
-    "Holland": "the Netherlands",
-}
+_COUNTRY_ALIASES = mapping("country_aliases")
 COUNTRIES = frozenset(DEMONYMS.values())
 _COUNTRY_NAMES = {c.removeprefix("the "): c for c in COUNTRIES} | _COUNTRY_ALIASES
 
@@ -177,28 +40,14 @@ def _bare(word: str) -> str:
     return re.sub(r"[’']s$", "", word.strip(',.;:()“”"').lower())
 
 
-_ORG_WORDS = frozenset(
-    """
-    reserve bureau service fund foundation society network agency times post channel
-    television radio tribunal assembly kremlin pentagon
-    ministry government council party bank organisation organization union agency commission
-    committee court army police company corporation group authority department office
-    parliament congress senate cabinet administration embassy federation association
-    institute university hospital board military front movement
-    """.split()
-)
+_ORG_WORDS = word_set("org_words")
 _ACRONYM_RE = re.compile(r"(?<![\w-])[A-Z]{2,6}(?![\w-])")
 _NAME_WORD = r"(?:[A-Z][\w'’.-]*|(?:al|el|bin|ibn)-[A-Z][\w'’-]*)"
 _NAME_RE = re.compile(
     _NAME_WORD + r"(?:\s+(?:(?:al|el|bin|ibn|de|da|di|van|von|der|la|le)\s+)?" + _NAME_WORD + ")*"
 )
-_PERSON_WORDS = frozenset(
-    """
-    president minister spokesman spokeswoman spokesperson mayor senator governor chancellor
-    king queen prince general judge ambassador chairman chairwoman director leader secretary
-    official officials man woman he she i we you
-    """.split()
-)
+
+_PERSON_WORDS = word_set("person_words")
 
 # --- time words -------------------------------------------------------------------------
 
@@ -442,18 +291,7 @@ class Context:
 
 
 # Seats of government that stand for their country in a role ("Kremlin spokesman").
-_INSTITUTIONS = {
-    "Kremlin": "Russia",
-    "Duma": "Russia",
-    "White House": "the United States",
-    "Pentagon": "the United States",
-    "State Department": "the United States",
-    "Downing Street": "the United Kingdom",
-    "Elysee": "France",
-    "Élysée": "France",
-    "Knesset": "Israel",
-    "Bundestag": "Germany",
-}
+_INSTITUTIONS = mapping("institutions")
 _INSTITUTION_RE = re.compile(r"(?<![\w-])(?:" + _alternation(_INSTITUTIONS) + r")(?![\w-])")
 
 
@@ -580,18 +418,7 @@ _EXPLETIVE = re.compile(
     r"takes|took|turns out|turned out|happens|happened|emerged|follows)\b)",
     re.IGNORECASE,
 )
-_EXPLETIVE_WORDS = frozenset(
-    """
-    shame pity disgrace mistake scandal miracle wonder fact question matter surprise relief
-    concern sign first second third fourth fifth latest clear unclear likely unlikely
-    possible impossible important necessary true false obvious evident known unknown
-    expected believed said reported thought feared hoped estimated understood time hard
-    difficult easy essential vital crucial worth too raining snowing cold hot warm sunny
-    windy dark late early up what how why unacceptable acceptable wrong right good bad sad
-    shameful regrettable alleged claimed rumoured rumored recommended required planned
-    agreed announced confirmed argued noted clearer harder easier better worse
-    """.split()
-)
+_EXPLETIVE_WORDS = word_set("expletive_words")
 
 
 def _expletive(claim: str) -> bool:

@@ -18,6 +18,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from factcheck.claims.wordlists import entries, word_set
+
 HEADLINE = "headline"
 STANDFIRST = "standfirst"
 SUBHEAD = "subhead"
@@ -72,13 +74,8 @@ _WEEKDAYS = (
     "monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs "
     "fri sat sun"
 ).split()
-_TIME_WORDS = (
-    "am pm a.m p.m gmt utc bst cet cest eet eest est edt et pt pst pdt ct cst cdt mt mst msk "
-    "ist jst kst aest aedt hkt sgt wib ast ago hour hours hr hrs minute minutes min mins second "
-    "seconds day days week weeks month months year years at on of the this today yesterday just "
-    "now and updated published posted modified edited last first local time"
-).split()
-_DATE_WORDS = frozenset(_MONTHS + _WEEKDAYS + _TIME_WORDS)
+_TIME_WORDS = entries("time_words")
+_DATE_WORDS = frozenset((*_MONTHS, *_WEEKDAYS, *_TIME_WORDS))
 _MONTH = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
     r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
@@ -87,99 +84,13 @@ _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
 _DATE = rf"(?:{_MONTH}\s+{_DAY}|{_DAY}\s+{_MONTH})(?:,?\s+\d{{4}})?"
 
 # News agencies and picture desks, as they appear in credits and datelines (lower case).
-_AGENCIES = frozenset(
-    (
-        "reuters ap afp apa ansa dpa efe epa epa-efe upi pti ians xinhua tass sputnik ria "
-        "interfax kyodo yonhap irna isna tasnim fars mehr wana sana wafa anadolu bloomberg cnn "
-        "bbc getty shutterstock alamy corbis zuma sipa nurphoto lightrocket sopa redux polaris "
-        "magnum pool handout pa aap cp kcna nhk bernama antara"
-    ).split()
-    + [
-        "associated press",
-        "agence france-presse",
-        "agence france presse",
-        "getty images",
-        "afp via getty images",
-        "press association",
-        "pa wire",
-        "pa images",
-        "anadolu agency",
-        "al jazeera",
-        "the associated press",
-        "sopa images",
-        "file photo",
-        "reuters tv",
-        "reuters connect",
-    ]
-)
+_AGENCIES = word_set("agencies")
 # Lower-case words that may sit among the capitalised names of a credit or byline.
-_NAME_CONNECTORS = frozenset(
-    (
-        "and & in of the for at via from with de da di del della dos das du van von der den ter "
-        "al el bin ibn abu la le y e d' staff file photo photos handout pool courtesy supplied "
-        "archive archives screenshot screengrab screen grab video still social media image images "
-        "picture pictures newsroom desk team bureau reporters reporter correspondent "
-        "correspondents editor editors writer writers contributor contributors agencies agency "
-        "news service wire wires senior chief political foreign business economics diplomatic "
-        "security international affairs health science climate technology defence defense "
-        "middle east us uk europe africa asia world global investigations investigative "
-        "special data visual visuals graphics global digital reporting unsplash on x"
-    ).split()
-)
+_NAME_CONNECTORS = word_set("name_connectors")
 # Structural labels that end with a colon: never a transcript's speaker.
-_STRUCTURAL_LABELS = frozenset(
-    (
-        "photo photos photograph photographs image images picture pictures pic video videos "
-        "footage map maps graphic graphics chart charts illustration infographic credit credits "
-        "pictured above below top left right inset caption source sources updated published "
-        "posted note correction watch listen related"
-    ).split()
-    + [
-        "photo credit",
-        "image credit",
-        "picture credit",
-        "video credit",
-        "map credit",
-        "image source",
-        "image caption",
-        "media caption",
-        "photo caption",
-        "video caption",
-        "file photo",
-        "last updated",
-        "first published",
-        "editor's note",
-        "editor’s note",
-        "read more",
-        "see also",
-        "also read",
-        "in pictures",
-    ]
-)
+_STRUCTURAL_LABELS = word_set("structural_labels")
 # Whole lines that label a page section rather than say anything.
-_LABEL_LINES = frozenset(
-    (
-        "advertisement advert sponsored related share topics tags analysis opinion comment "
-        "explainer exclusive breaking live video photos gallery listen watch"
-    ).split()
-    + [
-        "read more",
-        "see also",
-        "related topics",
-        "related stories",
-        "related articles",
-        "more on this story",
-        "most read",
-        "top stories",
-        "latest news",
-        "more from",
-        "share this",
-        "share this article",
-        "skip advertisement",
-        "story continues below advertisement",
-        "continue reading",
-    ]
-)
+_LABEL_LINES = word_set("label_lines")
 
 _QUOTES = "\"'“”‘’«»"
 _PUNCTUATION = ".:'\"“”‘’!?-–—*"  # stripped off the ends of words
