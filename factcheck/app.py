@@ -133,6 +133,7 @@ def _sqlite_savepoint(connection: sa.Connection, name: str) -> None:
 def register_blueprints(app: Flask) -> None:
     """Attach each feature's views."""
     from factcheck.admin.views import bp as admin_bp
+    from factcheck.api.openapi import init_app as api_init_app
     from factcheck.api.views import bp as api_bp
     from factcheck.auth.views import bp as auth_bp
     from factcheck.claims.views import bp as claims_bp
@@ -156,7 +157,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(rulings_bp, url_prefix="/rulings")
     app.register_blueprint(notifications_bp, url_prefix="/notifications")
     app.register_blueprint(export_bp, url_prefix="/export")
-    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    api_init_app(app, api_bp, url_prefix="/api/v1")  # flask-smorest: routes and document
 
 
 def register_commands(app: Flask) -> None:

@@ -1,138 +1,85 @@
-"""Strict reading of JSON bodies and query strings: wrong types, unknown fields and bad
-dates become a 400 with a message per field, before any service runs."""
+"""Strict reading of JSON bodies and query strings through the API's schemas: wrong types,
+unknown fields and bad dates become a 400 with a message per field, before any service
+runs. The schemas are in factcheck/api/schemas.py; this is the webargs parser that feeds
+them and turns their complaints into the API's error shape."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
-from typing import Any
+from typing import Any, NoReturn
 
-from flask import request
+import marshmallow as ma
+from flask import Request
+from webargs.flaskparser import FlaskParser
+from webargs.multidictproxy import MultiDictProxy
+from werkzeug.datastructures import MultiDict
 
-from factcheck.db import unstorable_character
 from factcheck.errors import BadRequest
 
-
-@dataclass(frozen=True)
-class Field:
-    """One allowed field: its JSON type, whether it is required, and limits."""
-
-    kind: type | tuple[type, ...]
-    required: bool = False
-    max_length: int | None = None
-    max_items: int | None = None
-    item_kind: type | None = None
+MESSAGES_PER_FIELD = 10
+_WHERE = {"json": "fields", "query": "query parameters"}
 
 
-_TYPE_NAMES = {
-    str: "a string",
-    int: "an integer",
-    float: "a number",
-    bool: "true or false",
-    list: "an array",
-    dict: "an object",
-}
+class Parser(FlaskParser):
+    """webargs' Flask parser, strict: a body must be a JSON object sent as JSON, unknown
+    query parameters are refused like unknown fields (webargs ignores them by default),
+    an empty query value means the parameter is absent, and every refusal is a
+    factcheck BadRequest (a 400 in the API's error shape, `fields` naming each problem)."""
+
+    DEFAULT_VALIDATION_STATUS = 400
+    DEFAULT_UNKNOWN_BY_LOCATION = {
+        **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
+        "query": ma.RAISE,
+        "querystring": ma.RAISE,
+    }
+
+    def load_json(self, req: Request, schema: ma.Schema) -> Any:
+        if not req.is_json:
+            raise BadRequest("Send a JSON body with Content-Type: application/json.")
+        data = req.get_json(silent=True)
+        if not isinstance(data, dict):
+            raise BadRequest("The body is not a JSON object (check the syntax).")
+        return data
+
+    def load_querystring(self, req: Request, schema: ma.Schema) -> Any:
+        known = {field.data_key or name for name, field in schema.fields.items()}
+        args = MultiDict((k, v) for k, v in req.args.items(multi=True) if v != "" or k not in known)
+        return MultiDictProxy(args, schema)
+
+    def handle_error(
+        self,
+        error: ma.ValidationError,
+        req: Request,
+        schema: ma.Schema,
+        *,
+        error_status_code: int | None,
+        error_headers: Any,
+    ) -> NoReturn:
+        messages = error.messages if isinstance(error.messages, dict) else {}
+        fields: dict[str, list[str]] = {}
+        where = "fields"
+        for location, problems in messages.items():
+            where = _WHERE.get(location, where)
+            items = problems.items() if isinstance(problems, dict) else [("_body", problems)]
+            for name, problem in items:
+                fields.setdefault(str(name), []).extend(_texts(problem)[:MESSAGES_PER_FIELD])
+        names = sorted(fields)
+        if len(names) == 1:
+            message = f"{names[0]}: {fields[names[0]][0]}"
+        else:
+            message = f"The request has invalid {where}: {', '.join(names)}."
+        raise BadRequest(message, fields)
 
 
-def _type_name(kind: type | tuple[type, ...]) -> str:
-    kinds = kind if isinstance(kind, tuple) else (kind,)
-    return " or ".join(_TYPE_NAMES.get(k, k.__name__) for k in kinds)
-
-
-def json_body(fields: dict[str, Field]) -> dict[str, Any]:
-    """The request's JSON object, checked against the allowed fields."""
-    if not request.is_json:
-        raise BadRequest("Send a JSON body with Content-Type: application/json.")
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise BadRequest("The body is not a JSON object (check the syntax).")
-    errors: dict[str, list[str]] = {}
-    for name, value in data.items():
-        if problem := _unstorable(value):
-            errors[name] = [f"Contains {problem}."]
-    for name in data.keys() - fields.keys():
-        errors[name] = ["Unknown field."]
-    for name, spec in fields.items():
-        if name not in data or data[name] is None:
-            if spec.required:
-                errors[name] = ["This field is required."]
-            continue
-        value = data[name]
-        kinds = spec.kind if isinstance(spec.kind, tuple) else (spec.kind,)
-        if isinstance(value, bool) and bool not in kinds or not isinstance(value, kinds):
-            errors[name] = [f"Must be {_type_name(spec.kind)}."]
-            continue
-        if spec.max_length is not None and isinstance(value, str) and len(value) > spec.max_length:
-            errors[name] = [f"At most {spec.max_length} characters."]
-        if isinstance(value, list):
-            if spec.max_items is not None and len(value) > spec.max_items:
-                errors[name] = [f"At most {spec.max_items} items."]
-            elif spec.item_kind is not None and not all(
-                isinstance(v, spec.item_kind) and not isinstance(v, bool) for v in value
-            ):
-                errors[name] = [f"Every item must be {_type_name(spec.item_kind)}."]
-    if errors:
-        raise BadRequest("The request has invalid fields.", errors)
-    return data
-
-
-def _unstorable(value: Any) -> str | None:
-    """What in a JSON value no text column can hold (NUL, lone surrogates), or None."""
-    if isinstance(value, str):
-        return unstorable_character(value)
-    items = (
-        value.items()
-        if isinstance(value, dict)
-        else enumerate(value)
-        if isinstance(value, list)
-        else ()
-    )
-    for key, item in items:
-        if problem := (_unstorable(key) if isinstance(key, str) else None) or _unstorable(item):
-            return problem
-    return None
-
-
-def parse_date(value: str | None, name: str) -> date | None:
-    if value in (None, ""):
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise BadRequest(f"{name} is not a date.", {name: ["Use the form YYYY-MM-DD."]}) from exc
-
-
-def query_args(allowed: set[str]) -> dict[str, str]:
-    """The query string, refusing parameters the endpoint does not know."""
-    unknown = sorted(set(request.args) - allowed)
-    if unknown:
-        raise BadRequest(
-            "Unknown query parameters.", {name: ["Unknown parameter."] for name in unknown}
-        )
-    return {k: v for k, v in request.args.items()}
-
-
-def int_arg(args: dict[str, str], name: str, *, low: int, high: int) -> int | None:
-    raw = args.get(name)
-    if raw in (None, ""):
-        return None
-    try:
-        value = int(raw)
-    except ValueError as exc:
-        raise BadRequest(f"{name} is not a whole number.", {name: ["Must be an integer."]}) from exc
-    if not low <= value <= high:
-        raise BadRequest(f"{name} is out of range.", {name: [f"From {low} to {high}."]})
-    return value
-
-
-def float_arg(args: dict[str, str], name: str, *, low: float, high: float) -> float | None:
-    raw = args.get(name)
-    if raw in (None, ""):
-        return None
-    try:
-        value = float(raw)
-    except ValueError as exc:
-        raise BadRequest(f"{name} is not a number.", {name: ["Must be a number."]}) from exc
-    if not low <= value <= high:
-        raise BadRequest(f"{name} is out of range.", {name: [f"From {low:g} to {high:g}."]})
-    return value
+def _texts(problem: Any, prefix: str = "") -> list[str]:
+    """marshmallow's nested messages ({0: ["Not a valid string."]}) as flat strings."""
+    if isinstance(problem, str):
+        return [prefix + problem]
+    if isinstance(problem, list):
+        return [text for p in problem for text in _texts(p, prefix)]
+    if isinstance(problem, dict):
+        return [
+            text
+            for key, p in problem.items()
+            for text in _texts(p, f"{prefix}Item {key}: " if isinstance(key, int) else f"{key}: ")
+        ]
+    return [prefix + str(problem)]

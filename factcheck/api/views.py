@@ -1,28 +1,42 @@
 """The JSON API, /api/v1: bearer tokens, JSON in and out, the same services as the web.
 
-Every route is described in factcheck/api/openapi.py; tests/test_api.py checks the two
-agree and runs schemathesis against the document.
+Each route names its input and output schemas (factcheck/api/schemas.py): flask-smorest
+checks requests and shapes responses with them, and writes the OpenAPI document from
+them (factcheck/api/openapi.py); tests/test_api_fuzz.py runs schemathesis against it.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import current_app, g, jsonify, request
+from flask_smorest import Blueprint
 
 from factcheck.api.openapi import spec
-from factcheck.api.validation import (
-    Field,
-    float_arg,
-    int_arg,
-    json_body,
-    parse_date,
-    query_args,
+from factcheck.api.schemas import (
+    SENTENCE_MAX,
+    ArticleCreated,
+    ArticleIn,
+    ClaimDetail,
+    ClaimDetailOut,
+    ClaimNow,
+    ClaimPage,
+    ClaimsQuery,
+    Error,
+    NoQuery,
+    RulingOut,
+    RulingPage,
+    RulingQuery,
+    RulingsQuery,
+    ScoreIn,
+    ScoreOut,
 )
+from factcheck.api.validation import Parser
 from factcheck.audit.models import AuditEntry
 from factcheck.auth.roles import Role
-from factcheck.claims.lifecycle import CLAIM_STATUSES, OPEN_STATUSES
+from factcheck.claims.lifecycle import OPEN_STATUSES
 from factcheck.claims.models import Claim
 from factcheck.claims.priority import reason_of
 from factcheck.claims.services import FlagPolicy
@@ -44,11 +58,16 @@ from factcheck.review.services import (
     statuses_now,
 )
 from factcheck.security import api_roles, bearer_user, public
-from factcheck.sources.extract import MAX_TEXT_CHARACTERS, ExtractLimits, from_text
+from factcheck.sources.extract import ExtractLimits, from_text
 from factcheck.sources.fetch import FetchPolicy, from_url
 from factcheck.sources.services import DuplicateArticle, ingest
 
-bp = Blueprint("api", __name__)
+
+class ApiBlueprint(Blueprint):
+    ARGUMENTS_PARSER = Parser()
+
+
+bp = ApiBlueprint("api", __name__)
 csrf.exempt(bp)  # bearer tokens, never cookies: nothing for a forged request to ride on
 
 
@@ -64,9 +83,6 @@ def _rate_key() -> str:
 
 limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=_rate_key)(bp)
 
-SENTENCE_MAX = 5000
-PAGE_MAX = 200
-
 
 def _actor():  # noqa: ANN202
     return g.api_user
@@ -76,30 +92,24 @@ def _base_url() -> str:
     return public_base_url(current_app.config)
 
 
-def claim_json(claim: Claim, status: str | None = None) -> dict[str, Any]:
+def claim_now(claim: Claim, now: datetime, status: str | None = None) -> ClaimNow:
     """The claim as the API shows it; `status` is its status now (review.statuses_now)."""
-    return {
-        "id": claim.id,
-        "text": claim.text,
-        "claimant": claim.claimant_name,
-        "claimant_role": claim.claimant_role,
-        "reporting_verb": claim.reporting_verb,
-        "hedged": claim.hedged,
-        "date_claimed": claim.claimed_on.isoformat() if claim.claimed_on else None,
-        "status": status or claim.status,
-        "score": claim.score,
-        # The priority a desk sees now: value halved every HALF_LIFE_DAYS of age.
-        "priority": round(reason_of(claim, utcnow()).priority, 6),
-        "reason": claim.reason,
-        "claim_type": claim.claim_type,
-        "article_id": claim.article_id,
-        "article_count": claim.article_count,
-        "created_at": claim.created_at.isoformat(),
-    }
+    # The priority a desk sees now: value halved every HALF_LIFE_DAYS of age.
+    priority = round(reason_of(claim, now).priority, 6)
+    return ClaimNow(claim, status or claim.status, priority)
 
 
 @bp.route("/openapi.json")
 @public
+@bp.doc(
+    summary="This document.",
+    responses={
+        "200": {
+            "description": "The OpenAPI document.",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    },
+)
 def openapi():
     """The OpenAPI 3.1 document of this API."""
     return jsonify(spec())
@@ -107,25 +117,16 @@ def openapi():
 
 @bp.route("/articles", methods=["POST"])
 @api_roles(Role.FACT_CHECKER)
-def post_article():
-    """Ingest a text or a web page; answer with the article and its flagged claims."""
-    data = json_body(
-        {
-            "text": Field(str, max_length=MAX_TEXT_CHARACTERS),
-            "url": Field(str, max_length=2048),
-            "title": Field(str, max_length=500),
-            "source_url": Field(str, max_length=2048),
-            "outlet": Field(str, max_length=200),
-            "author": Field(str, max_length=300),
-            "published_on": Field(str, max_length=10),
-            "language": Field(str, max_length=16),
-        }
-    )
-    if bool(data.get("text")) == bool(data.get("url")):
-        raise BadRequest(
-            "Give exactly one of text or url.", {"text": ["Give text or url, not both."]}
-        )
-    published_on = parse_date(data.get("published_on"), "published_on")
+@bp.arguments(ArticleIn)
+@bp.response(201, ArticleCreated, description="The stored article and the claims flagged in it.")
+@bp.alt_response(409, schema=Error, description="The same text was ingested before.")
+@bp.alt_response(413, schema=Error, description="The body is over API_MAX_BODY_BYTES.")
+@bp.alt_response(422, schema=Error, description="The text or page could not be used.")
+@bp.alt_response(503, schema=Error, description="The claim classifier is not available.")
+def post_article(data: dict[str, Any]):
+    """Ingest a text or a web page and get its flagged claims (fact-checker role).
+
+    Give exactly one of text and url."""
     if data.get("url"):
         document = from_url(
             data["url"],
@@ -141,7 +142,7 @@ def post_article():
         url=data.get("source_url"),
         outlet=data.get("outlet"),
         author=data.get("author"),
-        published_on=published_on,
+        published_on=data.get("published_on"),
         language=data.get("language"),
     )
     try:
@@ -163,25 +164,8 @@ def post_article():
         current_app.logger.exception("classifier unavailable")
         return api_error(503, "The claim classifier is not available; nothing was saved.")
     db.session.commit()
-    article = result.article
-    return (
-        jsonify(
-            {
-                "article": {
-                    "id": article.id,
-                    "title": article.title,
-                    "url": article.url,
-                    "outlet": article.outlet.name if article.outlet else None,
-                    "published_on": (
-                        article.published_on.isoformat() if article.published_on else None
-                    ),
-                    "language": article.language,
-                },
-                "claims": [claim_json(c) for c in result.claims],
-            }
-        ),
-        201,
-    )
+    now = utcnow()
+    return {"article": result.article, "claims": [claim_now(c, now) for c in result.claims]}
 
 
 def _cursor(raw: str | None) -> tuple[float, int] | None:
@@ -195,88 +179,47 @@ def _cursor(raw: str | None) -> tuple[float, int] | None:
 
 @bp.route("/claims")
 @api_roles(Role.VIEWER)
-def list_claims():
-    """Claims by priority, with the queue's filters; `next` is the cursor of the next page."""
-    args = query_args(
-        {
-            "status",
-            "q",
-            "claimant",
-            "min_score",
-            "max_score",
-            "found_from",
-            "found_to",
-            "after",
-            "limit",
-        }
-    )
-    status = args.get("status") or "open"
-    if status not in (*CLAIM_STATUSES, "open", "all"):
-        raise BadRequest(
-            "Unknown status.", {"status": ["One of: open, all, " + ", ".join(CLAIM_STATUSES)]}
-        )
+@bp.arguments(ClaimsQuery, location="query", as_kwargs=True)
+@bp.response(200, ClaimPage, description="One page of claims.")
+def list_claims(status: str, limit: int, after: str | None = None, **args: Any):
+    """Claims by priority, with the queue's filters.
+
+    `next` is the cursor of the next page."""
     statuses = OPEN_STATUSES if status == "open" else () if status == "all" else (status,)
     filters = QueueFilters(
         statuses=statuses,
-        min_score=float_arg(args, "min_score", low=0, high=1),
-        max_score=float_arg(args, "max_score", low=0, high=1),
-        claimant=args.get("claimant") or None,
-        found_from=parse_date(args.get("found_from"), "found_from"),
-        found_to=parse_date(args.get("found_to"), "found_to"),
-        search=args.get("q") or None,
+        min_score=args.get("min_score"),
+        max_score=args.get("max_score"),
+        claimant=args.get("claimant"),
+        found_from=args.get("found_from"),
+        found_to=args.get("found_to"),
+        search=args.get("q"),
     )
-    limit = int_arg(args, "limit", low=1, high=PAGE_MAX) or 50
     now = utcnow()
-    page = queue_page(db.session, filters, now=now, after=_cursor(args.get("after")), limit=limit)
-    statuses = statuses_now(db.session, page.items, now)
-    return jsonify(
-        {
-            "items": [claim_json(c, statuses[c.id]) for c in page.items],
-            "next": format_cursor(page.next_cursor),
-        }
-    )
+    page = queue_page(db.session, filters, now=now, after=_cursor(after), limit=limit)
+    statuses_by_id = statuses_now(db.session, page.items, now)
+    return {
+        "items": [claim_now(c, now, statuses_by_id[c.id]) for c in page.items],
+        "next": format_cursor(page.next_cursor),
+    }
 
 
 @bp.route("/claims/<int:claim_id>")
 @api_roles(Role.VIEWER)
-def get_claim(claim_id: int):
-    """One claim with its revisions and its timeline; unpublished verdicts only for the
-    desk (editorial.visibility)."""
-    query_args(set())
+@bp.arguments(NoQuery, location="query")
+@bp.response(200, ClaimDetailOut, description="The claim.")
+@bp.alt_response(404, schema=Error, description="No such claim.")
+def get_claim(_: dict[str, Any], claim_id: int):
+    """One claim with its verdict revisions and timeline.
+
+    Unpublished verdicts only for the desk (editorial.visibility)."""
     claim = db.session.get(Claim, claim_id)
     if claim is None:
         raise NotFound("There is no such claim.")
-    history = [
-        {
-            "number": r.number,
-            "author": r.author.display_name,
-            "created_at": r.created_at.isoformat(),
-            "submitted_at": r.submitted_at.isoformat() if r.submitted_at else None,
-            "rating": r.rating.label if r.rating else None,
-            "conclusion": r.summary,
-            "explanation": r.explanation,
-            "claim_text": r.claim_text,
-            "evidence": [
-                {
-                    "url": e.url,
-                    "title": e.title,
-                    "publisher": e.publisher,
-                    "accessed_on": e.accessed_on.isoformat() if e.accessed_on else None,
-                    "note": e.note,
-                }
-                for e in r.evidence
-            ],
-        }
-        for r in visible_revisions(db.session, claim, _actor())
-    ]
+    now = utcnow()
     hidden = hidden_actions(_actor())
     timeline = [
-        {
-            "at": e.occurred_at.isoformat(),
-            "action": e.action,
-            "actor": e.actor.display_name if e.actor else None,
-            "changes": e.changes,
-        }
+        e
         for e in db.session.scalars(
             sa.select(AuditEntry)
             .where(AuditEntry.entity_type == "claim", AuditEntry.entity_id == claim.id)
@@ -284,14 +227,14 @@ def get_claim(claim_id: int):
         )
         if not e.action.startswith(hidden)
     ]
-    ruling = ruling_of(db.session, claim)
-    return jsonify(
-        {
-            **claim_json(claim, statuses_now(db.session, [claim], utcnow())[claim.id]),
-            "revisions": history,
-            "timeline": timeline,
-            "ruling_url": ruling_url(_base_url(), claim.id) if ruling else None,
-        }
+    now_claim = claim_now(claim, now, statuses_now(db.session, [claim], now)[claim.id])
+    return ClaimDetail(
+        claim,
+        now_claim.status,
+        now_claim.priority,
+        revisions=visible_revisions(db.session, claim, _actor()),
+        timeline=timeline,
+        ruling_url=ruling_url(_base_url(), claim.id) if ruling_of(db.session, claim) else None,
     )
 
 
@@ -308,49 +251,20 @@ def _review(ruling: Ruling) -> dict[str, Any]:
     )
 
 
-def ruling_json(ruling: Ruling) -> dict[str, Any]:
-    rev = ruling.decision.revision
-    rating = rev.rating
-    return {
-        "claim_id": ruling.claim_id,
-        "status": ruling.status,
-        "claim": rev.claim_text,
-        "claimant": rev.claimant_name,
-        "claimant_role": rev.claimant_role,
-        "date_claimed": rev.claimed_on.isoformat() if rev.claimed_on else None,
-        "rating": rating.label if rating else None,
-        "rating_value": rating.value if rating else None,
-        "conclusion": rev.summary,
-        "explanation": rev.explanation,
-        "evidence": [
-            {"url": e.url, "title": e.title, "publisher": e.publisher} for e in rev.evidence
-        ],
-        "published_at": ruling.published_at.isoformat(),
-        "updated_at": ruling.updated_at.isoformat(),
-        "corrections": [
-            {"date": c.created_at.date().isoformat(), "note": c.note} for c in ruling.corrections
-        ],
-        "retraction_note": ruling.retraction_note,
-        "url": ruling_url(_base_url(), ruling.claim_id),
-    }
-
-
 @bp.route("/rulings")
 @api_roles(Role.VIEWER)
-def list_rulings():
-    """Published rulings, oldest first, filtered like the CSV export; `after` pages on."""
-    args = query_args({"status", "since", "until", "claimant", "after", "limit"})
-    status = args.get("status") or "published"
-    if status not in ("published", "retracted", "both"):
-        raise BadRequest("Unknown status.", {"status": ["One of: published, retracted, both."]})
+@bp.arguments(RulingsQuery, location="query", as_kwargs=True)
+@bp.response(200, RulingPage, description="One page of rulings.")
+def list_rulings(status: str, after: int, limit: int, **args: Any):
+    """Published rulings, oldest first, filtered like the CSV export.
+
+    `after` pages on."""
     filters = ExportFilters(
         statuses=("published", "retracted") if status == "both" else (status,),
-        since=parse_date(args.get("since"), "since"),
-        until=parse_date(args.get("until"), "until"),
-        claimant=args.get("claimant") or None,
+        since=args.get("since"),
+        until=args.get("until"),
+        claimant=args.get("claimant"),
     )
-    limit = int_arg(args, "limit", low=1, high=PAGE_MAX) or 50
-    after = int_arg(args, "after", low=0, high=2**31 - 1) or 0
     from factcheck.editorial.models import EditorialDecision
     from factcheck.sources.models import Article
     from factcheck.verdicts.models import VerdictRevision
@@ -368,33 +282,34 @@ def list_rulings():
     )
     rows = db.session.scalars(query).all()
     items = rows[:limit]
-    return jsonify(
-        {
-            "items": [ruling_json(r) for r in items],
-            "next": str(items[-1].id) if len(rows) > limit else None,
-        }
-    )
+    return {"items": items, "next": str(items[-1].id) if len(rows) > limit else None}
 
 
 @bp.route("/rulings/<int:claim_id>")
 @api_roles(Role.VIEWER)
-def get_ruling(claim_id: int):
-    """One ruling as JSON, or as schema.org ClaimReview with ?format=claimreview."""
-    args = query_args({"format"})
-    fmt = args.get("format") or "json"
-    if fmt not in ("json", "claimreview"):
-        raise BadRequest("Unknown format.", {"format": ["json or claimreview."]})
+@bp.arguments(RulingQuery, location="query", as_kwargs=True)
+@bp.response(200, RulingOut, description="The ruling.")
+@bp.alt_response(404, schema=Error, description="The claim has no ruling.")
+@bp.doc(
+    responses={
+        200: {"content": {"application/ld+json": {"schema": {"type": "object"}}}},
+    }
+)
+def get_ruling(claim_id: int, format: str):  # noqa: A002
+    """One ruling, as JSON or as schema.org ClaimReview.
+
+    ?format=claimreview answers application/ld+json."""
     claim = db.session.get(Claim, claim_id)
     ruling = ruling_of(db.session, claim) if claim else None
     if ruling is None:
         raise NotFound("This claim has no published ruling.")
-    if fmt == "claimreview":
+    if format == "claimreview":
         if ruling.status != "published":
             raise NotFound("A retracted ruling has no ClaimReview.")
         return current_app.response_class(
             current_app.json.dumps(_review(ruling)), mimetype="application/ld+json"
         )
-    return jsonify(ruling_json(ruling))
+    return ruling
 
 
 @bp.route("/score", methods=["POST"])
@@ -405,9 +320,22 @@ def get_ruling(claim_id: int):
     key_func=_rate_key,
     override_defaults=False,
 )
-def score():
-    """Check-worthiness scores for up to API_SCORE_MAX_SENTENCES sentences, in order."""
-    data = json_body({"sentences": Field(list, required=True, item_kind=str)})
+@bp.arguments(ScoreIn)
+@bp.response(200, ScoreOut, description="A score per sentence, in order.")
+@bp.alt_response(
+    413,
+    schema=Error,
+    description="The body is over API_MAX_BODY_BYTES, or the sentences over "
+    "API_SCORE_MAX_SENTENCES or API_SCORE_MAX_CHARS.",
+)
+@bp.alt_response(503, schema=Error, description="The claim classifier is not available.")
+def score(data: dict[str, Any]):
+    """Check-worthiness scores for a batch of sentences.
+
+    At most API_SCORE_MAX_SENTENCES sentences (100 by default) and API_SCORE_MAX_CHARS
+    characters in all (50,000) a request, else a 413 naming the limit. Rate-limited per
+    user (all of a user's tokens together): API_SCORE_RATE_LIMIT here, within
+    API_RATE_LIMIT."""
     sentences = data["sentences"]
     cap = int(current_app.config["API_SCORE_MAX_SENTENCES"])
     if len(sentences) > cap:
@@ -425,6 +353,7 @@ def score():
             f"{chars}. Split them over several requests.",
             {"sentences": [f"At most {char_cap} characters in all."]},
         )
+    # Checked after the caps, so an oversized batch is a 413 whatever its sentences.
     too_long = [i for i, s in enumerate(sentences) if len(s) > SENTENCE_MAX]
     if too_long:
         raise BadRequest(
@@ -437,14 +366,12 @@ def score():
     except ModelUnavailable:
         current_app.logger.exception("classifier unavailable")
         return api_error(503, "The claim classifier is not available right now.")
-    return jsonify(
-        {
-            "model": classifier.name,
-            "version": classifier.version,
-            "threshold": classifier.threshold,
-            "results": [
-                {"sentence": s, "score": round(float(v), 6), "is_claim": v >= classifier.threshold}
-                for s, v in zip(sentences, scores, strict=True)
-            ],
-        }
-    )
+    return {
+        "model": classifier.name,
+        "version": classifier.version,
+        "threshold": classifier.threshold,
+        "results": [
+            {"sentence": s, "score": round(float(v), 6), "is_claim": v >= classifier.threshold}
+            for s, v in zip(sentences, scores, strict=True)
+        ],
+    }
