@@ -124,7 +124,7 @@ def main() -> None:
     from factcheck.claims.models import Claim
     from factcheck.extensions import db
     from factcheck.review.counts import count_by_status
-    from factcheck.review.services import QueueFilters, queue_page
+    from factcheck.review.queries import QueueFilters, queue_page
 
     workdir = Path(tempfile.mkdtemp(prefix="fc-queue-"))
     url = args.database_url or f"sqlite:///{workdir / 'queue.db'}"

@@ -188,7 +188,7 @@ def _nav_counts() -> dict[str, int]:
     from factcheck.db import utcnow
     from factcheck.notifications.services import unread_count
     from factcheck.review.counts import status_counts
-    from factcheck.review.services import held_count
+    from factcheck.review.queries import held_count
 
     counts = status_counts(db.session)
     return {

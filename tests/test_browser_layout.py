@@ -36,7 +36,7 @@ from factcheck.db import utcnow
 from factcheck.editorial import services as editorial
 from factcheck.extensions import db
 from factcheck.notifications.services import notify
-from factcheck.review import services as review
+from factcheck.review import leases
 from factcheck.sources.extract import from_text
 from factcheck.sources.services import ingest
 from factcheck.verdicts import services as verdicts
@@ -141,7 +141,7 @@ def seeded(request: pytest.FixtureRequest, empty_database) -> Iterator[Seeded]: 
 
         # Published, by Fiona and Edna.
         published = claims[0]
-        review.take(db.session, published, actor=fiona, now=now, lease_hours=lease)
+        leases.take(db.session, published, actor=fiona, now=now, lease_hours=lease)
         rev, _ = verdicts.save_revision(
             db.session, published, _verdict(published), actor=fiona, base_revision_id=None,
             now=now,
@@ -160,14 +160,14 @@ def seeded(request: pytest.FixtureRequest, empty_database) -> Iterator[Seeded]: 
 
         # Held by Max with a draft: the verdict form shows the long URL in an input.
         held = claims[1]
-        review.take(db.session, held, actor=max_, now=now, lease_hours=lease)
+        leases.take(db.session, held, actor=max_, now=now, lease_hours=lease)
         verdicts.save_revision(
             db.session, held, _verdict(held), actor=max_, base_revision_id=None, now=now
         )
 
         # Submitted by Fiona: waiting for an editor.
         submitted = claims[2]
-        review.take(db.session, submitted, actor=fiona, now=now, lease_hours=lease)
+        leases.take(db.session, submitted, actor=fiona, now=now, lease_hours=lease)
         rev, _ = verdicts.save_revision(
             db.session, submitted, _verdict(submitted), actor=fiona, base_revision_id=None,
             now=now,

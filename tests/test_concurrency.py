@@ -82,14 +82,14 @@ def test_ten_fact_checkers_pressing_next_get_different_claims(app, make_user):
 
 @pytest.mark.parametrize("app_overrides", [{"LOGIN_RATE_LIMIT": "1000 per minute"}])
 def test_two_editors_deciding_at_once_one_wins_the_other_is_told(app, make_user):
-    from factcheck.review import services as review
+    from factcheck.review import leases
     from factcheck.verdicts import services as verdicts
     from tests.workflow import NOW
 
     ensure_default_scale(db.session)
     fc = user(make_user(Role.FACT_CHECKER))
     claim = add_claim("Exports doubled in 2025")
-    review.take(db.session, claim, actor=fc, now=NOW, lease_hours=10_000)
+    leases.take(db.session, claim, actor=fc, now=NOW, lease_hours=10_000)
     rev, _ = verdicts.save_revision(
         db.session, claim, verdict(), actor=fc, base_revision_id=None, now=NOW
     )
@@ -193,7 +193,7 @@ def _reads_meet(monkeypatch) -> None:  # noqa: ANN001
 def verdict_race(app, make_user):
     """A claim held by a fact-checker with revision 1 saved, and that fact-checker signed
     in twice (two tabs, or two browsers)."""
-    from factcheck.review import services as review
+    from factcheck.review import leases
     from factcheck.verdicts import services as verdicts
     from tests.workflow import NOW
 
@@ -201,7 +201,7 @@ def verdict_race(app, make_user):
     account = make_user(Role.FACT_CHECKER, name="Fiona Checker")
     fc = user(account)
     claim = add_claim("Exports doubled in 2025")
-    review.take(db.session, claim, actor=fc, now=NOW, lease_hours=10_000)
+    leases.take(db.session, claim, actor=fc, now=NOW, lease_hours=10_000)
     rev, _ = verdicts.save_revision(
         db.session, claim, verdict(), actor=fc, base_revision_id=None, now=NOW
     )

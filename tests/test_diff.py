@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from factcheck.auth.roles import Role
 from factcheck.editorial import services as editorial
 from factcheck.extensions import db
-from factcheck.review import services as review
+from factcheck.review import leases
 from factcheck.verdicts import services as verdicts
 from factcheck.verdicts.diff import word_diff
 from factcheck.verdicts.ratings import ensure_default_scale
@@ -156,7 +156,7 @@ def resubmitted(app, make_user):
     fc, ed = user(fc_account), user(ed_account)
     claim = add_claim("Unemployment fell to 3.5% last year")
     old, new = long_pair()
-    review.take(db.session, claim, actor=fc, now=NOW, lease_hours=48)
+    leases.take(db.session, claim, actor=fc, now=NOW, lease_hours=48)
     rev1, _ = verdicts.save_revision(
         db.session, claim, verdict(explanation=old), actor=fc, base_revision_id=None, now=NOW
     )
@@ -241,7 +241,7 @@ def test_the_claim_page_bounds_its_diffs_together_however_many_revisions(
     account = make_user(Role.FACT_CHECKER)
     fc = user(account)
     claim = add_claim("Unemployment fell to 3.5% last year")
-    review.take(db.session, claim, actor=fc, now=NOW, lease_hours=48)
+    leases.take(db.session, claim, actor=fc, now=NOW, lease_hours=48)
     base = None
     rng = random.Random(3)  # noqa: S311  (test data, not security)
 

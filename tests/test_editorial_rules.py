@@ -17,7 +17,7 @@ from factcheck.editorial import services as editorial
 from factcheck.editorial.models import Correction, CorrectionProposal, Ruling
 from factcheck.errors import Conflict, InvalidInput, PermissionDenied
 from factcheck.extensions import db
-from factcheck.review import services as review
+from factcheck.review import leases
 from factcheck.verdicts import services as verdicts
 from factcheck.verdicts.models import VerdictRevision
 from factcheck.verdicts.ratings import active_ratings, ensure_default_scale
@@ -60,10 +60,10 @@ def save(claim, who, at=NOW, **overrides):  # noqa: ANN001, ANN003, ANN201
 
 def editor_writes_then_fact_checker_resaves(claim, ed, fc):  # noqa: ANN001, ANN201
     """The bypass: the editor writes the verdict, a fact-checker changes one character."""
-    review.take(db.session, claim, actor=ed, now=NOW, lease_hours=LEASE)
+    leases.take(db.session, claim, actor=ed, now=NOW, lease_hours=LEASE)
     first = save(claim, ed, summary=SUMMARY)
-    review.release(db.session, claim, actor=ed, now=later(1))
-    review.take(db.session, claim, actor=fc, now=later(1), lease_hours=LEASE)
+    leases.release(db.session, claim, actor=ed, now=later(1))
+    leases.take(db.session, claim, actor=fc, now=later(1), lease_hours=LEASE)
     second = save(claim, fc, later(1), summary=SUMMARY[:-1] + "!")
     verdicts.submit(db.session, claim, actor=fc, revision_id=second.id, now=later(1))
     return first, second
@@ -294,7 +294,7 @@ def test_retracting_closes_a_waiting_correction_which_can_then_not_be_approved(a
 def test_editors_are_told_when_a_verdict_is_submitted_and_resubmitted(app, people):
     fc, ed, ed2 = people["fc"], people["ed"], people["ed2"]
     claim = add_claim()
-    review.take(db.session, claim, actor=fc, now=NOW, lease_hours=LEASE)
+    leases.take(db.session, claim, actor=fc, now=NOW, lease_hours=LEASE)
     long_text = "The city built 4,000 new homes in 2025, more than in any year before " * 3
     rev = save(claim, fc, claim_text=long_text)
     verdicts.submit(db.session, claim, actor=fc, revision_id=rev.id, now=NOW)
@@ -328,7 +328,7 @@ def test_editors_are_told_when_a_verdict_is_submitted_and_resubmitted(app, peopl
 def test_an_editor_submitting_is_not_told_of_their_own_submission(app, people):
     ed, ed2 = people["ed"], people["ed2"]
     claim = add_claim()
-    review.take(db.session, claim, actor=ed, now=NOW, lease_hours=LEASE)
+    leases.take(db.session, claim, actor=ed, now=NOW, lease_hours=LEASE)
     rev = save(claim, ed)
     verdicts.submit(db.session, claim, actor=ed, revision_id=rev.id, now=NOW)
     db.session.commit()
@@ -339,7 +339,7 @@ def test_an_editor_submitting_is_not_told_of_their_own_submission(app, people):
 def test_the_assigning_editor_alone_hears_of_the_submission(app, people):
     fc, ed, ed2 = people["fc"], people["ed"], people["ed2"]
     claim = add_claim()
-    review.assign(db.session, claim, assignee=fc, actor=ed2, now=NOW, lease_hours=LEASE)
+    leases.assign(db.session, claim, assignee=fc, actor=ed2, now=NOW, lease_hours=LEASE)
     rev = save(claim, fc)
     verdicts.submit(db.session, claim, actor=fc, revision_id=rev.id, now=NOW)
     db.session.commit()

@@ -43,7 +43,7 @@ from factcheck.editorial.forms import (
 from factcheck.export.forms import ExportForm
 from factcheck.extensions import db
 from factcheck.notifications.services import notify
-from factcheck.review import services as review
+from factcheck.review import decisions, leases
 from factcheck.review.forms import ActionForm, AssignForm, DismissForm, MergeForm, QueueFilterForm
 from factcheck.sources.forms import IngestForm, PromoteForm
 from factcheck.verdicts import services as verdicts
@@ -212,11 +212,11 @@ def world(app, make_user):
 
     claims = {"open": add_claim(), "other": add_claim()}
     held = claims["held"] = add_claim()
-    review.take(db.session, held, actor=me, now=now, lease_hours=48)
+    leases.take(db.session, held, actor=me, now=now, lease_hours=48)
     verdicts.save_revision(db.session, held, verdict(), actor=me, base_revision_id=None, now=now)
 
     submitted = claims["submitted"] = add_claim()
-    review.take(db.session, submitted, actor=checker, now=now, lease_hours=48)
+    leases.take(db.session, submitted, actor=checker, now=now, lease_hours=48)
     rev, _ = verdicts.save_revision(
         db.session, submitted, verdict(), actor=checker, base_revision_id=None, now=now
     )
@@ -225,7 +225,7 @@ def world(app, make_user):
     from factcheck.editorial import services as editorial
 
     approved = claims["approved"] = add_claim()
-    review.take(db.session, approved, actor=checker, now=now, lease_hours=48)
+    leases.take(db.session, approved, actor=checker, now=now, lease_hours=48)
     rev, _ = verdicts.save_revision(
         db.session, approved, verdict(), actor=checker, base_revision_id=None, now=now
     )
@@ -234,7 +234,9 @@ def world(app, make_user):
 
     publish(claims.setdefault("published", add_claim()), checker, other_editor)
     dismissed = claims["dismissed"] = add_claim()
-    review.dismiss(db.session, dismissed, actor=checker, reason="not_a_claim", note=None, now=now)
+    decisions.dismiss(
+        db.session, dismissed, actor=checker, reason="not_a_claim", note=None, now=now
+    )
 
     token, _ = create_token(db.session, user=me, name="fuzz", now=now)
     note = notify(db.session, user=me, kind="assignment", message="Hi", claim=claims["open"])

@@ -17,7 +17,7 @@ from factcheck.claims.models import Claim
 from factcheck.db import utcnow
 from factcheck.extensions import db
 from factcheck.notifications.services import notify
-from factcheck.review import services as review
+from factcheck.review import leases, queries
 from factcheck.review.counts import count_by_status
 from factcheck.review.models import Assignment
 from factcheck.verdicts import services as verdicts
@@ -32,7 +32,7 @@ LEASE = 48.0
 
 def _lapse(claim: Claim, who) -> None:  # noqa: ANN001
     """`who` took the claim long ago: the lease ran out, nobody has released it."""
-    review.take(db.session, claim, actor=who, now=utcnow() - timedelta(days=30), lease_hours=LEASE)
+    leases.take(db.session, claim, actor=who, now=utcnow() - timedelta(days=30), lease_hours=LEASE)
 
 
 @pytest.fixture
@@ -46,10 +46,10 @@ def world(app, make_user):
     lapsed = add_claim()
     _lapse(lapsed, other)
     held = add_claim()  # the signed-in fact-checker holds it: the verdict form opens
-    review.take(db.session, held, actor=fc, now=now, lease_hours=LEASE)
+    leases.take(db.session, held, actor=fc, now=now, lease_hours=LEASE)
     verdicts.save_revision(db.session, held, verdict(), actor=fc, base_revision_id=None, now=now)
     submitted = add_claim()
-    review.take(db.session, submitted, actor=other, now=now, lease_hours=LEASE)
+    leases.take(db.session, submitted, actor=other, now=now, lease_hours=LEASE)
     rev, _ = verdicts.save_revision(
         db.session, submitted, verdict(), actor=other, base_revision_id=None, now=now
     )
@@ -161,12 +161,12 @@ def test_a_lapsed_lease_shows_the_claim_free_and_taking_it_records_the_release(
     # Nothing was recorded: the claim is still in review under the lapsed lease.
     db.session.expire_all()
     assert db.session.get(Claim, claim.id).status == "in_review"
-    assert review.open_assignment(db.session, claim).assignee_id == holder.id
+    assert queries.open_assignment(db.session, claim).assignee_id == holder.id
 
     # Taking it (a POST) releases the lapsed lease and gives it to the new fact-checker.
     assert post_form(client, take_url, token_from="/claims/").status_code == 302
     db.session.expire_all()
-    lease = review.holder(db.session, db.session.get(Claim, claim.id), utcnow())
+    lease = queries.holder(db.session, db.session.get(Claim, claim.id), utcnow())
     assert lease is not None and lease.assignee_id == client.account.id
     actions = db.session.scalars(
         sa.select(AuditEntry.action)

@@ -14,7 +14,7 @@ from factcheck.db import utcnow
 from factcheck.editorial import services as editorial
 from factcheck.export.services import public_base_url
 from factcheck.extensions import db
-from factcheck.review import services as review
+from factcheck.review import leases
 from factcheck.verdicts import services as verdicts
 from tests.workflow import NOW, add_claim, later, publish, user, verdict
 
@@ -138,7 +138,7 @@ def _submitted_draft(desk) -> int:  # noqa: ANN001
     """A claim whose verdict is written and submitted, not yet approved or published."""
     claim = add_claim("Crime fell by 12% in 2025")
     checker = desk["fc"]
-    review.take(db.session, claim, actor=checker, now=NOW, lease_hours=48)
+    leases.take(db.session, claim, actor=checker, now=NOW, lease_hours=48)
     rev, _ = verdicts.save_revision(
         db.session,
         claim,
@@ -155,7 +155,7 @@ def _submitted_draft(desk) -> int:  # noqa: ANN001
 def _approved_not_published(desk) -> int:  # noqa: ANN001
     claim = add_claim("Exports doubled since 2020")
     checker = desk["fc"]
-    review.take(db.session, claim, actor=checker, now=NOW, lease_hours=48)
+    leases.take(db.session, claim, actor=checker, now=NOW, lease_hours=48)
     rev, _ = verdicts.save_revision(
         db.session,
         claim,

@@ -27,7 +27,7 @@ from factcheck.editorial import services as editorial
 from factcheck.editorial.models import Correction, EditorialDecision, Ruling
 from factcheck.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from factcheck.extensions import db
-from factcheck.review import services as review
+from factcheck.review import decisions, leases, queries
 from factcheck.review.models import Assignment
 from factcheck.verdicts import services as verdicts
 from factcheck.verdicts.inputs import EvidenceInput
@@ -62,7 +62,7 @@ def actions(claim: Claim) -> list[str]:
 
 
 def take(claim, who, at=NOW):  # noqa: ANN001, ANN201
-    return review.take(db.session, claim, actor=who, now=at, lease_hours=LEASE)
+    return leases.take(db.session, claim, actor=who, now=at, lease_hours=LEASE)
 
 
 def written(claim, who, at=NOW, **overrides):  # noqa: ANN001, ANN003, ANN201
@@ -143,7 +143,7 @@ def test_take_gives_a_lease_and_moves_to_in_review(app, people):
     db.session.commit()
     assert claim.status == "in_review"
     assert lease.lease_expires_at == NOW + timedelta(hours=LEASE)
-    assert review.holder(db.session, claim, later(1)).assignee_id == people["fc"].id
+    assert queries.holder(db.session, claim, later(1)).assignee_id == people["fc"].id
     assert actions(claim) == ["claim.take"]
 
 
@@ -177,10 +177,10 @@ def test_an_expired_lease_frees_the_claim(app, people):
     take(claim, people["fc"])
     db.session.commit()
     after = later(LEASE + 1)
-    assert review.holder(db.session, claim, after) is None
+    assert queries.holder(db.session, claim, after) is None
     take(claim, people["fc2"], after)
     db.session.commit()
-    assert review.holder(db.session, claim, after).assignee_id == people["fc2"].id
+    assert queries.holder(db.session, claim, after).assignee_id == people["fc2"].id
     assert actions(claim) == ["claim.take", "claim.lease_expired", "claim.take"]
 
 
@@ -189,7 +189,7 @@ def test_expire_leases_returns_claims_to_the_queue(app, people):
     take(held, people["fc"])
     take(fresh, people["fc2"], later(40))
     db.session.commit()
-    assert review.expire_leases(db.session, later(LEASE + 0.5)) == 1
+    assert leases.expire_leases(db.session, later(LEASE + 0.5)) == 1
     db.session.commit()
     assert held.status == "new"
     assert fresh.status == "in_review"
@@ -204,19 +204,19 @@ def test_take_next_hands_out_the_top_unheld_claim(app, people):
     top = add_claim(score=0.95)
     mid = add_claim(score=0.75)
     take(top, people["fc2"])
-    first = review.take_next(db.session, actor=people["fc"], now=NOW, lease_hours=LEASE)
+    first = leases.take_next(db.session, actor=people["fc"], now=NOW, lease_hours=LEASE)
     assert first.claim_id == mid.id
-    second = review.take_next(db.session, actor=people["fc"], now=NOW, lease_hours=LEASE)
+    second = leases.take_next(db.session, actor=people["fc"], now=NOW, lease_hours=LEASE)
     assert second.claim_id == low.id
-    assert review.take_next(db.session, actor=people["fc"], now=NOW, lease_hours=LEASE) is None
+    assert leases.take_next(db.session, actor=people["fc"], now=NOW, lease_hours=LEASE) is None
 
 
 def test_editor_assigns_and_reassigns_with_notifications(app, people):
     claim = add_claim()
-    review.assign(
+    leases.assign(
         db.session, claim, assignee=people["fc"], actor=people["ed"], now=NOW, lease_hours=LEASE
     )
-    review.assign(
+    leases.assign(
         db.session,
         claim,
         assignee=people["fc2"],
@@ -225,7 +225,7 @@ def test_editor_assigns_and_reassigns_with_notifications(app, people):
         lease_hours=LEASE,
     )
     db.session.commit()
-    assert review.holder(db.session, claim, later(2)).assignee_id == people["fc2"].id
+    assert queries.holder(db.session, claim, later(2)).assignee_id == people["fc2"].id
     reasons = db.session.scalars(
         sa.select(Assignment.release_reason)
         .where(Assignment.claim_id == claim.id)
@@ -243,7 +243,7 @@ def test_editor_assigns_and_reassigns_with_notifications(app, people):
 def test_assignment_refusals(app, people):
     claim = add_claim()
     with pytest.raises(PermissionDenied):
-        review.assign(
+        leases.assign(
             db.session,
             claim,
             assignee=people["fc2"],
@@ -252,7 +252,7 @@ def test_assignment_refusals(app, people):
             lease_hours=LEASE,
         )
     with pytest.raises(InvalidInput, match="not a fact-checker"):
-        review.assign(
+        leases.assign(
             db.session,
             claim,
             assignee=people["viewer"],
@@ -261,7 +261,7 @@ def test_assignment_refusals(app, people):
             lease_hours=LEASE,
         )
     with pytest.raises(NotFound):
-        review.assign(
+        leases.assign(
             db.session, claim, assignee=None, actor=people["ed"], now=NOW, lease_hours=LEASE
         )
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Assignment)) == 0
@@ -271,12 +271,12 @@ def test_release_by_holder_or_editor_only(app, people):
     claim = add_claim()
     take(claim, people["fc"])
     with pytest.raises(Conflict, match="Fiona Checker holds"):
-        review.release(db.session, claim, actor=people["fc2"], now=NOW)
-    review.release(db.session, claim, actor=people["ed"], now=later(1))
+        leases.release(db.session, claim, actor=people["fc2"], now=NOW)
+    leases.release(db.session, claim, actor=people["ed"], now=later(1))
     assert claim.status == "new"
-    assert review.holder(db.session, claim, later(1)) is None
+    assert queries.holder(db.session, claim, later(1)) is None
     with pytest.raises(Conflict, match="Nobody holds"):
-        review.release(db.session, claim, actor=people["ed"], now=later(1))
+        leases.release(db.session, claim, actor=people["ed"], now=later(1))
 
 
 def test_two_open_leases_on_one_claim_are_impossible(app, people):
@@ -302,7 +302,7 @@ def test_two_open_leases_on_one_claim_are_impossible(app, people):
 def test_dismiss_keeps_the_reason_and_reopen_puts_it_back(app, people):
     claim = add_claim()
     take(claim, people["fc"])
-    review.dismiss(
+    decisions.dismiss(
         db.session, claim, reason="not_check_worthy", note="opinion", actor=people["fc"], now=NOW
     )
     db.session.commit()
@@ -311,10 +311,10 @@ def test_dismiss_keeps_the_reason_and_reopen_puts_it_back(app, people):
         "not_check_worthy",
         "opinion",
     )
-    assert review.open_assignment(db.session, claim) is None
+    assert queries.open_assignment(db.session, claim) is None
     with pytest.raises(PermissionDenied):
-        review.reopen(db.session, claim, actor=people["fc"])
-    review.reopen(db.session, claim, actor=people["ed"])
+        decisions.reopen(db.session, claim, actor=people["fc"])
+    decisions.reopen(db.session, claim, actor=people["ed"])
     assert (claim.status, claim.dismiss_reason) == ("new", None)
     assert actions(claim) == ["claim.take", "claim.lease_released", "claim.dismiss", "claim.reopen"]
 
@@ -322,14 +322,16 @@ def test_dismiss_keeps_the_reason_and_reopen_puts_it_back(app, people):
 def test_dismiss_refusals(app, people):
     claim = add_claim()
     with pytest.raises(InvalidInput, match="Choose why"):
-        review.dismiss(db.session, claim, reason="boring", note=None, actor=people["fc"], now=NOW)
+        decisions.dismiss(
+            db.session, claim, reason="boring", note=None, actor=people["fc"], now=NOW
+        )
     take(claim, people["fc"])
     with pytest.raises(Conflict, match="Fiona Checker holds"):
-        review.dismiss(
+        decisions.dismiss(
             db.session, claim, reason="not_a_claim", note=None, actor=people["fc2"], now=NOW
         )
     with pytest.raises(PermissionDenied):
-        review.dismiss(
+        decisions.dismiss(
             db.session, claim, reason="not_a_claim", note=None, actor=people["viewer"], now=NOW
         )
     assert claim.status == "in_review"
@@ -339,18 +341,20 @@ def test_merge_marks_duplicate_and_boosts_the_survivor(app, people):
     survivor = add_claim("Crime doubled in five years", score=0.7)
     duplicate = add_claim("Crime has doubled in 5 years", score=0.9)
     before = survivor.priority
-    review.merge(db.session, duplicate, into=survivor, actor=people["fc"], now=NOW)
+    decisions.merge(db.session, duplicate, into=survivor, actor=people["fc"], now=NOW)
     db.session.commit()
     assert duplicate.status == "merged" and duplicate.duplicate_of_id == survivor.id
     assert survivor.article_count == 2 and survivor.score == 0.9
     assert survivor.priority > before
     # Merging into a merged claim follows it to the survivor.
     third = add_claim("Crime doubled since 2020")
-    assert review.merge(db.session, third, into=duplicate, actor=people["fc"], now=NOW) is survivor
+    assert (
+        decisions.merge(db.session, third, into=duplicate, actor=people["fc"], now=NOW) is survivor
+    )
     with pytest.raises(InvalidInput, match="itself"):
-        review.merge(db.session, survivor, into=survivor, actor=people["fc"], now=NOW)
+        decisions.merge(db.session, survivor, into=survivor, actor=people["fc"], now=NOW)
     with pytest.raises(NotFound):
-        review.merge(db.session, survivor, into=None, actor=people["fc"], now=NOW)
+        decisions.merge(db.session, survivor, into=None, actor=people["fc"], now=NOW)
 
 
 # Priority and repeats --------------------------------------------------------------------
@@ -730,7 +734,7 @@ def test_submit_ends_the_lease(app, people):
     db.session.commit()
     assert claim.status == "submitted"
     assert rev.submitted_at == NOW
-    assert review.open_assignment(db.session, claim) is None
+    assert queries.open_assignment(db.session, claim) is None
     with pytest.raises(Conflict, match="cannot be edited now"):
         written(claim, people["fc"])
 
@@ -817,7 +821,7 @@ def test_return_needs_a_comment_and_gives_the_claim_back(app, people):
     )
     db.session.commit()
     assert claim.status == "returned"
-    assert review.holder(db.session, claim, later(2)).assignee_id == people["fc"].id
+    assert queries.holder(db.session, claim, later(2)).assignee_id == people["fc"].id
     notice = db.session.scalar(sa.select(Notification).where(Notification.kind == "returned"))
     assert "Cite the primary source." in notice.message and notice.user_id == people["fc"].id
     # The author fixes it and resubmits from "returned".
@@ -928,7 +932,7 @@ def test_queue_filters(app, people):
     db.session.commit()
 
     def ids(**kw):  # noqa: ANN003, ANN202
-        page = review.queue_page(db.session, review.QueueFilters(**kw), now=NOW)
+        page = queries.queue_page(db.session, queries.QueueFilters(**kw), now=NOW)
         return [x.id for x in page.items]
 
     assert ids() == [a.id, c.id, b.id]
@@ -943,9 +947,9 @@ def test_queue_filters(app, people):
     assert ids(statuses=("in_review",)) == [c.id]
     assert ids(found_from=date(2000, 1, 1), found_to=date(2000, 1, 2)) == []
     with pytest.raises(InvalidInput):
-        review.QueueFilters(min_score=0.9, max_score=0.1)
+        queries.QueueFilters(min_score=0.9, max_score=0.1)
     with pytest.raises(InvalidInput):
-        review.QueueFilters(statuses=("bogus",))
+        queries.QueueFilters(statuses=("bogus",))
 
 
 def test_keyset_pages_cover_every_claim_once(app):
@@ -953,7 +957,9 @@ def test_keyset_pages_cover_every_claim_once(app):
     db.session.commit()
     seen, cursor = [], None
     while True:
-        page = review.queue_page(db.session, review.QueueFilters(), now=NOW, after=cursor, limit=5)
+        page = queries.queue_page(
+            db.session, queries.QueueFilters(), now=NOW, after=cursor, limit=5
+        )
         seen += [c.id for c in page.items]
         if page.next_cursor is None:
             break
@@ -994,18 +1000,18 @@ SERVICE_CALLS = {
     "take": (Role.FACT_CHECKER, lambda c, u: take(c, u)),
     "take_next": (
         Role.FACT_CHECKER,
-        lambda c, u: review.take_next(db.session, actor=u, now=NOW, lease_hours=LEASE),
+        lambda c, u: leases.take_next(db.session, actor=u, now=NOW, lease_hours=LEASE),
     ),
-    "release": (Role.FACT_CHECKER, lambda c, u: review.release(db.session, c, actor=u, now=NOW)),
+    "release": (Role.FACT_CHECKER, lambda c, u: leases.release(db.session, c, actor=u, now=NOW)),
     "dismiss": (
         Role.FACT_CHECKER,
-        lambda c, u: review.dismiss(
+        lambda c, u: decisions.dismiss(
             db.session, c, reason="not_a_claim", note=None, actor=u, now=NOW
         ),
     ),
     "merge": (
         Role.FACT_CHECKER,
-        lambda c, u: review.merge(db.session, c, into=c, actor=u, now=NOW),
+        lambda c, u: decisions.merge(db.session, c, into=c, actor=u, now=NOW),
     ),
     "save_revision": (
         Role.FACT_CHECKER,
@@ -1019,9 +1025,9 @@ SERVICE_CALLS = {
     ),
     "assign": (
         Role.EDITOR,
-        lambda c, u: review.assign(db.session, c, assignee=u, actor=u, now=NOW, lease_hours=LEASE),
+        lambda c, u: leases.assign(db.session, c, assignee=u, actor=u, now=NOW, lease_hours=LEASE),
     ),
-    "reopen": (Role.EDITOR, lambda c, u: review.reopen(db.session, c, actor=u)),
+    "reopen": (Role.EDITOR, lambda c, u: decisions.reopen(db.session, c, actor=u)),
     "approve": (
         Role.EDITOR,
         lambda c, u: editorial.approve(db.session, c, revision_id=1, actor=u, now=NOW),

@@ -15,7 +15,7 @@ from factcheck.auth.roles import Role
 from factcheck.claims.timeline import describes, tell
 from factcheck.editorial import services as editorial
 from factcheck.extensions import db
-from factcheck.review import services as review
+from factcheck.review import leases
 from factcheck.verdicts import services as verdicts
 from factcheck.verdicts.ratings import active_ratings, ensure_default_scale
 from tests.conftest import login
@@ -58,7 +58,7 @@ def text_of(page: str, pattern: str) -> str:
 
 
 def test_first_review_shows_the_whole_verdict_with_a_plain_statement(people):
-    review.take(db.session, people["claim"], actor=people["fc"], now=NOW, lease_hours=48)
+    leases.take(db.session, people["claim"], actor=people["fc"], now=NOW, lease_hours=48)
     submit(people)
     db.session.commit()
     page = people["clients"]["ed"].get(f"/claims/{people['claim'].id}/review")
@@ -71,7 +71,7 @@ def test_first_review_shows_the_whole_verdict_with_a_plain_statement(people):
 
 def test_second_review_after_a_return_shows_what_changed_since_the_returned_version(people):
     cid = people["claim"].id
-    review.take(db.session, people["claim"], actor=people["fc"], now=NOW, lease_hours=48)
+    leases.take(db.session, people["claim"], actor=people["fc"], now=NOW, lease_hours=48)
     rev1 = submit(people)
     editorial.return_verdict(
         db.session,
@@ -113,9 +113,9 @@ def timeline_of(client, claim_id: int) -> str:  # noqa: ANN001
 def test_timeline_of_the_whole_workflow_reads_as_sentences(people):
     claim, fc, ed = people["claim"], people["fc"], people["ed"]
     ratings = active_ratings(db.session)
-    review.assign(db.session, claim, assignee=fc, actor=ed, now=NOW, lease_hours=48)
-    review.release(db.session, claim, actor=fc, now=later(1))
-    review.take(db.session, claim, actor=fc, now=later(2), lease_hours=48)
+    leases.assign(db.session, claim, assignee=fc, actor=ed, now=NOW, lease_hours=48)
+    leases.release(db.session, claim, actor=fc, now=later(1))
+    leases.take(db.session, claim, actor=fc, now=later(2), lease_hours=48)
     rev1, _ = verdicts.save_revision(
         db.session,
         claim,
@@ -177,7 +177,7 @@ def test_timeline_of_the_whole_workflow_reads_as_sentences(people):
 def test_every_claim_action_in_the_code_has_a_sentence():
     source = "\n".join(p.read_text(encoding="utf-8") for p in Path("factcheck").rglob("*.py"))
     codes = set(re.findall(r"\"((?:claim|verdict|ruling)\.[a-z_]*[a-z])\"", source))
-    reasons = set(re.findall(r"_release\([^)]*reason=\"([a-z_]+)\"", source, re.S))
+    reasons = set(re.findall(r"end_lease\([^)]*reason=\"([a-z_]+)\"", source, re.S))
     assert {"claim.take", "verdict.save", "ruling.publish"} <= codes and "expired" in reasons
     missing = sorted(c for c in codes if not describes(c))
     assert missing == []
@@ -250,7 +250,7 @@ def test_each_entry_reads_as_a_sentence_without_reprs(action, changes, extra, ex
 
 def test_admin_audit_log_keeps_codes_but_shows_values_without_reprs(people, login_as):
     claim = people["claim"]
-    review.take(db.session, claim, actor=people["fc"], now=NOW, lease_hours=48)
+    leases.take(db.session, claim, actor=people["fc"], now=NOW, lease_hours=48)
     rev = submit(people)  # first save: every field from nothing; evidence is a list
     editorial.approve(db.session, claim, revision_id=rev.id, actor=people["ed"], now=later(1))
     db.session.commit()  # the approval has no comment

@@ -8,7 +8,7 @@ import pytest
 
 from factcheck.auth.roles import Role
 from factcheck.extensions import db
-from factcheck.review import services as review
+from factcheck.review import leases
 from factcheck.sources.extract import Document
 from factcheck.sources.fetch import check_url
 from factcheck.sources.services import ingest
@@ -40,7 +40,7 @@ def test_an_evidence_source_with_an_upper_case_scheme_is_saved(app, make_user):
     checker = user(make_user(Role.FACT_CHECKER))
     claim = add_claim()
     db.session.commit()
-    review.take(db.session, claim, actor=checker, now=NOW, lease_hours=48)
+    leases.take(db.session, claim, actor=checker, now=NOW, lease_hours=48)
     source = EvidenceInput(url="HTTPS://Stats.example.org/x", title="Survey", publisher="Office")
     revision, _ = verdicts.save_revision(
         db.session,

@@ -272,14 +272,14 @@ def test_ruling_page_public_only_when_configured(app, desk):
     # Published: anonymous visitors read it when the deployment allows, not otherwise.
     from factcheck.auth.models import User
     from factcheck.editorial import services as editorial
-    from factcheck.review import services as review
+    from factcheck.review import leases
     from factcheck.verdicts import services as verdicts
     from tests.workflow import NOW, verdict
 
     claim = db.session.get(Claim, cid)
     fc = db.session.get(User, desk["fc_account"].id)
     editor = db.session.scalar(sa.select(User).where(User.display_name == "Edna Editor"))
-    review.take(db.session, claim, actor=fc, now=NOW, lease_hours=48)
+    leases.take(db.session, claim, actor=fc, now=NOW, lease_hours=48)
     rev, _ = verdicts.save_revision(
         db.session, claim, verdict(), actor=fc, base_revision_id=None, now=NOW
     )

@@ -99,10 +99,10 @@ def verdict(**overrides) -> VerdictInput:  # noqa: ANN003
 def publish(claim: Claim, fact_checker: User, editor: User, **verdict_overrides) -> None:  # noqa: ANN003
     """Take, write, submit, approve and publish a verdict on the claim (flushed)."""
     from factcheck.editorial import services as editorial
-    from factcheck.review import services as review
+    from factcheck.review import leases
     from factcheck.verdicts import services as verdicts
 
-    review.take(db.session, claim, actor=fact_checker, now=NOW, lease_hours=48)
+    leases.take(db.session, claim, actor=fact_checker, now=NOW, lease_hours=48)
     rev, _ = verdicts.save_revision(
         db.session,
         claim,

@@ -12,7 +12,7 @@ import sqlalchemy.orm as so
 
 from factcheck.auth.models import User
 from factcheck.auth.services import set_active
-from factcheck.review.services import release_leases_of
+from factcheck.review.leases import release_leases_of
 
 
 def deactivate(session: so.Session, user: User, *, actor: User | None, now: datetime) -> int:

@@ -50,7 +50,7 @@ from factcheck.export.claimreview import claim_review
 from factcheck.export.queries import apply_filters
 from factcheck.export.services import ExportFilters, public_base_url, ruling_url
 from factcheck.extensions import csrf, db, limiter
-from factcheck.review.services import (
+from factcheck.review.queries import (
     QueueFilters,
     format_cursor,
     parse_cursor,

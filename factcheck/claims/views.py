@@ -24,7 +24,7 @@ from factcheck.errors import DomainError
 from factcheck.extensions import db
 from factcheck.paging import filter_args
 from factcheck.review.forms import ActionForm, AssignForm, DismissForm, MergeForm, QueueFilterForm
-from factcheck.review.services import (
+from factcheck.review.queries import (
     QueueFilters,
     format_cursor,
     holder,

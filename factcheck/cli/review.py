@@ -8,7 +8,7 @@ import click
 from factcheck.claims.priority import HALF_LIFE_DAYS, reprioritise
 from factcheck.db import utcnow
 from factcheck.extensions import db
-from factcheck.review.services import expire_leases
+from factcheck.review.leases import expire_leases
 
 
 @click.group("review")

@@ -19,7 +19,7 @@ from factcheck.editorial.models import Correction, CorrectionProposal, Editorial
 from factcheck.errors import Conflict, InvalidInput, PermissionDenied
 from factcheck.notifications.services import notify, notify_editors
 from factcheck.review.models import Assignment
-from factcheck.review.services import open_assignment
+from factcheck.review.queries import open_assignment
 from factcheck.security import ensure_role
 from factcheck.verdicts.inputs import VerdictInput, check_submittable, clean_verdict
 from factcheck.verdicts.models import VerdictRevision

@@ -21,6 +21,7 @@ from flask import Flask, current_app
 from factcheck.claims.lifecycle import ClaimStatus
 from factcheck.claims.models import Claim
 from factcheck.db import listen_once, utcnow
+from factcheck.review.queries import lapsed_leases
 
 _EXTENSION = "factcheck.status_counts"
 _kept: weakref.WeakSet[KeptCounts] = weakref.WeakSet()
@@ -52,9 +53,7 @@ class KeptCounts:
 
 def count_by_status(session: so.Session) -> dict[str, int]:
     """How many claims are in each status, counted now; a claim in review whose lease ran
-    out counts as new (review.services.statuses_now), though nothing has recorded it yet."""
-    from factcheck.review.services import lapsed_leases
-
+    out counts as new (review.queries.statuses_now), though nothing has recorded it yet."""
     counts = dict(
         session.execute(sa.select(Claim.status, sa.func.count()).group_by(Claim.status)).all()
     )

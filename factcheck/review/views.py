@@ -13,7 +13,7 @@ from factcheck.claims.models import Claim
 from factcheck.db import utcnow
 from factcheck.errors import DomainError
 from factcheck.extensions import db
-from factcheck.review import services
+from factcheck.review import decisions, leases
 from factcheck.review.forms import ActionForm, AssignForm, DismissForm, MergeForm
 from factcheck.security import roles_allowed
 
@@ -58,7 +58,7 @@ def take(claim_id: int):
     return _run(
         claim_id,
         ActionForm(),
-        lambda c: services.take(db.session, c, actor=_actor(), now=utcnow(), lease_hours=hours),
+        lambda c: leases.take(db.session, c, actor=_actor(), now=utcnow(), lease_hours=hours),
         f"The claim is yours for the next {hours:g} hours.",
     )
 
@@ -72,7 +72,7 @@ def take_next():
         flash(_form_error(form), "error")
         return redirect(url_for("claims.index"))
     try:
-        assignment = services.take_next(
+        assignment = leases.take_next(
             db.session, actor=_actor(), now=utcnow(), lease_hours=_lease_hours()
         )
     except DomainError as exc:
@@ -93,7 +93,7 @@ def release(claim_id: int):
     return _run(
         claim_id,
         ActionForm(),
-        lambda c: services.release(db.session, c, actor=_actor(), now=utcnow()),
+        lambda c: leases.release(db.session, c, actor=_actor(), now=utcnow()),
         "The claim is back in the queue.",
     )
 
@@ -108,7 +108,7 @@ def assign(claim_id: int):
     return _run(
         claim_id,
         form,
-        lambda c: services.assign(
+        lambda c: leases.assign(
             db.session,
             c,
             assignee=db.session.get(User, form.assignee.data),
@@ -127,7 +127,7 @@ def dismiss(claim_id: int):
     return _run(
         claim_id,
         form,
-        lambda c: services.dismiss(
+        lambda c: decisions.dismiss(
             db.session,
             c,
             reason=form.reason.data,
@@ -145,7 +145,7 @@ def reopen(claim_id: int):
     return _run(
         claim_id,
         ActionForm(),
-        lambda c: services.reopen(db.session, c, actor=_actor()),
+        lambda c: decisions.reopen(db.session, c, actor=_actor()),
         "The claim is back in the queue.",
     )
 
@@ -157,7 +157,7 @@ def merge(claim_id: int):
     return _run(
         claim_id,
         form,
-        lambda c: services.merge(
+        lambda c: decisions.merge(
             db.session,
             c,
             into=db.session.get(Claim, form.into.data) if form.into.data else None,

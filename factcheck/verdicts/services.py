@@ -18,8 +18,8 @@ from factcheck.claims.services import text_key
 from factcheck.db import serialise_writers
 from factcheck.errors import Conflict
 from factcheck.notifications.services import notify, notify_editors
+from factcheck.review.leases import require_holder
 from factcheck.review.models import Assignment
-from factcheck.review.services import require_holder
 from factcheck.security import ensure_role
 from factcheck.verdicts.inputs import VerdictInput, check_submittable, clean_verdict
 from factcheck.verdicts.models import EVIDENCE_SEPARATOR, EvidenceSource, VerdictRevision

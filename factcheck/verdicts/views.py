@@ -12,7 +12,8 @@ from factcheck.db import utcnow
 from factcheck.editorial.visibility import visible_revisions
 from factcheck.errors import DomainError
 from factcheck.extensions import csrf, db
-from factcheck.review.services import holder, require_holder
+from factcheck.review.leases import require_holder
+from factcheck.review.queries import holder
 from factcheck.security import login_required, roles_allowed
 from factcheck.verdicts import services
 from factcheck.verdicts.diff import diff_revisions
