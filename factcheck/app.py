@@ -99,15 +99,18 @@ def register_extensions(app: Flask) -> None:
 
 def register_listeners(app: Flask) -> None:
     """Register the ORM event listeners (once per process, whatever the number of apps):
-    the append-only guards of audit entries and verdict revisions, and the email outbox
-    sent after commit. None is registered by importing a module."""
+    the append-only guards of audit entries and verdict revisions, the email outbox sent
+    after commit, and API tokens' last-use stamps applied in a request's commit. None is
+    registered by importing a module."""
     from factcheck.audit.services import register_guards as guard_audit_log
+    from factcheck.auth.tokens import register_stamp
     from factcheck.notifications.services import register_outbox
     from factcheck.verdicts.models import register_guards as guard_revisions
 
     guard_audit_log()
     guard_revisions()
     register_outbox()
+    register_stamp()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:

@@ -16,6 +16,7 @@ import sqlalchemy.orm as so
 
 from factcheck.audit.services import record
 from factcheck.auth.models import ApiToken, User
+from factcheck.db import listen_once
 from factcheck.errors import Conflict, InvalidInput, NotFound
 
 TOKEN_PREFIX = "fc_"  # noqa: S105  (a prefix, not a secret)
@@ -126,7 +127,11 @@ def user_for_token(
     session: so.Session, secret: str, now: datetime, *, touch: bool = False
 ) -> User | None:
     """The active user a live token belongs to, or None (unknown, revoked, expired).
-    With `touch`, stamp the token's last use in the session (the caller commits it)."""
+
+    With `touch`, the token's last use is stamped when the session next commits (a change
+    the request makes), never by itself: the stamp waits in the session's info, so the
+    session stays clean (ingest can end its read transaction before scoring) and a request
+    that commits nothing writes nothing."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
     token = session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _digest(secret)))
@@ -138,8 +143,29 @@ def user_for_token(
     if user is None or not user.is_active:
         return None
     if touch and (token.last_used_at is None or now - token.last_used_at >= TOUCH_EVERY):
-        token.last_used_at = now
+        session.info[_STAMP] = (token.id, now)
     return user
+
+
+_STAMP = "factcheck.token_stamp"
+
+
+def _apply_stamp(session: so.Session) -> None:
+    if (pending := session.info.pop(_STAMP, None)) is not None:
+        token = session.get(ApiToken, pending[0])
+        if token is not None:
+            token.last_used_at = pending[1]
+
+
+def _drop_stamp(session: so.Session) -> None:
+    session.info.pop(_STAMP, None)
+
+
+def register_stamp() -> None:
+    """Apply a waiting last-use stamp in the request's first commit; a rollback drops it.
+    Registered once, for every session (idempotent)."""
+    listen_once(so.Session, "before_commit", _apply_stamp)
+    listen_once(so.Session, "after_rollback", _drop_stamp)
 
 
 OWNER_REVOKED = "you revoked it"
