@@ -13,8 +13,6 @@ from factcheck.auth.models import User
 from factcheck.auth.roles import Role
 from factcheck.claims.lifecycle import ClaimStatus, change_status
 from factcheck.claims.models import Claim
-from factcheck.claims.priority import refresh_priority
-from factcheck.claims.services import text_key
 from factcheck.editorial.models import Correction, CorrectionProposal, EditorialDecision, Ruling
 from factcheck.errors import Conflict, InvalidInput, PermissionDenied
 from factcheck.notifications.services import notify, notify_editors
@@ -29,6 +27,7 @@ from factcheck.verdicts.services import (
     append_revision,
     latest_revision,
     lock_claim,
+    set_claim_fields,
 )
 
 COMMENT_MAX = 5000
@@ -527,14 +526,14 @@ def decline_correction(
     published = ruling_of(session, claim).decision.revision
     fields = ("text", "claimant_name", "claimant_role", "claimed_on", "claim_type")
     before = {f: getattr(claim, f) for f in fields}
-    claim.text = published.claim_text
-    claim.text_key = text_key(published.claim_text)
-    claim.claimant_name = published.claimant_name
-    claim.claimant_role = published.claimant_role
-    claim.claimed_on = published.claimed_on
-    claim.claim_type = waiting.previous_claim_type
-    if before["claimed_on"] != claim.claimed_on:
-        refresh_priority(claim)
+    set_claim_fields(
+        claim,
+        text=published.claim_text,
+        claimant_name=published.claimant_name,
+        claimant_role=published.claimant_role,
+        claimed_on=published.claimed_on,
+        claim_type=waiting.previous_claim_type,
+    )
     session.flush()
     if claim_changes := changes_between(before, {f: getattr(claim, f) for f in fields}):
         record(

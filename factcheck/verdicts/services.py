@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 import sqlalchemy.exc as sa_exc
@@ -82,6 +82,27 @@ def _same_as(rev: VerdictRevision | None, data: VerdictInput, claim: Claim) -> b
     )
 
 
+def set_claim_fields(
+    claim: Claim,
+    *,
+    text: str,
+    claimant_name: str | None,
+    claimant_role: str | None,
+    claimed_on: date | None,
+    claim_type: str | None,
+) -> None:
+    """Put a revision's statement of the claim on the claim (its search key, and its
+    priority when the date changes); the caller audits the change."""
+    if claim.claimed_on != claimed_on:
+        claim.claimed_on = claimed_on
+        refresh_priority(claim)
+    claim.text = text
+    claim.text_key = text_key(text)
+    claim.claimant_name = claimant_name
+    claim.claimant_role = claimant_role
+    claim.claim_type = claim_type
+
+
 def append_revision(
     session: so.Session,
     claim: Claim,
@@ -134,14 +155,14 @@ def append_revision(
         # usable for saying who won (a flush failing outside the savepoint would leave a
         # session that refuses every query until the whole transaction is rolled back).
         with session.begin_nested():
-            claim.text = data.claim_text
-            claim.text_key = text_key(data.claim_text)
-            claim.claimant_name = data.claimant_name
-            claim.claimant_role = data.claimant_role
-            claim.claimed_on = data.claimed_on
-            claim.claim_type = data.claim_type
-            if before["claimed_on"] != data.claimed_on:
-                refresh_priority(claim)
+            set_claim_fields(
+                claim,
+                text=data.claim_text,
+                claimant_name=data.claimant_name,
+                claimant_role=data.claimant_role,
+                claimed_on=data.claimed_on,
+                claim_type=data.claim_type,
+            )
             session.add(revision)
             session.flush()
     except (sa_exc.IntegrityError, so.exc.StaleDataError) as exc:
