@@ -1,10 +1,12 @@
-"""Fixtures: an app per test on SQLite and (when a server answers) PostgreSQL, clients,
-users of each role, and a signed-in client.
+"""Fixtures: an app per test on SQLite and (when asked for) PostgreSQL, clients, users of
+each role, and a signed-in client.
 
-Database tests run once per backend. PostgreSQL is used when FACTCHECK_TEST_DATABASE_URL
-names a database, or when a server answers on 127.0.0.1:5432 (a throwaway database is
-then created for the run and dropped after it). Under CI=true a missing PostgreSQL is an
-error, not a skip.
+Database tests run once per backend. PostgreSQL is used only when FACTCHECK_TEST_DATABASE_URL
+names a database on a server where the suite may create databases (for instance
+postgresql+psycopg://postgres@127.0.0.1:5432/postgres): throwaway databases are created
+there for the run and dropped after it. A server merely answering on 5432 is not enough,
+so a local run stays on SQLite unless asked. Under CI=true a missing
+FACTCHECK_TEST_DATABASE_URL is an error, not a skip.
 """
 
 from __future__ import annotations
@@ -26,13 +28,12 @@ from factcheck import create_app
 from factcheck.auth import password_policy, passwords
 from factcheck.auth.roles import Role
 from factcheck.auth.services import create_user
-from factcheck.classifier import set_classifier
+from factcheck.classifier import DEFAULT_MODEL_DIR, TransformerClassifier, set_classifier
 from factcheck.db import Base
 from factcheck.extensions import db
 from factcheck.verdicts.ratings import built_in_scale
 from tests.fakes import KeywordClassifier
 
-PG_SERVER_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 STRONG_PASSWORD = "correct horse battery staple 42"
 
 
@@ -45,8 +46,9 @@ def server_answers(port: int) -> bool:
         return False
 
 
-def _pg_wanted() -> bool:
-    return bool(os.environ.get("FACTCHECK_TEST_DATABASE_URL")) or server_answers(5432)
+def _pg_server_url() -> str | None:
+    """The PostgreSQL server the suite may create databases on, when one is named."""
+    return os.environ.get("FACTCHECK_TEST_DATABASE_URL") or None
 
 
 BACKENDS = [
@@ -54,8 +56,8 @@ BACKENDS = [
     pytest.param(
         "postgresql",
         marks=pytest.mark.skipif(
-            not _pg_wanted() and os.environ.get("CI") != "true",
-            reason="no PostgreSQL: set FACTCHECK_TEST_DATABASE_URL or start a server on :5432",
+            _pg_server_url() is None and os.environ.get("CI") != "true",
+            reason="PostgreSQL is opt-in: set FACTCHECK_TEST_DATABASE_URL",
         ),
     ),
 ]
@@ -84,12 +86,13 @@ class PostgresDatabases:
 
 @pytest.fixture(scope="session")
 def pg_databases() -> Iterator[PostgresDatabases | None]:
-    if not _pg_wanted():
+    server_url = _pg_server_url()
+    if server_url is None:
         if os.environ.get("CI") == "true":
-            pytest.fail("CI=true but no PostgreSQL answers on 127.0.0.1:5432", pytrace=False)
+            pytest.fail("CI=true but FACTCHECK_TEST_DATABASE_URL is not set", pytrace=False)
         yield None
         return
-    dbs = PostgresDatabases(os.environ.get("FACTCHECK_TEST_DATABASE_URL") or PG_SERVER_URL)
+    dbs = PostgresDatabases(server_url)
     yield dbs
     dbs.drop_all()
 
@@ -195,6 +198,14 @@ def app(
         db.session.remove()
         _wipe(db.engine)
         db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def real() -> TransformerClassifier:
+    """The shipped model, loaded once per test process (tests only read from it)."""
+    classifier = TransformerClassifier(DEFAULT_MODEL_DIR)
+    classifier.load()
+    return classifier
 
 
 @pytest.fixture

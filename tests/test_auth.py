@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 import sqlalchemy as sa
 
@@ -118,9 +120,7 @@ class TestLockout:
             client, "/login", {"email": account.email, "password": account.password}
         )
         assert response.status_code == 401
-        assert "Too many failed sign-ins for this email address" in response.get_data(
-            as_text=True
-        )
+        assert "Too many failed sign-ins for this email address" in response.get_data(as_text=True)
         assert "auth.login_refused" in _audit_actions(account.id)
 
     def test_successful_login_resets_the_counter(self, client, make_user):
@@ -268,9 +268,14 @@ def test_redis_rate_limit_counters_are_shared_by_every_worker(app, database_url,
 
     from tests.conftest import make_app
 
-    storage = "redis://127.0.0.1:6379/15"  # a database of its own, emptied first
-    redis.Redis.from_url(storage).flushdb()
-    settings = {"LOGIN_RATE_LIMIT": "2 per minute", "RATELIMIT_STORAGE_URI": storage}
+    storage = "redis://127.0.0.1:6379/15"  # a database of its own
+    # Keys of this run only: parallel workers (and the other backend's run) share the db.
+    prefix = f"factcheck-test-{uuid.uuid4().hex}"
+    settings = {
+        "LOGIN_RATE_LIMIT": "2 per minute",
+        "RATELIMIT_STORAGE_URI": storage,
+        "RATELIMIT_KEY_PREFIX": prefix,
+    }
     account = make_user()
     wrong = {"email": account.email, "password": "wrong password 123"}
     first = make_app(database_url, **settings)
@@ -286,3 +291,6 @@ def test_redis_rate_limit_counters_are_shared_by_every_worker(app, database_url,
     for worker in (first, second):
         with worker.app_context():
             db.engine.dispose()
+    store = redis.Redis.from_url(storage)
+    for key in store.scan_iter(match=f"*{prefix}*"):
+        store.delete(key)

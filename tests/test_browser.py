@@ -21,7 +21,6 @@ import csv
 import io
 import json
 import os
-import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -114,9 +113,11 @@ def live_server(tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 def shots(tmp_path: Path) -> Path:
     folder = Path(os.environ.get("FACTCHECK_SCREENSHOT_DIR") or tmp_path / "screenshots")
-    if folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    # Only this test's own shots go: the layout test writes into layout-*/ beside them,
+    # perhaps at the same time in another worker.
+    for old in folder.glob("*.png"):
+        old.unlink()
     return folder
 
 

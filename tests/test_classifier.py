@@ -23,13 +23,6 @@ from factcheck.cli import main
 from tests.shared import seed_text, shared_file
 
 
-@pytest.fixture(scope="module")
-def real() -> TransformerClassifier:
-    classifier = TransformerClassifier(DEFAULT_MODEL_DIR)
-    classifier.load()
-    return classifier
-
-
 def test_shipped_model_is_small_and_described():
     spec = json.loads((DEFAULT_MODEL_DIR / "model.json").read_text())
     assert 0 < spec["threshold"] < 1

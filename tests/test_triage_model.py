@@ -31,13 +31,6 @@ PAIRS = ROOT / "tests" / "data" / "paraphrase_pairs.tsv"
 
 
 @pytest.fixture(scope="module")
-def real() -> TransformerClassifier:
-    classifier = TransformerClassifier(DEFAULT_MODEL_DIR)
-    classifier.load()
-    return classifier
-
-
-@pytest.fixture(scope="module")
 def seed(real):
     document = from_text(seed_text())
     return document, analyse(document.text, real, published_on=document.published_on)
