@@ -36,6 +36,13 @@ from tests.fakes import KeywordClassifier
 
 STRONG_PASSWORD = "correct horse battery staple 42"
 
+# Under pytest-xdist each worker gets its share of the cores for torch (read when torch is
+# first imported): two workers each spinning two threads on two cores made a model test
+# take 91 s instead of 10.
+_WORKERS = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT") or 1)
+if _WORKERS > 1:
+    os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // _WORKERS)))
+
 
 def server_answers(port: int) -> bool:
     """Whether a server listens on 127.0.0.1:port (PostgreSQL 5432, Redis 6379)."""
@@ -61,6 +68,23 @@ BACKENDS = [
         ),
     ),
 ]
+
+
+# Whole modules that drive a browser, a live server or a separate process.
+E2E_MODULES = frozenset({"test_browser", "test_browser_layout", "test_crash_safety"})
+DATABASE_FIXTURES = frozenset({"database_url", "empty_database"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test unit, integration (it uses a database) or e2e (E2E_MODULES)."""
+    for item in items:
+        module = getattr(getattr(item, "module", None), "__name__", "").rsplit(".", 1)[-1]
+        if module in E2E_MODULES:
+            item.add_marker(pytest.mark.e2e)
+        elif DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.integration)
+        else:
+            item.add_marker(pytest.mark.unit)
 
 
 class PostgresDatabases:

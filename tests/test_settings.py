@@ -111,6 +111,11 @@ def test_settings_of_flask_and_its_extensions_are_known(monkeypatch, tmp_path):
     """Flask's and the extensions' own keys may be set; process variables are no settings."""
     monkeypatch.setenv("FACTCHECK_TEST_DATABASE_URL", "postgresql+psycopg://u@127.0.0.1/x")
     monkeypatch.setenv("FACTCHECK_SHARED_DIR", str(tmp_path))
+    # Flask-Limiter keeps RATELIMIT_ENABLED on its one Limiter as the next app's default:
+    # put it back, or rate-limit tests run after this one in the same process see no limit.
+    from factcheck.extensions import limiter
+
+    monkeypatch.setattr(limiter, "enabled", limiter.enabled)
     app = create_app(
         {
             "SERVER_NAME": "checks.example.org",
