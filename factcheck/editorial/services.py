@@ -8,7 +8,7 @@ import sqlalchemy as sa
 import sqlalchemy.exc as sa_exc
 import sqlalchemy.orm as so
 
-from factcheck.audit.services import changes_between, record
+from factcheck.audit.services import record
 from factcheck.auth.models import User
 from factcheck.auth.roles import Role
 from factcheck.claims.lifecycle import ClaimStatus, change_status
@@ -25,8 +25,10 @@ from factcheck.verdicts.ratings import active_ratings
 from factcheck.verdicts.services import (
     StaleVerdict,
     append_revision,
+    claim_fields,
     latest_revision,
     lock_claim,
+    record_claim_edit,
     set_claim_fields,
 )
 
@@ -524,8 +526,7 @@ def decline_correction(
     session.add(decision)
     _close(waiting, "declined", actor=actor, now=now)
     published = ruling_of(session, claim).decision.revision
-    fields = ("text", "claimant_name", "claimant_role", "claimed_on", "claim_type")
-    before = {f: getattr(claim, f) for f in fields}
+    before = claim_fields(claim)
     set_claim_fields(
         claim,
         text=published.claim_text,
@@ -535,16 +536,7 @@ def decline_correction(
         claim_type=waiting.previous_claim_type,
     )
     session.flush()
-    if claim_changes := changes_between(before, {f: getattr(claim, f) for f in fields}):
-        record(
-            session,
-            actor=actor,
-            action="claim.edit",
-            entity_type="claim",
-            entity_id=claim.id,
-            changes=claim_changes,
-            extra={"revision": published.number},
-        )
+    record_claim_edit(session, claim, before, actor=actor, revision_number=published.number)
     record(
         session,
         actor=actor,

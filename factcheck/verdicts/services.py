@@ -82,6 +82,32 @@ def _same_as(rev: VerdictRevision | None, data: VerdictInput, claim: Claim) -> b
     )
 
 
+def claim_fields(claim: Claim) -> dict[str, object]:
+    """The claim's statement (CLAIM_FIELDS) as it stands, to compare after a change."""
+    return {f: getattr(claim, f) for f in CLAIM_FIELDS}
+
+
+def record_claim_edit(
+    session: so.Session,
+    claim: Claim,
+    before: dict[str, object],
+    *,
+    actor: User,
+    revision_number: int,
+) -> None:
+    """Audit what set_claim_fields changed since `before`, naming the revision it follows."""
+    if claim_changes := changes_between(before, claim_fields(claim)):
+        record(
+            session,
+            actor=actor,
+            action="claim.edit",
+            entity_type="claim",
+            entity_id=claim.id,
+            changes=claim_changes,
+            extra={"revision": revision_number},
+        )
+
+
 def set_claim_fields(
     claim: Claim,
     *,
@@ -122,7 +148,7 @@ def append_revision(
             if latest
             else Conflict("The revision you started from no longer exists; reload the page.")
         )
-    before = {f: getattr(claim, f) for f in CLAIM_FIELDS}
+    before = claim_fields(claim)
     revision = VerdictRevision(
         claim_id=claim.id,
         number=(latest.number + 1) if latest else 1,
@@ -172,17 +198,7 @@ def append_revision(
         if newest is not None:
             raise StaleVerdict(newest) from exc
         raise Conflict("Someone saved this verdict at the same moment; reload the page.") from exc
-    after = {f: getattr(claim, f) for f in CLAIM_FIELDS}
-    if claim_changes := changes_between(before, after):
-        record(
-            session,
-            actor=actor,
-            action="claim.edit",
-            entity_type="claim",
-            entity_id=claim.id,
-            changes=claim_changes,
-            extra={"revision": revision.number},
-        )
+    record_claim_edit(session, claim, before, actor=actor, revision_number=revision.number)
     record(
         session,
         actor=actor,
