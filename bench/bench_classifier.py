@@ -26,7 +26,7 @@ def rss_mb() -> float:
 
 
 def sample_sentences() -> list[str]:
-    from factcheck.claims.segment import segment
+    from factcheck.text.segment import segment
 
     text = resources.files("factcheck.cli").joinpath("sample_article.txt").read_text("utf-8")
     return [s.text for s in segment(text)]
@@ -82,7 +82,7 @@ def main() -> None:
     classifier.batch_size = 32
 
     # Structure recognition and sentence splitting, about 1 MB of article text.
-    from factcheck.claims.segment import segment
+    from factcheck.text.segment import segment
 
     sample = resources.files("factcheck.cli").joinpath("sample_article.txt").read_text("utf-8")
     big = "\n\n".join([sample] * (1_000_000 // len(sample) + 1))
@@ -91,7 +91,7 @@ def main() -> None:
     elapsed = time.perf_counter() - start
     print(f"segment {len(big) / 1e6:.1f} MB of articles ({len(spans)} spans): {elapsed:.2f} s")
 
-    from factcheck import create_app
+    from factcheck.app import create_app
     from factcheck.classifier import set_classifier
     from factcheck.extensions import db
     from factcheck.sources.extract import Document

@@ -233,7 +233,7 @@ def main() -> None:
     os.environ.setdefault("FACTCHECK_INSTANCE_PATH", tempfile.mkdtemp(prefix="fc-bench-"))
     from flask_migrate import upgrade
 
-    from factcheck import create_app
+    from factcheck.app import create_app
     from factcheck.export.services import ExportFilters, rulings_csv
     from factcheck.extensions import db
 

@@ -85,7 +85,7 @@ def _prepare(database_url: str, claims: int) -> tuple[str, str, str, int]:
     from bench_queue import fill
     from flask_migrate import upgrade
 
-    from factcheck import create_app
+    from factcheck.app import create_app
     from factcheck.auth import password_policy, passwords
     from factcheck.auth.roles import Role
     from factcheck.auth.services import create_user

@@ -119,7 +119,7 @@ def main() -> None:
     os.environ.setdefault("FACTCHECK_INSTANCE_PATH", tempfile.mkdtemp(prefix="fc-bench-"))
     from flask_migrate import upgrade
 
-    from factcheck import create_app
+    from factcheck.app import create_app
     from factcheck.claims.lifecycle import OPEN_STATUSES
     from factcheck.claims.models import Claim
     from factcheck.extensions import db

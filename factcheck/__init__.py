@@ -1,5 +1,6 @@
-"""factcheck: a claim and allegation fact-check workflow tool."""
+"""factcheck: a claim and allegation fact-check workflow tool.
 
-from factcheck.app import create_app
-
-__all__ = ["create_app"]
+The package root imports nothing: `factcheck.app.create_app` builds the web app,
+`factcheck.console.main` is the `factcheck` command, and the domain packages load
+without Flask.
+"""

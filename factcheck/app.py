@@ -12,10 +12,11 @@ from flask import Flask, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from factcheck import auth, classifier, security
+from factcheck import auth, classifier
 from factcheck.audit.services import request_context
+from factcheck.auth import security
 from factcheck.db import MAX_ID
-from factcheck.errors import register_errorhandlers
+from factcheck.errorpages import register_errorhandlers
 from factcheck.extensions import csrf, db, limiter, migrate
 from factcheck.review import counts
 from factcheck.settings import ROOT, TEMPLATE_DIR, load_settings

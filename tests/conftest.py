@@ -24,7 +24,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 import factcheck.models  # noqa: F401  (the whole schema)
-from factcheck import create_app
+from factcheck.app import create_app
 from factcheck.auth import password_policy, passwords
 from factcheck.auth.roles import Role
 from factcheck.auth.services import create_user

@@ -8,8 +8,8 @@ import pytest
 from flask import Blueprint
 
 from factcheck.auth.roles import Role, effective_roles
+from factcheck.auth.security import PUBLIC, declared_access, roles_allowed
 from factcheck.extensions import db
-from factcheck.security import PUBLIC, declared_access, roles_allowed
 from tests.conftest import make_app
 
 ADMIN_PAGES = ["/admin/users", "/admin/users/new", "/admin/audit", "/admin/scales"]

@@ -12,10 +12,10 @@ import sqlalchemy as sa
 from factcheck.api.openapi import spec
 from factcheck.auth.models import ApiToken
 from factcheck.auth.roles import Role
+from factcheck.auth.security import declared_access
 from factcheck.auth.tokens import create_token
 from factcheck.db import utcnow
 from factcheck.extensions import db
-from factcheck.security import declared_access
 from factcheck.sources.models import Article
 from tests.conftest import csrf_token
 from tests.test_claimreview import check_claim_review

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-from factcheck.claims.attribution import Attribution, attribute
-from factcheck.claims.segment import Span, segment
+from factcheck.text.attribution import Attribution, attribute
+from factcheck.text.segment import Span, segment
 from tests.shared import seed_text
 
 SEED_PUBLISHED = date(2024, 12, 3)  # the seed's own "date 2024-12-03", a Tuesday

@@ -248,14 +248,14 @@ def test_sign_in_attempts_are_rate_limited_per_address_and_logged(app, client, m
     for _ in range(3):
         post_form(client, "/login", {"email": account.email, "password": "wrong password 123"})
     entries = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry))
-    with caplog.at_level("WARNING", logger="factcheck.security"):
+    with caplog.at_level("WARNING", logger="factcheck.auth.security"):
         limited = post_form(
             client, "/login", {"email": account.email, "password": account.password}
         )
     assert limited.status_code == 429
     assert "Too many sign-in attempts" in limited.get_data(as_text=True)
     # A security event in the log, not a row: the error handler writes nothing (issue 15).
-    logged = [r.getMessage() for r in caplog.records if r.name == "factcheck.security"]
+    logged = [r.getMessage() for r in caplog.records if r.name == "factcheck.auth.security"]
     assert any("sign-in rate limited: 3 per 1 minute from 127.0.0.1" in m for m in logged)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) == entries
     assert client.get("/login").status_code == 200  # reading the form is not limited

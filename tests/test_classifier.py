@@ -19,7 +19,7 @@ from factcheck.classifier import (
     TransformerClassifier,
     get_classifier,
 )
-from factcheck.cli import main
+from factcheck.console import main
 from tests.shared import seed_text, shared_file
 
 

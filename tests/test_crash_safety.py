@@ -29,7 +29,7 @@ CHILD = textwrap.dedent(
     import os, sys, time
     import sqlalchemy as sa
     import sqlalchemy.orm as so
-    from factcheck import create_app
+    from factcheck.app import create_app
     from factcheck.claims.models import SentenceScore
     from factcheck.classifier import set_classifier
     from factcheck.extensions import db

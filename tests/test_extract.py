@@ -10,7 +10,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from factcheck.claims.segment import segment
 from factcheck.sources.extract import (
     ExtractionError,
     decode_text,
@@ -20,6 +19,7 @@ from factcheck.sources.extract import (
     guess_title,
 )
 from factcheck.sources.fetch import FetchPolicy, check_url, fetch, from_url
+from factcheck.text.segment import segment
 
 ARTICLE_HTML = b"""<!doctype html><html><head><title>Council approves flood wall</title>
 <meta property="og:site_name" content="Harbour Chronicle">

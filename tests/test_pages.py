@@ -6,8 +6,8 @@ import pytest
 from flask import Blueprint
 
 from factcheck.auth.roles import Role
+from factcheck.auth.security import public
 from factcheck.extensions import db
-from factcheck.security import public
 from factcheck.sources.extract import Document
 from factcheck.sources.services import create_article
 from factcheck.verdicts.ratings import active_ratings

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from factcheck.claims.segment import segment
+from factcheck.text.segment import segment
 from tests.shared import seed_text
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from factcheck import create_app
+from factcheck.app import create_app
 from factcheck.settings import ROOT, ConfigError
 
 GOOD_SECRET = "k" * 8 + "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -215,7 +215,7 @@ hooks = [(AuditEntry, "before_update", _refuse_update),
          (so.Session, "after_commit", _after_commit),
          (so.Session, "after_commit", _drop_kept_counts)]
 assert not any(sa.event.contains(*hook) for hook in hooks)
-from factcheck import create_app
+from factcheck.app import create_app
 create_app(); create_app()
 assert all(sa.event.contains(*hook) for hook in hooks)
 guards = len(sa.orm.class_mapper(AuditEntry).dispatch.before_update)

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from factcheck.claims.standalone import (
+from factcheck.text.standalone import (
     Context,
     country_of,
     drop_time_adverbials,

@@ -10,15 +10,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from factcheck.claims.segment import MAX_SENTENCE_CHARS, segment
-from factcheck.claims.structure import (
+from factcheck.sources.extract import from_docx, from_html, from_text, guess_title
+from factcheck.text.segment import MAX_SENTENCE_CHARS, segment
+from factcheck.text.structure import (
     BODY,
     KINDS,
     credit_kind,
     has_body,
     missing_body_message,
 )
-from factcheck.sources.extract import from_docx, from_html, from_text, guess_title
 from tests.shared import seed_text
 
 NEWS = Path(__file__).parent / "data" / "news"

@@ -19,7 +19,7 @@ from factcheck.claims.services import FlagPolicy, analyse
 from factcheck.classifier import DEFAULT_MODEL_DIR, TransformerClassifier
 from factcheck.classifier.features import SentenceInput
 from factcheck.classifier.paraphrase import read_pairs, similarities, sweep
-from factcheck.cli import main
+from factcheck.console import main
 from factcheck.settings import ROOT
 from factcheck.sources.extract import from_text, guess_title
 from factcheck.triage.evaluation import evaluate_article, summarise

@@ -21,12 +21,12 @@ from factcheck.audit.models import AuditEntry
 from factcheck.auth import one_time_lifetime, password_policy, passwords
 from factcheck.auth.models import User
 from factcheck.auth.roles import Role
+from factcheck.auth.security import roles_allowed
 from factcheck.auth.services import create_user, reset_password, set_active, update_user
 from factcheck.db import bounded_int, utcnow
 from factcheck.errors import Conflict, DomainError
 from factcheck.extensions import db
 from factcheck.paging import filter_args
-from factcheck.security import roles_allowed
 
 bp = Blueprint("admin", __name__)
 

@@ -13,7 +13,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask, current_app
 
 from factcheck.api.schemas import Error
-from factcheck.security import PUBLIC, declared_access
+from factcheck.auth.security import PUBLIC, declared_access
 
 BEARER = "bearerAuth"
 _EXTENSION = "factcheck.api"

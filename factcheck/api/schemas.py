@@ -344,6 +344,6 @@ class ErrorBody(ma.Schema):
 
 
 class Error(ma.Schema):
-    """An error; the same shape for every failure (factcheck.errors.api_error)."""
+    """An error; the same shape for every failure (factcheck.errorpages.api_error)."""
 
     error = fields.Nested(ErrorBody, required=True)

@@ -36,6 +36,7 @@ from factcheck.api.schemas import (
 from factcheck.api.validation import Parser
 from factcheck.audit.models import AuditEntry
 from factcheck.auth.roles import Role
+from factcheck.auth.security import api_roles, bearer_user, public
 from factcheck.claims.lifecycle import OPEN_STATUSES
 from factcheck.claims.models import Claim
 from factcheck.claims.priority import reason_of
@@ -45,7 +46,8 @@ from factcheck.db import utcnow
 from factcheck.editorial.models import Ruling
 from factcheck.editorial.services import ruling_of
 from factcheck.editorial.visibility import hidden_actions, visible_revisions
-from factcheck.errors import BadRequest, InvalidInput, NotFound, api_error
+from factcheck.errorpages import api_error
+from factcheck.errors import BadRequest, InvalidInput, NotFound
 from factcheck.export.claimreview import claim_review
 from factcheck.export.queries import apply_filters
 from factcheck.export.services import ExportFilters, public_base_url, ruling_url
@@ -57,7 +59,6 @@ from factcheck.review.queries import (
     queue_page,
     statuses_now,
 )
-from factcheck.security import api_roles, bearer_user, public
 from factcheck.sources.extract import ExtractLimits, from_text
 from factcheck.sources.fetch import FetchPolicy, from_url
 from factcheck.sources.services import DuplicateArticle, ingest

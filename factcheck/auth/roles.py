@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from enum import StrEnum
+from typing import Any
+
+from factcheck.errors import PermissionDenied
 
 
 class Role(StrEnum):
@@ -45,3 +48,11 @@ def effective_roles(held: Iterable[Role | str]) -> frozenset[Role]:
         result.add(role)
         result |= _IMPLIES[role]
     return frozenset(result)
+
+
+def ensure_role(actor: Any | None, *roles: Role) -> None:
+    """Refuse a service call unless the actor holds one of the roles (None = the system)."""
+    if actor is None:
+        return
+    if not actor.is_active or not actor.has_role(*roles):
+        raise PermissionDenied("Your account does not have permission to do this.")

@@ -18,12 +18,11 @@ from factcheck.audit.services import changes_between, record
 from factcheck.auth import throttle
 from factcheck.auth.models import User, UserRole, new_session_token
 from factcheck.auth.passwords import PasswordPolicy, Passwords, generate_password
-from factcheck.auth.roles import Role
+from factcheck.auth.roles import Role, ensure_role
 from factcheck.auth.throttle import LoginPolicy
 from factcheck.auth.tokens import revoke_all
 from factcheck.db import utcnow
 from factcheck.errors import Conflict, InvalidInput
-from factcheck.security import ensure_role
 
 
 class LoginFailed(Exception):

@@ -21,6 +21,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from factcheck.auth import login_policy, password_policy, passwords
 from factcheck.auth.forms import ChangePasswordForm, LoginForm, LogoutForm, TokenForm
+from factcheck.auth.security import login_required, public
 from factcheck.auth.services import (
     LoginFailed,
     authenticate,
@@ -31,7 +32,6 @@ from factcheck.auth.services import (
 )
 from factcheck.errors import InvalidInput
 from factcheck.extensions import db, limiter
-from factcheck.security import login_required, public
 
 bp = Blueprint("auth", __name__)
 

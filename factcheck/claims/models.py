@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from factcheck.sources.models import Article
 
 DISMISS_REASONS = ("not_a_claim", "not_check_worthy")
-# What a stored sentence is in its document (factcheck.claims.structure); only body
+# What a stored sentence is in its document (factcheck.text.structure); only body
 # sentences are ever flagged, the others are shown dimmed.
 SENTENCE_KINDS = (
     "body",

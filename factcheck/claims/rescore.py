@@ -19,14 +19,14 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from factcheck.audit.services import record
-from factcheck.claims.attribution import attribute
 from factcheck.claims.lifecycle import ClaimStatus, change_status
 from factcheck.claims.models import Claim, Sentence, SentenceScore, claim_sentences
 from factcheck.claims.priority import refresh_priority
-from factcheck.claims.segment import Span
 from factcheck.claims.services import FlagPolicy, claim_embedding, flag, new_claim
 from factcheck.classifier import Classifier
 from factcheck.sources.models import Article
+from factcheck.text.attribution import attribute
+from factcheck.text.segment import Span
 
 
 @dataclass

@@ -14,8 +14,7 @@ import sqlalchemy.orm as so
 
 from factcheck.audit.services import record
 from factcheck.auth.models import User
-from factcheck.auth.roles import Role
-from factcheck.claims.attribution import Attribution, attribute
+from factcheck.auth.roles import Role, ensure_role
 from factcheck.claims.lifecycle import ClaimStatus
 from factcheck.claims.models import (
     Claim,
@@ -25,15 +24,15 @@ from factcheck.claims.models import (
     claim_sentences,
 )
 from factcheck.claims.priority import priority_of, refresh_priority
-from factcheck.claims.segment import Span, segment
-from factcheck.claims.structure import missing_body_message
 from factcheck.classifier import Classifier
 from factcheck.classifier.features import SentenceInput
 from factcheck.classifier.paraphrase import ENTITY_BONUS, same_claim
 from factcheck.classifier.ranker import reason_for
 from factcheck.errors import Conflict, InvalidInput
-from factcheck.security import ensure_role
 from factcheck.sources.models import Article
+from factcheck.text.attribution import Attribution, attribute
+from factcheck.text.segment import Span, segment
+from factcheck.text.structure import missing_body_message
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from wtforms import SelectChoice
 
 from factcheck.auth.models import User, UserRole
 from factcheck.auth.roles import Role
+from factcheck.auth.security import login_required, roles_allowed
 from factcheck.claims.lifecycle import OPEN_STATUSES, ClaimStatus
 from factcheck.claims.models import Claim, Sentence, SentenceScore
 from factcheck.claims.priority import PRIORITY_RULE, queue_reasons, reason_of
@@ -35,7 +36,6 @@ from factcheck.review.queries import (
     queue_page,
     statuses_now,
 )
-from factcheck.security import login_required, roles_allowed
 from factcheck.sources.forms import PromoteForm
 from factcheck.sources.models import Outlet
 from factcheck.verdicts.diff import PAGE_BUDGET, Budget, diff_revisions

@@ -10,7 +10,7 @@ import sqlalchemy.orm as so
 
 from factcheck.audit.services import record
 from factcheck.auth.models import User
-from factcheck.auth.roles import Role
+from factcheck.auth.roles import Role, ensure_role
 from factcheck.claims.lifecycle import ClaimStatus, change_status
 from factcheck.claims.models import Claim
 from factcheck.editorial.models import Correction, CorrectionProposal, EditorialDecision, Ruling
@@ -18,7 +18,6 @@ from factcheck.errors import Conflict, InvalidInput, PermissionDenied
 from factcheck.notifications.services import notify, notify_editors
 from factcheck.review.models import Assignment
 from factcheck.review.queries import open_assignment
-from factcheck.security import ensure_role
 from factcheck.verdicts.inputs import VerdictInput, check_submittable, clean_verdict
 from factcheck.verdicts.models import VerdictRevision
 from factcheck.verdicts.ratings import active_ratings

@@ -17,6 +17,7 @@ from flask_login import current_user
 
 from factcheck.auth.models import User
 from factcheck.auth.roles import Role
+from factcheck.auth.security import public, roles_allowed
 from factcheck.claims.lifecycle import get_claim
 from factcheck.db import bounded_int, utcnow
 from factcheck.editorial import services
@@ -30,7 +31,6 @@ from factcheck.editorial.models import CorrectionProposal
 from factcheck.errors import DomainError
 from factcheck.export.services import public_base_url
 from factcheck.extensions import csrf, db
-from factcheck.security import public, roles_allowed
 from factcheck.verdicts.diff import diff_revisions
 from factcheck.verdicts.forms import CorrectionForm
 from factcheck.verdicts.ratings import active_ratings

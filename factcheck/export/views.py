@@ -7,6 +7,7 @@ from flask import Blueprint, Response, current_app, render_template, request, st
 from wtforms import SelectChoice
 
 from factcheck.auth.models import User
+from factcheck.auth.security import login_required
 from factcheck.db import bounded_int, utcnow
 from factcheck.errors import DomainError
 from factcheck.export.forms import ExportForm
@@ -17,7 +18,6 @@ from factcheck.export.services import (
     rulings_csv,
 )
 from factcheck.extensions import db
-from factcheck.security import login_required
 from factcheck.sources.models import Outlet
 from factcheck.verdicts.models import Rating
 

@@ -6,9 +6,9 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import Blueprint, render_template
 
+from factcheck.auth.security import login_required, public
 from factcheck.extensions import db
 from factcheck.review.counts import status_counts
-from factcheck.security import login_required, public
 from factcheck.sources.models import Article
 
 bp = Blueprint("main", __name__)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from factcheck.auth.security import login_required
 from factcheck.db import utcnow
 from factcheck.errors import DomainError
 from factcheck.extensions import db
 from factcheck.notifications import services
 from factcheck.review.forms import ActionForm
-from factcheck.security import login_required
 
 bp = Blueprint("notifications", __name__)
 

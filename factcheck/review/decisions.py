@@ -13,14 +13,13 @@ import sqlalchemy.orm as so
 
 from factcheck.audit.services import record
 from factcheck.auth.models import User
-from factcheck.auth.roles import Role
+from factcheck.auth.roles import Role, ensure_role
 from factcheck.claims.lifecycle import OPEN_STATUSES, ClaimStatus, change_status
 from factcheck.claims.models import DISMISS_REASONS, Claim
 from factcheck.claims.priority import refresh_priority
 from factcheck.errors import Conflict, InvalidInput, NotFound
 from factcheck.review.leases import end_lease, holder_conflict
 from factcheck.review.queries import holder, open_assignment
-from factcheck.security import ensure_role
 
 DISMISS_NOTE_MAX = 2000
 

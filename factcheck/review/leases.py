@@ -14,7 +14,7 @@ import sqlalchemy.orm as so
 
 from factcheck.audit.services import record
 from factcheck.auth.models import User
-from factcheck.auth.roles import Role
+from factcheck.auth.roles import Role, ensure_role
 from factcheck.claims.lifecycle import TAKEABLE_STATUSES, ClaimStatus, change_status
 from factcheck.claims.models import Claim
 from factcheck.db import serialise_writers
@@ -22,7 +22,6 @@ from factcheck.errors import Conflict, InvalidInput, NotFound
 from factcheck.notifications.services import notify, notify_editors
 from factcheck.review.models import Assignment
 from factcheck.review.queries import holder, open_assignment
-from factcheck.security import ensure_role
 
 
 def end_lease(

@@ -8,6 +8,7 @@ from wtforms import SelectChoice
 
 from factcheck.auth.models import User
 from factcheck.auth.roles import Role
+from factcheck.auth.security import roles_allowed
 from factcheck.claims.lifecycle import get_claim
 from factcheck.claims.models import Claim
 from factcheck.db import utcnow
@@ -15,7 +16,6 @@ from factcheck.errors import DomainError
 from factcheck.extensions import db
 from factcheck.review import decisions, leases
 from factcheck.review.forms import ActionForm, AssignForm, DismissForm, MergeForm
-from factcheck.security import roles_allowed
 
 bp = Blueprint("review", __name__)
 

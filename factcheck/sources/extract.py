@@ -17,9 +17,9 @@ from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
-from factcheck.claims.segment import segment
-from factcheck.claims.structure import BODY, CAPTION, HEADLINE, STANDFIRST, SUBHEAD
 from factcheck.errors import InvalidInput
+from factcheck.text.segment import segment
+from factcheck.text.structure import BODY, CAPTION, HEADLINE, STANDFIRST, SUBHEAD
 
 MAX_DOCX_UNCOMPRESSED = 50 * 1024 * 1024
 MAX_DOCX_MEMBERS = 2000

@@ -11,13 +11,12 @@ import sqlalchemy.orm as so
 
 from factcheck.audit.services import record
 from factcheck.auth.models import User
-from factcheck.auth.roles import Role
+from factcheck.auth.roles import Role, ensure_role
 from factcheck.claims.models import Claim
 from factcheck.claims.services import FlagPolicy, analyse, store_analysis
 from factcheck.classifier import Classifier
 from factcheck.db import end_read_transaction
 from factcheck.errors import Conflict, InvalidInput
-from factcheck.security import ensure_role
 from factcheck.sources.extract import Document, guess_title
 from factcheck.sources.fetch import check_url
 from factcheck.sources.models import SOURCE_KINDS, Article, Outlet

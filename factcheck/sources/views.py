@@ -17,6 +17,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from factcheck.auth.roles import Role
+from factcheck.auth.security import login_required, roles_allowed
 from factcheck.claims.models import Claim, Sentence, SentenceScore, claim_sentences
 from factcheck.claims.services import FlagPolicy
 from factcheck.classifier import ModelUnavailable, get_classifier
@@ -24,7 +25,6 @@ from factcheck.classifier.features import SentenceInput
 from factcheck.db import bounded_int
 from factcheck.errors import DomainError
 from factcheck.extensions import db
-from factcheck.security import login_required, roles_allowed
 from factcheck.sources.extract import Document, ExtractLimits, from_file, from_text
 from factcheck.sources.fetch import FetchPolicy, from_url
 from factcheck.sources.forms import IngestForm, PromoteForm

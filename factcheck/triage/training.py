@@ -23,12 +23,12 @@ import numpy as np
 from sklearn.metrics import confusion_matrix_at_thresholds, precision_score, recall_score
 from sklearn.model_selection import LeaveOneGroupOut
 
-from factcheck.claims.attribution import attribute
-from factcheck.claims.segment import Span
 from factcheck.classifier.data import DataError
 from factcheck.classifier.features import TRANSCRIPT_FEATURES, SentenceInput, document_features
 from factcheck.classifier.metrics import average_precision, ranking_report
 from factcheck.classifier.ranker import Ranker, fit_ranker
+from factcheck.text.attribution import attribute
+from factcheck.text.segment import Span
 from factcheck.triage.newsset import NewsArticle, read_news_set
 
 NEWS_WEIGHT = 20.0

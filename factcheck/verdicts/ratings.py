@@ -11,9 +11,8 @@ import sqlalchemy.orm as so
 
 from factcheck.audit.services import record
 from factcheck.auth.models import User
-from factcheck.auth.roles import Role
+from factcheck.auth.roles import Role, ensure_role
 from factcheck.errors import Conflict, InvalidInput
-from factcheck.security import ensure_role
 from factcheck.verdicts.defaults import DEFAULT_SCALE
 from factcheck.verdicts.inputs import clean_text
 from factcheck.verdicts.models import RATING_BUCKETS, Rating, RatingScale

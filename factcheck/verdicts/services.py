@@ -10,7 +10,7 @@ import sqlalchemy.orm as so
 
 from factcheck.audit.services import changes_between, record
 from factcheck.auth.models import User
-from factcheck.auth.roles import Role
+from factcheck.auth.roles import Role, ensure_role
 from factcheck.claims.lifecycle import WORKABLE_STATUSES, ClaimStatus, change_status
 from factcheck.claims.models import Claim
 from factcheck.claims.priority import refresh_priority
@@ -20,7 +20,6 @@ from factcheck.errors import Conflict
 from factcheck.notifications.services import notify, notify_editors
 from factcheck.review.leases import require_holder
 from factcheck.review.models import Assignment
-from factcheck.security import ensure_role
 from factcheck.verdicts.inputs import VerdictInput, check_submittable, clean_verdict
 from factcheck.verdicts.models import EVIDENCE_SEPARATOR, EvidenceSource, VerdictRevision
 from factcheck.verdicts.presentation import revision_values

@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from factcheck.auth.roles import Role
+from factcheck.auth.security import login_required, roles_allowed
 from factcheck.claims.lifecycle import get_claim
 from factcheck.db import utcnow
 from factcheck.editorial.visibility import visible_revisions
@@ -14,7 +15,6 @@ from factcheck.errors import DomainError
 from factcheck.extensions import csrf, db
 from factcheck.review.leases import require_holder
 from factcheck.review.queries import holder
-from factcheck.security import login_required, roles_allowed
 from factcheck.verdicts import services
 from factcheck.verdicts.diff import diff_revisions
 from factcheck.verdicts.forms import VerdictForm

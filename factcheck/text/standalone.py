@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from factcheck.claims.wordlists import mapping, word_set
+from factcheck.text.wordlists import mapping, word_set
 
 # Demonym (adjective or people) -> the country's name as it reads mid-sentence.
 DEMONYMS = mapping("demonyms")

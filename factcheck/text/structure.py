@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from factcheck.claims.wordlists import entries, word_set
+from factcheck.text.wordlists import entries, word_set
 
 HEADLINE = "headline"
 STANDFIRST = "standfirst"
@@ -55,7 +55,7 @@ class Region:
 
 
 class _HasKind(Protocol):
-    """What has_body needs of a span (factcheck.claims.segment.Span)."""
+    """What has_body needs of a span (factcheck.text.segment.Span)."""
 
     @property
     def kind(self) -> str: ...

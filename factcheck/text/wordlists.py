@@ -1,6 +1,6 @@
 """The word lists of attribution, standalone wording and structure, read from data files.
 
-Each list is factcheck/claims/data/<name>.txt (package data): one word or phrase per
+Each list is factcheck/text/data/<name>.txt (package data): one word or phrase per
 line, blank lines ignored, "#" starts a comment. A mapping's lines read "key: value".
 Each file is read once per process.
 """
@@ -14,7 +14,7 @@ from importlib import resources
 @cache
 def entries(name: str) -> tuple[str, ...]:
     """The entries of data/<name>.txt, in file order."""
-    text = resources.files("factcheck.claims").joinpath("data", f"{name}.txt").read_text("utf-8")
+    text = resources.files("factcheck.text").joinpath("data", f"{name}.txt").read_text("utf-8")
     lines = (line.split("#", 1)[0].strip() for line in text.splitlines())
     return tuple(line for line in lines if line)
 

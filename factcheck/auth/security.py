@@ -18,7 +18,6 @@ from flask_login import current_user
 
 from factcheck.auth.roles import Role
 from factcheck.db import bounded_int
-from factcheck.errors import PermissionDenied
 from factcheck.extensions import db, login_manager
 
 log = logging.getLogger(__name__)
@@ -76,14 +75,6 @@ def api_roles(*roles: Role) -> Callable[[F], F]:
 def declared_access(view: Callable[..., Any]) -> Any:
     """Return what the view declared (a role set, ANY_USER, PUBLIC) or None."""
     return getattr(view, _ATTR, None)
-
-
-def ensure_role(actor: Any | None, *roles: Role) -> None:
-    """Refuse a service call unless the actor holds one of the roles (None = the system)."""
-    if actor is None:
-        return
-    if not actor.is_active or not actor.has_role(*roles):
-        raise PermissionDenied("Your account does not have permission to do this.")
 
 
 def _enforce_session_lifetime() -> None:
@@ -169,7 +160,7 @@ def _authorize_api(roles: frozenset[Role]) -> Any:
     """Authenticate the request's bearer token (never the session cookie) and check roles."""
     from flask import g
 
-    from factcheck.errors import api_error
+    from factcheck.errorpages import api_error
 
     scheme, _, secret = (request.headers.get("Authorization") or "").partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():

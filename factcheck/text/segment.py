@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 import sentencex
 
-from factcheck.claims.structure import (
+from factcheck.text.structure import (
     BODY,
     BYLINE,
     CREDIT,
@@ -40,7 +40,7 @@ class Span:
     paragraph: int
     speaker: str | None = None
     # What the text is in the document: "body", or a structural kind (headline, caption,
-    # credit, byline, dateline, ...; see factcheck.claims.structure). Only body is flagged.
+    # credit, byline, dateline, ...; see factcheck.text.structure). Only body is flagged.
     kind: str = "body"
 
 
@@ -84,7 +84,7 @@ def _turns(text: str) -> list[tuple[int, int, str | None, bool]]:
 
 def segment(text: str, language: str = "en", hints: Mapping[str, str] | None = None) -> list[Span]:
     """Split text into sentences whose offsets point into `text` itself, each with its kind
-    in the document (see factcheck.claims.structure). `hints` maps paragraph texts to kinds
+    in the document (see factcheck.text.structure). `hints` maps paragraph texts to kinds
     known from the source (a Word document's paragraph styles)."""
     regions = classify(text, hints)
     if _is_transcript(text):

@@ -6,7 +6,7 @@ appositive roles ("Esmaeil Baghaei, spokesman of ..."), titles ("Iranian Foreign
 Abbas Araghchi", "Deputy mayor Tom Okafor"), surnames and role mentions ("the Iranian
 president") resolved against the people named in the article, and he/she resolved to the
 last speaker or subject in the paragraph. Transcripts give the speaker directly. The
-claim text is then made to stand alone (factcheck.claims.standalone). Structural text
+claim text is then made to stand alone (factcheck.text.standalone). Structural text
 (headlines, captions) may name people but never sets the speaker for the body.
 Fact-checkers correct what this gets wrong.
 """
@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from factcheck.claims.segment import Span
-from factcheck.claims.standalone import (
+from factcheck.text.segment import Span
+from factcheck.text.standalone import (
     DEMONYMS,
     Context,
     country_of,
@@ -30,7 +30,7 @@ from factcheck.claims.standalone import (
     statement_date,
     they_referent,
 )
-from factcheck.claims.wordlists import entries, word_set
+from factcheck.text.wordlists import entries, word_set
 
 _VERBS = sorted(entries("reporting_verbs"), key=len, reverse=True)
 _VERB_ALTERNATION = "|".join(map(re.escape, _VERBS))
