@@ -18,18 +18,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from factcheck.text.entities import DEMONYMS, country_of, is_entity
+from factcheck.text.references import Context, it_referent, they_referent
 from factcheck.text.segment import Span
-from factcheck.text.standalone import (
-    DEMONYMS,
-    Context,
-    country_of,
-    is_entity,
-    it_referent,
-    split_frame,
-    standalone,
-    statement_date,
-    they_referent,
-)
+from factcheck.text.standalone import split_frame, standalone
+from factcheck.text.timewords import statement_date
 from factcheck.text.wordlists import entries, word_set
 
 _VERBS = sorted(entries("reporting_verbs"), key=len, reverse=True)

@@ -7,6 +7,8 @@ Each file is read once per process.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 
@@ -28,3 +30,9 @@ def mapping(name: str) -> dict[str, str]:
     """The "key: value" lines of data/<name>.txt, in file order."""
     pairs = (line.split(":", 1) for line in entries(name))
     return {key.strip(): value.strip() for key, value in pairs}
+
+
+def alternation(words: Iterable[str]) -> str:
+    """A regular expression alternation of the words, escaped, longest first (so that
+    "South Sudan" is tried before "Sudan")."""
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
