@@ -70,16 +70,21 @@ BACKENDS = [
 ]
 
 
-# Whole modules that drive a browser, a live server or a separate process.
-E2E_MODULES = frozenset({"test_browser", "test_browser_layout", "test_crash_safety"})
+# The folder a test file sits in (tests/unit, tests/integration, tests/e2e) is its default
+# marker; a test's own fixtures decide between unit and integration, so a database test in
+# unit/ is still marked integration (and the reverse). What makes a test e2e (a browser, a
+# live server, a separate process) shows in no fixture, so the e2e folder decides that.
+FOLDERS = ("unit", "integration", "e2e")
 DATABASE_FIXTURES = frozenset({"database_url", "empty_database"})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark each test unit, integration (it uses a database) or e2e (E2E_MODULES)."""
+    """Mark each test unit, integration (it uses a database) or e2e (tests/e2e)."""
     for item in items:
-        module = getattr(getattr(item, "module", None), "__name__", "").rsplit(".", 1)[-1]
-        if module in E2E_MODULES:
+        folder = item.path.parent.name
+        if folder not in FOLDERS:
+            raise pytest.UsageError(f"{item.path}: test files go in tests/{{{','.join(FOLDERS)}}}")
+        if folder == "e2e":
             item.add_marker(pytest.mark.e2e)
         elif DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.integration)

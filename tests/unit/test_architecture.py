@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from factcheck.settings import ROOT
+
 BIN = Path(sys.executable).parent
 
 pytestmark = pytest.mark.unit

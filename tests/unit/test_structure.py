@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from factcheck.settings import ROOT
 from factcheck.sources.extract import from_docx, from_html, from_text, guess_title
 from factcheck.text.segment import MAX_SENTENCE_CHARS, segment
 from factcheck.text.structure import (
@@ -21,7 +22,7 @@ from factcheck.text.structure import (
 )
 from tests.shared import seed_text
 
-NEWS = Path(__file__).parent / "data" / "news"
+NEWS = ROOT / "tests" / "data" / "news"
 
 
 def kinds(text: str) -> list[tuple[str, str]]:

@@ -9,7 +9,7 @@ from factcheck.auth.roles import Role
 from factcheck.auth.tokens import create_token
 from factcheck.db import utcnow
 from factcheck.extensions import db
-from tests.test_api import error_of, token_for  # noqa: F401  (token_for is a fixture)
+from tests.integration.test_api import error_of, token_for  # noqa: F401  (token_for is a fixture)
 
 
 def _second_token(owner) -> dict[str, str]:  # noqa: ANN001

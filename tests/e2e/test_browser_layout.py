@@ -43,9 +43,9 @@ from factcheck.verdicts import services as verdicts
 from factcheck.verdicts.inputs import EvidenceInput, VerdictInput
 from factcheck.verdicts.ratings import active_ratings
 from tests.conftest import BACKENDS, STRONG_PASSWORD, make_app
+from tests.e2e.test_browser import CHROMIUM, FLAGS, _browser_available
 from tests.fakes import KeywordClassifier
 from tests.shared import seed_text
-from tests.test_browser import CHROMIUM, FLAGS, _browser_available
 
 pytestmark = pytest.mark.timeout(300)
 

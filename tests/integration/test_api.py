@@ -18,7 +18,7 @@ from factcheck.db import utcnow
 from factcheck.extensions import db
 from factcheck.sources.models import Article
 from tests.conftest import csrf_token
-from tests.test_claimreview import check_claim_review
+from tests.integration.test_claimreview import check_claim_review
 from tests.workflow import add_claim, publish, user
 
 TEXT = (
