@@ -9,17 +9,9 @@ from dataclasses import dataclass, replace
 
 import sentencex
 
-from factcheck.text.structure import (
-    BODY,
-    BYLINE,
-    CREDIT,
-    SENTENCE_KINDS,
-    UPDATE,
-    Region,
-    classify,
-    is_structural_label,
-    trim,
-)
+from factcheck.text.layout import classify
+from factcheck.text.lines import is_structural_label
+from factcheck.text.structure import BODY, BYLINE, CREDIT, SENTENCE_KINDS, UPDATE, Region, trim
 
 # "SPEAKER: text" at the start of a line. Upper-case labels (TRUMP:, MODERATOR:) or up to
 # four capitalised words (Jane Doe:), so prose like "Photo credit: ..." is not a speaker
@@ -84,7 +76,7 @@ def _turns(text: str) -> list[tuple[int, int, str | None, bool]]:
 
 def segment(text: str, language: str = "en", hints: Mapping[str, str] | None = None) -> list[Span]:
     """Split text into sentences whose offsets point into `text` itself, each with its kind
-    in the document (see factcheck.text.structure). `hints` maps paragraph texts to kinds
+    in the document (see factcheck.text.structure and layout). `hints` maps paragraph texts to kinds
     known from the source (a Word document's paragraph styles)."""
     regions = classify(text, hints)
     if _is_transcript(text):
