@@ -7,17 +7,10 @@ from datetime import date
 
 import pytest
 
-from factcheck.text.standalone import (
-    Context,
-    country_of,
-    drop_time_adverbials,
-    finish,
-    is_entity,
-    split_frame,
-    standalone,
-    statement_date,
-    subject_phrase,
-)
+from factcheck.text.entities import country_of, is_entity
+from factcheck.text.references import Context, subject_phrase
+from factcheck.text.standalone import finish, split_frame, standalone
+from factcheck.text.timewords import drop_time_adverbials, statement_date
 
 TUESDAY = date(2024, 12, 3)
 

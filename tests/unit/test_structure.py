@@ -12,14 +12,9 @@ from hypothesis import strategies as st
 
 from factcheck.settings import ROOT
 from factcheck.sources.extract import from_docx, from_html, from_text, guess_title
+from factcheck.text.credits import credit_kind
 from factcheck.text.segment import MAX_SENTENCE_CHARS, segment
-from factcheck.text.structure import (
-    BODY,
-    KINDS,
-    credit_kind,
-    has_body,
-    missing_body_message,
-)
+from factcheck.text.structure import BODY, KINDS, has_body, missing_body_message
 from tests.shared import seed_text
 
 NEWS = ROOT / "tests" / "data" / "news"
