@@ -6,9 +6,10 @@ times (20 unless set, 200 in CI: tests/fuzzing.py) by a signed-in user who may u
 with a valid CSRF token so the request reaches the form and the service behind it (CSRF
 refusal has its own tests).
 Every answer must be a page, not a 500 or a stack trace. When the answer is a refusal (a
-4xx, a form shown again with errors, or a redirect that flashes an error), every table
-but the audit log (which may record the refusal) must hold exactly what it held before:
-no partial rows, no half-made change. Filter forms (GET) never change anything.
+4xx, a form shown again with errors, or a redirect that flashes an error), the request
+must commit no INSERT, UPDATE or DELETE but a new audit entry and the refused sign-in
+counters (tests/writes.py counts what each transaction commits; a write rolled back is not
+one): no partial rows, no half-made change. Filter forms (GET) never change anything.
 
 The routes come from the app's URL map: a form route missing from FORMS fails
 test_every_form_route_is_fuzzed.
@@ -51,8 +52,8 @@ from factcheck.verdicts import services as verdicts
 from factcheck.verdicts.forms import CorrectionForm, VerdictForm
 from tests.conftest import csrf_token, login
 from tests.fuzzing import FUZZ
-from tests.snapshots import changed_tables, database_rows
 from tests.workflow import add_claim, publish, user, verdict
+from tests.writes import CommittedWrites, unexpected_writes
 
 ED, AD, ANON = "editor", "admin", "anonymous"
 
@@ -297,27 +298,25 @@ def test_form_survives_hostile_input(app, world, route):
         login(client, accounts[row.who])
     token = csrf_token(client, "/login")
     send = _sender(client, method, url, token)
-    last: list[dict] = []  # the database as the previous example left it, when known
 
     @given(fields=_submission(names, files))
     @FUZZ
     def check(fields: dict) -> None:
         with client.session_transaction() as session:
             session.pop("_flashes", None)  # a redirect's message is read from a clean slate
-        before = last.pop() if last else database_rows()
+        mark = len(writes.committed)
         response = send(fields)
         body = response.get_data(as_text=True)
         assert response.status_code < 500, f"{response.status_code} for {fields!r:.300}"
         assert "Traceback" not in body
         if method == "GET" or _refused(method, response, client):
-            after = database_rows()
-            changed = changed_tables(before, after)
-            assert changed == [], f"refused with {response.status_code}, yet {changed} changed"
-            last.append(after)  # the next example starts from this state
+            wrote = unexpected_writes(writes.since(mark))
+            assert wrote == [], f"refused with {response.status_code}, yet it wrote {wrote}"
         if rule == "/logout" and response.status_code == 302:
             login(client, accounts[row.who])  # signed out: sign back in for the next one
 
-    check()
+    with CommittedWrites(db.engine) as writes:
+        check()
 
 
 @pytest.mark.parametrize(
@@ -338,10 +337,10 @@ def test_every_form_refuses_a_post_without_its_csrf_token(app, world, token):
         data = {"email": accounts[ED].email, "password": accounts[ED].password, "into": "1"}
         if token is not None:
             data["csrf_token"] = token
-        before = database_rows()
-        response = clients[row.who].post(_url(rule, claim_ids[row.claim], ids), data=data)
+        with CommittedWrites(db.engine) as writes:
+            response = clients[row.who].post(_url(rule, claim_ids[row.claim], ids), data=data)
         body = response.get_data(as_text=True)
-        changed = changed_tables(before, database_rows())
+        changed = unexpected_writes(writes.committed)
         # The verdict and correction editors check the token themselves, so a stale one
         # shows the form again with the typed text kept (422) instead of an error page.
         keeps_text = rule.endswith(("/verdict", "/correct"))

@@ -23,7 +23,7 @@ from werkzeug.test import encode_multipart
 from factcheck.auth.roles import Role
 from factcheck.extensions import db
 from factcheck.sources.models import Article
-from tests.snapshots import changed_tables, database_rows
+from tests.writes import CommittedWrites, unexpected_writes
 
 
 def _upload(client, filename: str, content: bytes):  # noqa: ANN001, ANN202
@@ -295,13 +295,13 @@ def test_hostile_upload_gets_a_clear_message_and_saves_nothing(app, login_as, ca
     make, status, words = HOSTILE[case]
     filename, content = make()
     client = login_as(Role.FACT_CHECKER)
-    before = database_rows()
-    response = _upload(client, filename, content)
+    with CommittedWrites(db.engine) as writes:
+        response = _upload(client, filename, content)
     page = response.get_data(as_text=True)
     assert response.status_code == status, (response.status_code, page[:2000])
     assert words in page
     assert "Traceback" not in page
-    assert changed_tables(before, database_rows()) == []
+    assert unexpected_writes(writes.committed) == []
 
 
 def test_html_scripts_and_frames_never_become_text(app, login_as):
@@ -345,15 +345,15 @@ def test_a_pdf_that_takes_too_long_is_cut_off(app, login_as):
     per page, no text at all), so extraction runs where it can be stopped at the deadline."""
     app.config["INGEST_EXTRACT_SECONDS"] = 1
     client = login_as(Role.FACT_CHECKER)
-    before = database_rows()
-    started = time.monotonic()
-    response = _upload(client, "slow.pdf", _slow_page_pdf())
-    elapsed = time.monotonic() - started
+    with CommittedWrites(db.engine) as writes:
+        started = time.monotonic()
+        response = _upload(client, "slow.pdf", _slow_page_pdf())
+        elapsed = time.monotonic() - started
     page = response.get_data(as_text=True)
     assert response.status_code == 413, (response.status_code, page[:2000])
     assert "took longer than 1 second" in page
     assert elapsed < 6, elapsed
-    assert changed_tables(before, database_rows()) == []
+    assert unexpected_writes(writes.committed) == []
 
 
 def test_the_page_limit_is_a_setting(app, login_as):
