@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
 from flask import current_app, g, jsonify, request
 from flask_smorest import Blueprint
 
@@ -34,22 +33,21 @@ from factcheck.api.schemas import (
     ScoreOut,
 )
 from factcheck.api.validation import Parser
-from factcheck.audit.models import AuditEntry
 from factcheck.auth.roles import Role
 from factcheck.auth.security import api_roles, bearer_user, public
-from factcheck.claims.lifecycle import OPEN_STATUSES
 from factcheck.claims.models import Claim
 from factcheck.claims.priority import reason_of
 from factcheck.claims.services import FlagPolicy
+from factcheck.claims.timeline import claim_entries
 from factcheck.classifier import ModelUnavailable, get_classifier
 from factcheck.db import utcnow
 from factcheck.editorial.models import Ruling
+from factcheck.editorial.queries import ruling_statuses, rulings_page
 from factcheck.editorial.services import ruling_of
 from factcheck.editorial.visibility import hidden_actions, visible_revisions
 from factcheck.errorpages import api_error
 from factcheck.errors import BadRequest, InvalidInput, NotFound
 from factcheck.export.claimreview import claim_review
-from factcheck.export.queries import apply_filters
 from factcheck.export.services import ExportFilters, public_base_url, ruling_url
 from factcheck.extensions import csrf, db, limiter
 from factcheck.review.queries import (
@@ -57,6 +55,7 @@ from factcheck.review.queries import (
     format_cursor,
     parse_cursor,
     queue_page,
+    queue_statuses,
     statuses_now,
 )
 from factcheck.sources.extract import ExtractLimits, from_text
@@ -186,9 +185,8 @@ def list_claims(status: str, limit: int, after: str | None = None, **args: Any):
     """Claims by priority, with the queue's filters.
 
     `next` is the cursor of the next page."""
-    statuses = OPEN_STATUSES if status == "open" else () if status == "all" else (status,)
     filters = QueueFilters(
-        statuses=statuses,
+        statuses=queue_statuses(status),
         min_score=args.get("min_score"),
         max_score=args.get("max_score"),
         claimant=args.get("claimant"),
@@ -218,16 +216,7 @@ def get_claim(_: dict[str, Any], claim_id: int):
     if claim is None:
         raise NotFound("There is no such claim.")
     now = utcnow()
-    hidden = hidden_actions(_actor())
-    timeline = [
-        e
-        for e in db.session.scalars(
-            sa.select(AuditEntry)
-            .where(AuditEntry.entity_type == "claim", AuditEntry.entity_id == claim.id)
-            .order_by(AuditEntry.occurred_at, AuditEntry.id)
-        )
-        if not e.action.startswith(hidden)
-    ]
+    timeline = claim_entries(db.session, claim, hidden=hidden_actions(_actor()))
     now_claim = claim_now(claim, now, statuses_now(db.session, [claim], now)[claim.id])
     return ClaimDetail(
         claim,
@@ -261,29 +250,14 @@ def list_rulings(status: str, after: int, limit: int, **args: Any):
 
     `after` pages on."""
     filters = ExportFilters(
-        statuses=("published", "retracted") if status == "both" else (status,),
+        statuses=ruling_statuses(status),
         since=args.get("since"),
         until=args.get("until"),
         claimant=args.get("claimant"),
     )
-    from factcheck.editorial.models import EditorialDecision
-    from factcheck.sources.models import Article
-    from factcheck.verdicts.models import VerdictRevision
-
-    query = apply_filters(
-        sa.select(Ruling)
-        .join(Claim, Claim.id == Ruling.claim_id)
-        .join(EditorialDecision, EditorialDecision.id == Ruling.decision_id)
-        .join(VerdictRevision, VerdictRevision.id == EditorialDecision.revision_id)
-        .outerjoin(Article, Article.id == Claim.article_id)
-        .where(Ruling.status.in_(filters.statuses), Ruling.id > after)
-        .order_by(Ruling.id)
-        .limit(limit + 1),
-        filters,
-    )
-    rows = db.session.scalars(query).all()
-    items = rows[:limit]
-    return {"items": items, "next": str(items[-1].id) if len(rows) > limit else None}
+    page = rulings_page(db.session, filters, after=after, limit=limit)
+    next_after = page.next_after
+    return {"items": page.items, "next": str(next_after) if next_after is not None else None}
 
 
 @bp.route("/rulings/<int:claim_id>")

@@ -51,12 +51,13 @@ class Event:
     quote: str | None = None
 
 
-def claim_timeline(
+def claim_entries(
     session: so.Session, claim: Claim, *, hidden: tuple[str, ...] = ()
-) -> list[Event]:
-    """The claim's audit entries, oldest first, as sentences; actions starting with one
-    of `hidden` are left out (editorial.visibility: unpublished verdicts)."""
-    entries = [
+) -> list[AuditEntry]:
+    """The claim's audit entries with their actors, oldest first; actions starting with
+    one of `hidden` are left out (editorial.visibility: unpublished verdicts). The claim
+    page tells them as sentences (claim_timeline), the API lists them as they are."""
+    return [
         e
         for e in session.scalars(
             sa.select(AuditEntry)
@@ -66,6 +67,13 @@ def claim_timeline(
         )
         if not e.action.startswith(hidden)
     ]
+
+
+def claim_timeline(
+    session: so.Session, claim: Claim, *, hidden: tuple[str, ...] = ()
+) -> list[Event]:
+    """The claim's audit entries, oldest first, as sentences (see claim_entries)."""
+    entries = claim_entries(session, claim, hidden=hidden)
     ids = {i for e in entries for i in _people(e) if isinstance(i, int)}
     names = dict(
         session.execute(sa.select(User.id, User.display_name).where(User.id.in_(ids))).all()

@@ -77,6 +77,11 @@ def decisions(session: so.Session, claim: Claim) -> list[EditorialDecision]:
             sa.select(EditorialDecision)
             .join(VerdictRevision, VerdictRevision.id == EditorialDecision.revision_id)
             .where(VerdictRevision.claim_id == claim.id)
+            # The pages list each decision's revision and editor: loaded with it.
+            .options(
+                so.contains_eager(EditorialDecision.revision),
+                so.selectinload(EditorialDecision.editor),
+            )
             .order_by(EditorialDecision.decided_at, EditorialDecision.id)
         )
     )

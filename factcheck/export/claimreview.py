@@ -17,11 +17,11 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from factcheck.claims.models import Claim
-from factcheck.editorial.models import EditorialDecision, Ruling
-from factcheck.export.queries import apply_filters
+from factcheck.editorial.models import Ruling
+from factcheck.editorial.queries import matching
 from factcheck.export.services import ExportFilters, ruling_url
 from factcheck.sources.models import Article
-from factcheck.verdicts.models import VerdictRevision
+from factcheck.verdicts.models import Rating, VerdictRevision
 
 
 def _number(value: float) -> int | float:
@@ -101,16 +101,17 @@ def claim_reviews(
     """ClaimReview objects of the published rulings matching the filters, oldest first."""
     if filters.statuses != ("published",):
         filters = ExportFilters(**{**filters.__dict__, "statuses": ("published",)})
-    query = apply_filters(
-        sa.select(Ruling, VerdictRevision, Claim, Article)
-        .join(Claim, Claim.id == Ruling.claim_id)
-        .join(EditorialDecision, EditorialDecision.id == Ruling.decision_id)
-        .join(VerdictRevision, VerdictRevision.id == EditorialDecision.revision_id)
-        .outerjoin(Article, Article.id == Claim.article_id)
-        .where(Ruling.status == "published")
-        .order_by(Ruling.published_at, Ruling.id),
-        filters,
-    ).execution_options(yield_per=batch)
+    query = (
+        matching(sa.select(Ruling, VerdictRevision, Claim, Article), filters)
+        .order_by(Ruling.published_at, Ruling.id)
+        # What each review shows beyond the joined rows, a query per batch, not per ruling.
+        .options(
+            so.selectinload(VerdictRevision.rating).selectinload(Rating.scale),
+            so.selectinload(Article.outlet),
+            so.selectinload(Ruling.corrections),
+        )
+        .execution_options(yield_per=batch)
+    )
     for ruling, revision, claim, article in session.execute(query):
         yield claim_review(
             ruling,

@@ -1,6 +1,8 @@
 """The export queries: one SELECT per export, its columns in the CSV's order.
 
-The same on SQLite and PostgreSQL, walking the rulings in publication order with
+Which rulings an export holds is editorial.queries.matching(), the selection the API's
+list of rulings and the ClaimReview feed use too; this module adds the CSV's columns. The
+same on SQLite and PostgreSQL, walking the rulings in publication order with
 primary-key joins only: what would need an aggregate per row is stored when it comes to
 exist (the claim's flagging score, the ruling's fact-checker, a revision's evidence
 addresses). Correction notes, rare, are aggregated only for rulings that have some.
@@ -9,15 +11,13 @@ services.py turns the values into cells (spreadsheet-safe text, ISO 8601 times).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING
-
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from factcheck.auth.models import User
 from factcheck.claims.models import Claim, Sentence, SentenceScore
 from factcheck.editorial.models import Correction, EditorialDecision, Ruling
+from factcheck.editorial.queries import RulingFilters, matching
 from factcheck.sources.models import Article, Outlet
 from factcheck.verdicts.models import (
     EVIDENCE_SEPARATOR,
@@ -26,9 +26,6 @@ from factcheck.verdicts.models import (
     RatingScale,
     VerdictRevision,
 )
-
-if TYPE_CHECKING:
-    from factcheck.export.services import ExportFilters
 
 
 def _ruling_url(prefix: str, claim_id: sa.ColumnElement) -> sa.ColumnElement:
@@ -56,17 +53,7 @@ def _correction_notes() -> sa.ColumnElement:
     return sa.case((has_any, notes), else_=sa.null())
 
 
-def _published_revisions(query: sa.Select) -> sa.Select:
-    """From the rulings, through their claims and approvals, to the revisions shown."""
-    return (
-        query.select_from(Ruling)
-        .join(Claim, Claim.id == Ruling.claim_id)
-        .join(EditorialDecision, EditorialDecision.id == Ruling.decision_id)
-        .join(VerdictRevision, VerdictRevision.id == EditorialDecision.revision_id)
-    )
-
-
-def rulings_query(filters: ExportFilters, base_url: str) -> sa.Select:
+def rulings_query(filters: RulingFilters, base_url: str) -> sa.Select:
     """One row per ruling, in RULING_COLUMNS order, oldest publication first."""
     editor = so.aliased(User)
     checker = so.aliased(User)
@@ -100,23 +87,20 @@ def rulings_query(filters: ExportFilters, base_url: str) -> sa.Select:
         _correction_notes(),
         _ruling_url(prefix, Claim.id),
     )
-    query = (
-        _published_revisions(query)
+    return (
+        matching(query, filters)
         .join(editor, editor.id == EditorialDecision.editor_id)
         .join(checker, checker.id == Ruling.fact_checker_id)
         .outerjoin(Rating, Rating.id == VerdictRevision.rating_id)
         .outerjoin(RatingScale, RatingScale.id == Rating.scale_id)
-        .outerjoin(Article, Article.id == Claim.article_id)
         .outerjoin(Outlet, Outlet.id == Article.outlet_id)
         .outerjoin(SentenceScore, SentenceScore.id == Claim.score_id)
         .outerjoin(Sentence, Sentence.id == SentenceScore.sentence_id)
-        .where(Ruling.status.in_(filters.statuses))
         .order_by(Ruling.published_at, Ruling.id)
     )
-    return apply_filters(query, filters)
 
 
-def evidence_query(filters: ExportFilters, base_url: str) -> sa.Select:
+def evidence_query(filters: RulingFilters, base_url: str) -> sa.Select:
     """One row per evidence source of each exported ruling's current revision."""
     prefix = base_url.rstrip("/") + "/rulings/"
     query = sa.select(
@@ -130,43 +114,8 @@ def evidence_query(filters: ExportFilters, base_url: str) -> sa.Select:
         EvidenceSource.note,
         _ruling_url(prefix, Claim.id),
     )
-    query = (
-        _published_revisions(query)
+    return (
+        matching(query, filters)
         .join(EvidenceSource, EvidenceSource.revision_id == VerdictRevision.id)
-        .outerjoin(Article, Article.id == Claim.article_id)
-        .where(Ruling.status.in_(filters.statuses))
         .order_by(Ruling.published_at, Ruling.id, EvidenceSource.position)
     )
-    return apply_filters(query, filters)
-
-
-def day_start(day: date, *, days: int = 0) -> datetime:
-    """Midnight UTC at the start of `day` (plus `days`)."""
-    return datetime.combine(day + timedelta(days=days), time(), UTC)
-
-
-def apply_filters(query: sa.Select, filters: ExportFilters) -> sa.Select:
-    if filters.since:
-        query = query.where(Ruling.published_at >= day_start(filters.since))
-    if filters.until:
-        query = query.where(Ruling.published_at < day_start(filters.until, days=1))
-    if filters.rating_id is not None:
-        query = query.where(VerdictRevision.rating_id == filters.rating_id)
-    if filters.outlet_id is not None:
-        query = query.where(Article.outlet_id == filters.outlet_id)
-    if filters.claimant:
-        escaped = filters.claimant.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern = f"%{escaped}%"
-        query = query.where(VerdictRevision.claimant_name.ilike(pattern, escape="\\"))
-    if filters.editor_id is not None:
-        query = query.where(EditorialDecision.editor_id == filters.editor_id)
-    if filters.fact_checker_id is not None:
-        first_rev = so.aliased(VerdictRevision)
-        query = query.where(
-            sa.exists().where(
-                first_rev.claim_id == Ruling.claim_id,
-                first_rev.author_id == filters.fact_checker_id,
-                first_rev.submitted_at.is_not(None),
-            )
-        )
-    return query

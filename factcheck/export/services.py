@@ -17,10 +17,10 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from factcheck.editorial.models import RULING_STATUSES
 from factcheck.errors import InvalidInput
 from factcheck.export.queries import evidence_query, rulings_query
 
-RULING_STATUSES = ("published", "retracted")
 BATCH = 5000
 
 # The CSV columns, in order (README, "Exporting rulings").

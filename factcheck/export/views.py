@@ -9,6 +9,7 @@ from wtforms import SelectChoice
 from factcheck.auth.models import User
 from factcheck.auth.security import login_required
 from factcheck.db import bounded_int, utcnow
+from factcheck.editorial.queries import ruling_statuses
 from factcheck.errors import DomainError
 from factcheck.export.forms import ExportForm
 from factcheck.export.services import (
@@ -42,7 +43,7 @@ def _int(value: str | None) -> int | None:
 def _filters(form: ExportForm) -> ExportFilters:
     status = form.status.data
     return ExportFilters(
-        statuses=("published", "retracted") if status == "both" else (status,),
+        statuses=ruling_statuses(status),
         since=form.since.data,
         until=form.until.data,
         rating_id=_int(form.rating.data),

@@ -144,6 +144,12 @@ class QueueFilters:
             raise InvalidInput("Unknown claim type.")
 
 
+def queue_statuses(choice: str) -> tuple[str, ...]:
+    """The statuses a status choice of the queue's form or the API means: "open" (the
+    claims waiting for a fact-checker), "all" (no status filter) or one status."""
+    return OPEN_STATUSES if choice == "open" else () if choice == "all" else (choice,)
+
+
 def _search_terms(text: str) -> list[str]:
     return re.findall(r"\w+", text.lower())[:10]
 

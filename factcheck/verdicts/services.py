@@ -54,7 +54,12 @@ def revisions(session: so.Session, claim: Claim) -> list[VerdictRevision]:
         session.scalars(
             sa.select(VerdictRevision)
             .where(VerdictRevision.claim_id == claim.id)
-            .options(so.selectinload(VerdictRevision.evidence))
+            # What a history shows of each revision: a query each, not one per revision.
+            .options(
+                so.selectinload(VerdictRevision.evidence),
+                so.selectinload(VerdictRevision.rating),
+                so.selectinload(VerdictRevision.author),
+            )
             .order_by(VerdictRevision.number)
         )
     )
