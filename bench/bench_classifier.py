@@ -94,7 +94,7 @@ def main() -> None:
     from factcheck.app import create_app
     from factcheck.classifier import set_classifier
     from factcheck.extensions import db
-    from factcheck.sources.extract import Document
+    from factcheck.sources.document import Document
     from factcheck.sources.services import ingest
 
     paragraphs, words = [], 0

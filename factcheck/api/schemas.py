@@ -15,7 +15,7 @@ from marshmallow import fields, validate
 from factcheck.claims.lifecycle import CLAIM_STATUSES
 from factcheck.db import unstorable_character
 from factcheck.export.services import public_base_url, ruling_url
-from factcheck.sources.extract import MAX_TEXT_CHARACTERS
+from factcheck.sources.limits import MAX_TEXT_CHARACTERS
 
 PAGE_MAX = 200
 SENTENCE_MAX = 5000

@@ -58,8 +58,9 @@ from factcheck.review.queries import (
     queue_statuses,
     statuses_now,
 )
-from factcheck.sources.extract import ExtractLimits, from_text
+from factcheck.sources.document import from_text
 from factcheck.sources.fetch import FetchPolicy, from_url
+from factcheck.sources.limits import ExtractLimits
 from factcheck.sources.services import DuplicateArticle, ingest
 
 

@@ -17,7 +17,7 @@ from factcheck.auth.services import create_user
 from factcheck.claims.services import FlagPolicy
 from factcheck.classifier import get_classifier
 from factcheck.extensions import db
-from factcheck.sources.extract import Document
+from factcheck.sources.document import Document
 from factcheck.sources.services import find_duplicate, ingest
 from factcheck.verdicts.ratings import ensure_default_scale
 

@@ -32,8 +32,9 @@ def _read_source(source: str) -> tuple[str, bytes]:
 
 def load_document(source: str):  # noqa: ANN201
     """Read a FILE, a URL or - (stdin) into a Document."""
-    from factcheck.sources.extract import ExtractLimits, from_file
+    from factcheck.sources.extract import from_file
     from factcheck.sources.fetch import FetchPolicy, from_url
+    from factcheck.sources.limits import ExtractLimits
 
     limits = ExtractLimits.from_config(current_app.config)
     if source.startswith(("http://", "https://")):
@@ -155,7 +156,7 @@ def _jsonl_rows(fh):  # noqa: ANN001, ANN202
 def _csv_rows(fh):  # noqa: ANN001, ANN202
     """(line number where the record starts, row or BadRow) for each CSV record, streamed.
     Bytes that are not UTF-8 fail only the record they are in."""
-    from factcheck.sources.extract import MAX_TEXT_CHARACTERS
+    from factcheck.sources.limits import MAX_TEXT_CHARACTERS
 
     # The csv module refuses fields over 128 kB by default; a text may have 2,000,000
     # characters (a longer one is refused by its row's checks).
@@ -202,7 +203,8 @@ def _bulk_rows(path: Path):  # noqa: ANN202
 def _bulk_document(row: dict):  # noqa: ANN202
     """The Document a bulk row describes, or BadRow saying what is wrong with it."""
     from factcheck.db import unstorable_character
-    from factcheck.sources.extract import MAX_TEXT_CHARACTERS, Document
+    from factcheck.sources.document import Document
+    from factcheck.sources.limits import MAX_TEXT_CHARACTERS
 
     for name in _BULK_FIELDS:
         value = row.get(name)
@@ -345,7 +347,8 @@ def extract_command(source, as_json: bool) -> None:  # noqa: ANN001
     """Split a text FILE (or -) into sentences with scores and attributions; saves nothing."""
     from factcheck.claims.services import FlagPolicy, analyse
     from factcheck.classifier import ModelUnavailable, get_classifier
-    from factcheck.sources.extract import decode_text, from_text
+    from factcheck.sources.decoding import decode_text
+    from factcheck.sources.document import from_text
 
     try:
         text = decode_text(source.read())

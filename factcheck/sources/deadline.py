@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from factcheck.sources.extract import ExtractionError, ExtractLimits
+from factcheck.sources.limits import ExtractionError, ExtractLimits
 
 T = TypeVar("T")
 

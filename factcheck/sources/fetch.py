@@ -14,7 +14,7 @@ import requests
 from requests_hardened import Config, Manager
 from requests_hardened.ip_filter import InvalidIPAddress
 
-from factcheck.sources.extract import ExtractionError, ExtractLimits
+from factcheck.sources.limits import ExtractionError, ExtractLimits
 
 
 @dataclass(frozen=True)
@@ -140,7 +140,9 @@ def from_url(url: str, policy: FetchPolicy, limits: ExtractLimits | None = None)
     """Fetch a URL and extract its article, within the extraction limits (the page is
     parsed in a child process stopped at the deadline)."""
     from factcheck.sources.deadline import run_with_deadline
-    from factcheck.sources.extract import decode_text, from_html, from_text
+    from factcheck.sources.decoding import decode_text
+    from factcheck.sources.document import from_text
+    from factcheck.sources.readers import from_html
 
     limits = limits or ExtractLimits()
     page = fetch(url, policy)

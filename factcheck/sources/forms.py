@@ -5,7 +5,7 @@ from flask_wtf.file import FileAllowed, FileField
 from wtforms import DateField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Length, Optional, ValidationError
 
-from factcheck.sources.extract import MAX_TEXT_CHARACTERS
+from factcheck.sources.limits import MAX_TEXT_CHARACTERS
 
 
 class IngestForm(FlaskForm):

@@ -17,7 +17,7 @@ from factcheck.claims.services import FlagPolicy, analyse, store_analysis
 from factcheck.classifier import Classifier
 from factcheck.db import end_read_transaction
 from factcheck.errors import Conflict, InvalidInput
-from factcheck.sources.extract import Document, guess_title
+from factcheck.sources.document import Document, guess_title
 from factcheck.sources.fetch import check_url
 from factcheck.sources.models import SOURCE_KINDS, Article, Outlet
 

@@ -14,7 +14,7 @@ import numpy as np
 from factcheck.claims.services import FlagPolicy, analyse
 from factcheck.classifier import Classifier
 from factcheck.classifier.metrics import average_precision
-from factcheck.sources.extract import from_text
+from factcheck.sources.document import from_text
 from factcheck.triage.newsset import NewsArticle
 
 STRUCTURAL_NEVER_FLAGGED = ("caption", "credit", "byline")

@@ -34,7 +34,7 @@ from factcheck.auth.roles import Role
 from factcheck.auth.services import create_user
 from factcheck.classifier import set_classifier
 from factcheck.extensions import db
-from factcheck.sources.extract import from_text
+from factcheck.sources.document import from_text
 from factcheck.sources.services import ingest
 from tests.conftest import STRONG_PASSWORD, make_app
 from tests.fakes import KeywordClassifier

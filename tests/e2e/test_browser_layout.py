@@ -37,7 +37,7 @@ from factcheck.editorial import services as editorial
 from factcheck.extensions import db
 from factcheck.notifications.services import notify
 from factcheck.review import leases
-from factcheck.sources.extract import from_text
+from factcheck.sources.document import from_text
 from factcheck.sources.services import ingest
 from factcheck.verdicts import services as verdicts
 from factcheck.verdicts.inputs import EvidenceInput, VerdictInput

@@ -34,7 +34,7 @@ CHILD = textwrap.dedent(
     from factcheck.classifier import set_classifier
     from factcheck.extensions import db
     from factcheck.settings import CONFIG_DIR, _load_toml
-    from factcheck.sources.extract import Document
+    from factcheck.sources.document import Document
     from factcheck.sources.services import ingest
     from tests.fakes import KeywordClassifier
 

@@ -21,7 +21,7 @@ from factcheck.export.services import (
     safe_text,
 )
 from factcheck.extensions import db
-from factcheck.sources.extract import Document
+from factcheck.sources.document import Document
 from factcheck.sources.services import ingest
 from factcheck.verdicts.inputs import EvidenceInput
 from tests.workflow import add_claim, later, publish, user, verdict

@@ -15,7 +15,7 @@ from factcheck.claims.models import Claim, Sentence, SentenceScore
 from factcheck.claims.priority import priority_of
 from factcheck.claims.services import FlagPolicy
 from factcheck.extensions import db
-from factcheck.sources.extract import Document
+from factcheck.sources.document import Document
 from factcheck.sources.models import Article
 from factcheck.sources.services import DuplicateArticle, ingest
 from tests.conftest import csrf_token, post_form

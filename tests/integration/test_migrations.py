@@ -120,7 +120,7 @@ def test_export_columns_are_filled_from_existing_data(empty_database, backend_na
     from factcheck.auth.roles import Role
     from factcheck.auth.services import create_user
     from factcheck.editorial import services as editorial
-    from factcheck.sources.extract import Document
+    from factcheck.sources.document import Document
     from factcheck.sources.services import ingest
     from factcheck.verdicts.inputs import EvidenceInput
     from tests.fakes import KeywordClassifier

@@ -8,7 +8,7 @@ from flask import Blueprint
 from factcheck.auth.roles import Role
 from factcheck.auth.security import public
 from factcheck.extensions import db
-from factcheck.sources.extract import Document
+from factcheck.sources.document import Document
 from factcheck.sources.services import create_article
 from factcheck.verdicts.ratings import active_ratings
 from tests.conftest import login, make_app

@@ -15,7 +15,7 @@ from factcheck.claims.rescore import rescore_article, stale_articles
 from factcheck.claims.services import FlagPolicy, analyse
 from factcheck.errors import InvalidInput
 from factcheck.extensions import db
-from factcheck.sources.extract import Document
+from factcheck.sources.document import Document
 from factcheck.sources.models import Article
 from factcheck.sources.services import ingest
 from tests.fakes import KeywordClassifier

@@ -9,7 +9,7 @@ import pytest
 from factcheck.auth.roles import Role
 from factcheck.extensions import db
 from factcheck.review import leases
-from factcheck.sources.extract import Document
+from factcheck.sources.document import Document
 from factcheck.sources.fetch import check_url
 from factcheck.sources.services import ingest
 from factcheck.verdicts import inputs

@@ -10,15 +10,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from factcheck.sources.extract import (
-    ExtractionError,
-    decode_text,
-    from_file,
-    from_html,
-    from_text,
-    guess_title,
-)
+from factcheck.sources.decoding import decode_text
+from factcheck.sources.document import from_text, guess_title
+from factcheck.sources.extract import from_file
 from factcheck.sources.fetch import FetchPolicy, check_url, fetch, from_url
+from factcheck.sources.limits import ExtractionError
+from factcheck.sources.readers import from_html
 from factcheck.text.segment import segment
 
 ARTICLE_HTML = b"""<!doctype html><html><head><title>Council approves flood wall</title>

@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from factcheck.settings import ROOT
-from factcheck.sources.extract import from_docx, from_html, from_text, guess_title
+from factcheck.sources.document import from_text, guess_title
+from factcheck.sources.readers import from_docx, from_html
 from factcheck.text.credits import credit_kind
 from factcheck.text.segment import MAX_SENTENCE_CHARS, segment
 from factcheck.text.structure import BODY, KINDS, has_body, missing_body_message

@@ -21,7 +21,7 @@ from factcheck.classifier.features import SentenceInput
 from factcheck.classifier.paraphrase import read_pairs, similarities, sweep
 from factcheck.console import main
 from factcheck.settings import ROOT
-from factcheck.sources.extract import from_text, guess_title
+from factcheck.sources.document import from_text, guess_title
 from factcheck.triage.evaluation import evaluate_article, summarise
 from factcheck.triage.newsset import read_news_set
 from tests.shared import seed_text, shared_file
