@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from dataclasses import fields
 
-import sqlalchemy as sa
-import sqlalchemy.orm as so
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -16,8 +14,8 @@ from factcheck.admin.forms import (
     UserCreateForm,
     UserEditForm,
 )
+from factcheck.admin.queries import AuditFilters, accounts, audit_log
 from factcheck.admin.services import deactivate as deactivate_account
-from factcheck.audit.models import AuditEntry
 from factcheck.auth import one_time_lifetime, password_policy, passwords
 from factcheck.auth.models import User
 from factcheck.auth.roles import Role
@@ -27,6 +25,7 @@ from factcheck.db import bounded_int, utcnow
 from factcheck.errors import Conflict, DomainError
 from factcheck.extensions import db
 from factcheck.paging import filter_args
+from factcheck.verdicts.queries import scales_by_name
 
 bp = Blueprint("admin", __name__)
 
@@ -46,8 +45,7 @@ def _actor() -> User:
 @roles_allowed(Role.ADMIN)
 def users():
     """List every account."""
-    people = db.session.scalars(sa.select(User).order_by(User.is_active.desc(), User.email))
-    return render_template("admin/users.html", users=people, action_form=ActionForm())
+    return render_template("admin/users.html", users=accounts(db.session), action_form=ActionForm())
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -177,32 +175,12 @@ def reset(user_id: int):
 def audit():
     """The audit log, newest first, filtered; read-only (nothing here edits an entry)."""
     form = AuditFilterForm(request.args)
-    query = sa.select(AuditEntry).options(so.joinedload(AuditEntry.actor))
-    if form.validate():
-        if form.actor.data:
-            query = query.join(User, User.id == AuditEntry.actor_id).where(
-                User.email.ilike(f"%{form.actor.data.strip().lower()}%")
-            )
-        if form.action.data:
-            query = query.where(AuditEntry.action.startswith(form.action.data.strip()))
-        if form.entity_type.data:
-            query = query.where(AuditEntry.entity_type == form.entity_type.data.strip())
-        if form.entity_id.data is not None:
-            query = query.where(AuditEntry.entity_id == form.entity_id.data)
-        if form.since.data:
-            query = query.where(
-                AuditEntry.occurred_at >= datetime.combine(form.since.data, time(), UTC)
-            )
-        if form.until.data:
-            query = query.where(
-                AuditEntry.occurred_at
-                < datetime.combine(form.until.data + timedelta(days=1), time(), UTC)
-            )
+    # The form's fields are named as the filters are; none apply unless all are valid.
+    valid = form.validate()
+    filters = AuditFilters(**{f.name: form[f.name].data for f in fields(AuditFilters) if valid})
     before = bounded_int(request.args.get("before"))
-    if before:
-        query = query.where(AuditEntry.id < before)
     limit = current_app.config["PAGE_SIZE"]
-    rows = db.session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit + 1)).all()
+    rows = audit_log(db.session, filters, before=before, limit=limit)
     args = filter_args(form)
     next_url = (
         url_for("admin.audit", **args, before=rows[limit - 1].id) if len(rows) > limit else None
@@ -220,7 +198,6 @@ def audit():
 @roles_allowed(Role.ADMIN)
 def scales():
     """Rating scales: the default scale's ratings; add one, retire or restore one."""
-    from factcheck.verdicts.models import RatingScale
     from factcheck.verdicts.ratings import add_rating, default_scale
 
     form = RatingForm()
@@ -253,7 +230,7 @@ def scales():
             return redirect(url_for("admin.scales"))
     elif form.is_submitted():
         status = 422
-    all_scales = db.session.scalars(sa.select(RatingScale).order_by(RatingScale.name)).all()
+    all_scales = scales_by_name(db.session)
     settings = {
         key: current_app.config[key]
         for key in (

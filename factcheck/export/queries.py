@@ -11,6 +11,8 @@ services.py turns the values into cells (spreadsheet-safe text, ISO 8601 times).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
@@ -119,3 +121,9 @@ def evidence_query(filters: RulingFilters, base_url: str) -> sa.Select:
         .join(EvidenceSource, EvidenceSource.revision_id == VerdictRevision.id)
         .order_by(Ruling.published_at, Ruling.id, EvidenceSource.position)
     )
+
+
+def people_by_name(session: so.Session) -> Sequence[User]:
+    """Everyone, by name: who may have checked or approved a ruling (the export page's
+    fact-checker and editor filters; a deactivated account's rulings stay exportable)."""
+    return session.scalars(sa.select(User).order_by(User.display_name)).all()

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, render_template, request, stream_with_context
 from wtforms import SelectChoice
 
-from factcheck.auth.models import User
 from factcheck.auth.security import login_required
 from factcheck.db import bounded_int, utcnow
 from factcheck.editorial.queries import ruling_statuses
 from factcheck.errors import DomainError
 from factcheck.export.forms import ExportForm
+from factcheck.export.queries import people_by_name
 from factcheck.export.services import (
     ExportFilters,
     evidence_csv,
@@ -19,19 +18,19 @@ from factcheck.export.services import (
     rulings_csv,
 )
 from factcheck.extensions import db
-from factcheck.sources.models import Outlet
-from factcheck.verdicts.models import Rating
+from factcheck.sources.queries import outlets_by_name
+from factcheck.verdicts.queries import every_rating
 
 bp = Blueprint("export", __name__)
 
 
 def _choices(form: ExportForm) -> None:
     anyone = [SelectChoice("", "Any")]
-    ratings = db.session.scalars(sa.select(Rating).order_by(Rating.scale_id, Rating.position))
+    ratings = every_rating(db.session)
     form.rating.choices = anyone + [SelectChoice(str(r.id), r.label) for r in ratings]
-    outlets = db.session.scalars(sa.select(Outlet).order_by(Outlet.name))
+    outlets = outlets_by_name(db.session)
     form.outlet.choices = anyone + [SelectChoice(str(o.id), o.name) for o in outlets]
-    people = db.session.scalars(sa.select(User).order_by(User.display_name)).all()
+    people = people_by_name(db.session)
     form.fact_checker.choices = anyone + [SelectChoice(str(u.id), u.display_name) for u in people]
     form.editor.choices = anyone + [SelectChoice(str(u.id), u.display_name) for u in people]
 

@@ -31,13 +31,14 @@ from factcheck.claims.models import Claim, Sentence, SentenceScore
 from factcheck.claims.priority import priority_of
 from factcheck.claims.services import text_key
 from factcheck.db import utcnow
-from factcheck.editorial import services as editorial
+from factcheck.editorial import approval, corrections, publication
 from factcheck.extensions import db
 from factcheck.notifications.services import notify
 from factcheck.review import leases
 from factcheck.sources.models import Article, Outlet
 from factcheck.verdicts import services as verdicts
 from factcheck.verdicts.inputs import EvidenceInput
+from factcheck.verdicts.models import Rating, RatingScale
 from factcheck.verdicts.ratings import active_ratings
 from tests.conftest import login
 from tests.workflow import user, verdict
@@ -184,8 +185,8 @@ class Desk:
         """Published by a fact-checker and an editor of its own, with a rating of its own."""
         checker, editor = self.person(Role.FACT_CHECKER), self.person(Role.EDITOR)
         rev = self.submitted(claim, checker, i, sources)
-        editorial.approve(db.session, claim, revision_id=rev.id, actor=editor, now=utcnow())
-        editorial.publish(db.session, claim, actor=editor, now=utcnow())
+        approval.approve(db.session, claim, revision_id=rev.id, actor=editor, now=utcnow())
+        publication.publish(db.session, claim, actor=editor, now=utcnow())
 
     # Data sets ---------------------------------------------------------------------------
 
@@ -201,12 +202,16 @@ class Desk:
             self.submitted(self.claim(), me, i)  # mine, waiting; awaiting approval
             approved = self.claim()
             rev = self.submitted(approved, self.person(Role.FACT_CHECKER), i)
-            editorial.approve(
+            approval.approve(
                 db.session, approved, revision_id=rev.id, actor=self.person(Role.EDITOR),
                 now=utcnow(),
             )  # fmt: skip
             self.published(self.claim(), i)
             notify(db.session, user=me, kind="assignment", message=f"Notice {i}")
+            n = next(self._n)
+            scale = RatingScale(name=f"Scale {n}", min_value=0.0, max_value=1.0)
+            scale.ratings = [Rating(label=f"Rating {n}", bucket="other", position=0)]
+            db.session.add(scale)
         db.session.commit()
 
     def claim_page(self, k: int) -> int:
@@ -230,14 +235,14 @@ class Desk:
             verdicts.submit(db.session, claim, actor=checker, revision_id=rev.id, now=now)
             editor = self.person(Role.EDITOR)
             if i < k - 1:
-                editorial.return_verdict(
+                approval.return_verdict(
                     db.session, claim, revision_id=rev.id, comment=f"Look again {i}",
                     actor=editor, now=now, lease_hours=48,
                 )  # fmt: skip
                 leases.release(db.session, claim, actor=editor, now=now)  # the next one takes it
             else:
-                editorial.approve(db.session, claim, revision_id=rev.id, actor=editor, now=now)
-                editorial.publish(db.session, claim, actor=editor, now=now)
+                approval.approve(db.session, claim, revision_id=rev.id, actor=editor, now=now)
+                publication.publish(db.session, claim, actor=editor, now=now)
         self.correct(claim, k)
         db.session.commit()
         return claim.id
@@ -246,7 +251,7 @@ class Desk:
         """k corrections that keep the rating, by k editors."""
         for i in range(k):
             latest = verdicts.latest_revision(db.session, claim)
-            editorial.correct(
+            corrections.correct(
                 db.session,
                 claim,
                 verdict(
@@ -310,6 +315,7 @@ LIST_PAGES = [
     "/claims/awaiting",
     "/articles/",
     "/admin/users",
+    "/admin/scales",
     "/admin/audit",
     "/export/",
     "/export/rulings.csv",
