@@ -16,10 +16,11 @@ import argparse
 import os
 import resource
 import sys
-import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+
+from throwaway import analyse, migrated_db
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -220,8 +221,7 @@ def fill(db, n: int) -> None:  # noqa: ANN001
                     f"(SELECT max(id) FROM {table}))"
                 )
             )
-        db.session.execute(sa.text("ANALYZE"))
-        db.session.commit()
+    analyse(db)
 
 
 def main() -> None:
@@ -230,18 +230,9 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
 
-    os.environ.setdefault("FACTCHECK_INSTANCE_PATH", tempfile.mkdtemp(prefix="fc-bench-"))
-    from flask_migrate import upgrade
-
-    from factcheck.app import create_app
     from factcheck.export.services import ExportFilters, rulings_csv
-    from factcheck.extensions import db
 
-    workdir = Path(tempfile.mkdtemp(prefix="fc-export-"))
-    url = args.database_url or f"sqlite:///{workdir / 'export.db'}"
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-" + "x" * 40, "TESTING": True})
-    with app.app_context():
-        upgrade()
+    with migrated_db(args.database_url, "export") as db:
         start = time.perf_counter()
         fill(db, args.rulings)
         print(
@@ -271,8 +262,6 @@ def main() -> None:
             f"exported {rows:,} rows ({written / 2**20:.0f} MiB of CSV) in {elapsed:.1f} s: "
             f"{rows / elapsed:,.0f} rows/s; peak RSS of the process {peak_mib():.0f} MiB"
         )
-        db.session.remove()
-        db.engine.dispose()
 
 
 if __name__ == "__main__":

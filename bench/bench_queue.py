@@ -13,14 +13,14 @@ Each figure is the median of several runs, in milliseconds.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+
+from throwaway import analyse, migrated_db
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -105,9 +105,7 @@ def fill(db, n_claims: int) -> None:  # noqa: ANN001
     if batch:
         conn.execute(sa.insert(Claim), batch)
     db.session.commit()
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(sa.text("ANALYZE"))
-        db.session.commit()
+    analyse(db)
 
 
 def main() -> None:
@@ -116,22 +114,13 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
 
-    os.environ.setdefault("FACTCHECK_INSTANCE_PATH", tempfile.mkdtemp(prefix="fc-bench-"))
-    from flask_migrate import upgrade
-
-    from factcheck.app import create_app
     from factcheck.claims.lifecycle import OPEN_STATUSES
     from factcheck.claims.models import Claim
-    from factcheck.extensions import db
     from factcheck.review.counts import count_by_status
     from factcheck.review.queries import QueueFilters, queue_page
 
-    workdir = Path(tempfile.mkdtemp(prefix="fc-queue-"))
-    url = args.database_url or f"sqlite:///{workdir / 'queue.db'}"
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-" + "x" * 40, "TESTING": True})
     now = datetime(2026, 11, 24, tzinfo=UTC)
-    with app.app_context():
-        upgrade()
+    with migrated_db(args.database_url, "queue") as db:
         start = time.perf_counter()
         fill(db, args.claims)
         print(
@@ -184,8 +173,6 @@ def main() -> None:
         print(f"{waiting:,} waiting claims; median of 7 runs, 50 rows per page")
         for label, fn in cases:
             print(f"  {label:<48} {median_ms(fn):8.1f} ms")
-        db.session.remove()
-        db.engine.dispose()
 
 
 if __name__ == "__main__":
