@@ -55,6 +55,7 @@ def _lease(
     now: datetime,
     lease_hours: float,
 ) -> Assignment:
+    """Open an assignment on the claim and move a new claim into review (take and assign)."""
     assignment = Assignment(
         claim_id=claim.id,
         assignee_id=assignee.id,
@@ -69,6 +70,9 @@ def _lease(
     except sa_exc.IntegrityError as exc:
         # The unique index on open assignments: someone took it a moment ago.
         raise Conflict("Someone else took this claim a moment ago.") from exc
+    if claim.status == ClaimStatus.NEW:
+        change_status(claim, ClaimStatus.IN_REVIEW)
+        session.flush()
     return assignment
 
 
@@ -127,9 +131,6 @@ def take(
     assignment = _lease(
         session, claim, assignee=actor, assigned_by=actor, now=now, lease_hours=lease_hours
     )
-    if claim.status == ClaimStatus.NEW:
-        change_status(claim, ClaimStatus.IN_REVIEW)
-    session.flush()
     record(
         session,
         actor=actor,
@@ -210,9 +211,6 @@ def assign(
     assignment = _lease(
         session, claim, assignee=assignee, assigned_by=actor, now=now, lease_hours=lease_hours
     )
-    if claim.status == ClaimStatus.NEW:
-        change_status(claim, ClaimStatus.IN_REVIEW)
-    session.flush()
     record(
         session,
         actor=actor,
