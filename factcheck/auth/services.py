@@ -132,6 +132,14 @@ def create_user(
     return user, one_time
 
 
+def _refused(
+    session: so.Session, action: str, entity_id: int | None, message: str, **extra: object
+) -> LoginFailed:
+    """Audit a sign-in that is turned away (why, in `extra`); return the error to raise."""
+    record(session, actor=None, action=action, entity_type="user", entity_id=entity_id, extra=extra)
+    return LoginFailed(message)
+
+
 def authenticate(
     session: so.Session,
     *,
@@ -159,52 +167,43 @@ def authenticate(
         session, email, client, now=now, policy=policy, trusted_device=trusted_device
     )
     if until is not None:
-        record(
+        raise _refused(
             session,
-            actor=None,
-            action="auth.login_refused",
-            entity_type="user",
-            entity_id=entity_id,
-            extra={"reason": "throttled", "until": until},
+            "auth.login_refused",
+            entity_id,
+            throttled_message(until, now),
+            reason="throttled",
+            until=until,
         )
-        raise LoginFailed(throttled_message(until, now))
     matched = passwords.verify(user.password_hash if user else None, password)
     if user is None or not matched:
-        record(
+        raise _refused(
             session,
-            actor=None,
-            action="auth.login_failed",
-            entity_type="user",
-            entity_id=entity_id,
-            extra={"reason": "unknown email" if user is None else "wrong password"},
+            "auth.login_failed",
+            entity_id,
+            GENERIC_LOGIN_FAILURE,
+            reason="unknown email" if user is None else "wrong password",
         )
-        raise LoginFailed(GENERIC_LOGIN_FAILURE)
     if not user.is_active:
-        record(
+        raise _refused(
             session,
-            actor=None,
-            action="auth.login_refused",
-            entity_type="user",
-            entity_id=user.id,
-            extra={"reason": "inactive"},
+            "auth.login_refused",
+            user.id,
+            "This account has been deactivated. Ask an administrator.",
+            reason="inactive",
         )
-        raise LoginFailed("This account has been deactivated. Ask an administrator.")
     if (
         user.must_change_password
         and user.password_expires_at is not None
         and user.password_expires_at <= now
     ):
-        record(
+        raise _refused(
             session,
-            actor=None,
-            action="auth.login_refused",
-            entity_type="user",
-            entity_id=user.id,
-            extra={"reason": "one-time password expired"},
-        )
-        raise LoginFailed(
+            "auth.login_refused",
+            user.id,
             f"This one-time password expired on {user.password_expires_at:%Y-%m-%d %H:%M} "
-            "UTC. Ask an administrator for a new one."
+            "UTC. Ask an administrator for a new one.",
+            reason="one-time password expired",
         )
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash(password)
