@@ -98,7 +98,7 @@ def verdict(**overrides) -> VerdictInput:  # noqa: ANN003
 
 def publish(claim: Claim, fact_checker: User, editor: User, **verdict_overrides) -> None:  # noqa: ANN003
     """Take, write, submit, approve and publish a verdict on the claim (flushed)."""
-    from factcheck.editorial import services as editorial
+    from factcheck.editorial import approval, publication
     from factcheck.review import leases
     from factcheck.verdicts import services as verdicts
 
@@ -112,5 +112,5 @@ def publish(claim: Claim, fact_checker: User, editor: User, **verdict_overrides)
         now=NOW,
     )
     verdicts.submit(db.session, claim, actor=fact_checker, revision_id=rev.id, now=NOW)
-    editorial.approve(db.session, claim, revision_id=rev.id, actor=editor, now=later(1))
-    editorial.publish(db.session, claim, actor=editor, now=later(2))
+    approval.approve(db.session, claim, revision_id=rev.id, actor=editor, now=later(1))
+    publication.publish(db.session, claim, actor=editor, now=later(2))

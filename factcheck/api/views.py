@@ -10,9 +10,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import current_app, g, jsonify, request
-from flask_smorest import Blueprint
-
 from factcheck.api.openapi import spec
 from factcheck.api.schemas import (
     SENTENCE_MAX,
@@ -41,9 +38,9 @@ from factcheck.claims.services import FlagPolicy
 from factcheck.claims.timeline import claim_entries
 from factcheck.classifier import ModelUnavailable, get_classifier
 from factcheck.db import utcnow
+from factcheck.editorial.lookups import ruling_of
 from factcheck.editorial.models import Ruling
 from factcheck.editorial.queries import ruling_statuses, rulings_page
-from factcheck.editorial.services import ruling_of
 from factcheck.editorial.visibility import hidden_actions, visible_revisions
 from factcheck.errorpages import api_error
 from factcheck.errors import BadRequest, InvalidInput, NotFound
@@ -62,6 +59,8 @@ from factcheck.sources.document import from_text
 from factcheck.sources.fetch import FetchPolicy, from_url
 from factcheck.sources.limits import ExtractLimits
 from factcheck.sources.services import DuplicateArticle, ingest
+from flask import current_app, g, jsonify, request
+from flask_smorest import Blueprint
 
 
 class ApiBlueprint(Blueprint):

@@ -5,10 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user
-from wtforms import SelectChoice
-
 from factcheck.auth.models import User, UserRole
 from factcheck.auth.roles import Role
 from factcheck.auth.security import login_required, roles_allowed
@@ -19,7 +15,7 @@ from factcheck.claims.services import promote_sentence
 from factcheck.claims.timeline import claim_timeline
 from factcheck.db import bounded_int, utcnow
 from factcheck.editorial.forms import DecisionForm, PublishForm, RetractForm
-from factcheck.editorial.services import decisions, pending_correction, ruling_of
+from factcheck.editorial.lookups import decisions, pending_correction, ruling_of
 from factcheck.editorial.visibility import hidden_actions, sees_drafts, visible_revisions
 from factcheck.errors import DomainError
 from factcheck.extensions import db
@@ -40,6 +36,9 @@ from factcheck.sources.forms import PromoteForm
 from factcheck.sources.models import Outlet
 from factcheck.verdicts.diff import PAGE_BUDGET, Budget, diff_revisions
 from factcheck.verdicts.models import VerdictRevision
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from wtforms import SelectChoice
 
 bp = Blueprint("claims", __name__)
 

@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    make_response,
-    redirect,
-    render_template,
-    session,
-    url_for,
-)
-from flask_login import current_user
-
 from factcheck.auth.models import User
 from factcheck.auth.roles import Role
 from factcheck.auth.security import public, roles_allowed
 from factcheck.claims.lifecycle import get_claim
 from factcheck.db import bounded_int, utcnow
-from factcheck.editorial import services
 from factcheck.editorial.forms import (
     CorrectionDecisionForm,
     DecisionForm,
@@ -35,6 +21,20 @@ from factcheck.verdicts.diff import diff_revisions
 from factcheck.verdicts.forms import CorrectionForm
 from factcheck.verdicts.ratings import active_ratings
 from factcheck.verdicts.services import StaleVerdict, latest_revision, revisions
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    session,
+    url_for,
+)
+from flask_login import current_user
+
+from factcheck.editorial import approval, corrections, lookups, publication
 
 bp = Blueprint("editorial", __name__)
 rulings_bp = Blueprint("rulings", __name__)
@@ -46,7 +46,7 @@ def _actor():  # noqa: ANN202
 
 def _review_page(claim, form, status: int = 200):  # noqa: ANN001
     latest = latest_revision(db.session, claim)
-    decisions = services.decisions(db.session, claim)
+    decisions = lookups.decisions(db.session, claim)
     # Compare with what an editor last decided on: the version returned (the editor wants
     # to see what was fixed) or the last approved one; a first review has neither.
     compared = decisions[-1] if decisions else None
@@ -59,7 +59,7 @@ def _review_page(claim, form, status: int = 200):  # noqa: ANN001
             changes=diff_revisions(compared.revision, latest) if latest and compared else [],
             form=form,
             decisions=decisions,
-            self_authored=services.second_editor_problem(db.session, claim, _actor()),
+            self_authored=approval.second_editor_problem(db.session, claim, _actor()),
             allow_self=current_app.config["ALLOW_SELF_APPROVAL"],
         ),
         status,
@@ -82,7 +82,7 @@ def review(claim_id: int):
     revision_id = bounded_int(form.revision_id.data, default=0)
     try:
         if form.send_back.data:
-            services.return_verdict(
+            approval.return_verdict(
                 db.session,
                 claim,
                 revision_id=revision_id,
@@ -93,7 +93,7 @@ def review(claim_id: int):
             )
             message = "The verdict is returned to the fact-checker with your comment."
         else:
-            services.approve(
+            approval.approve(
                 db.session,
                 claim,
                 revision_id=revision_id,
@@ -104,7 +104,7 @@ def review(claim_id: int):
             )
             message = "The verdict is approved."
             if form.approve_publish.data:
-                services.publish(db.session, claim, actor=_actor(), now=now)
+                publication.publish(db.session, claim, actor=_actor(), now=now)
                 message = "The verdict is approved and the ruling is published."
     except DomainError as exc:
         db.session.rollback()
@@ -123,7 +123,7 @@ def publish(claim_id: int):
         flash("The form expired; reload the page and try again.", "error")
         return redirect(url_for("claims.claim", claim_id=claim_id))
     try:
-        services.publish(db.session, claim, actor=_actor(), now=utcnow())
+        publication.publish(db.session, claim, actor=_actor(), now=utcnow())
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -142,7 +142,7 @@ def retract(claim_id: int):
         flash("; ".join(e for errs in form.errors.values() for e in errs), "error")
         return redirect(url_for("claims.claim", claim_id=claim_id))
     try:
-        services.retract(db.session, claim, note=form.note.data, actor=_actor(), now=utcnow())
+        publication.retract(db.session, claim, note=form.note.data, actor=_actor(), now=utcnow())
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -163,19 +163,19 @@ def correct(claim_id: int):
     status = 200
     newer = None
     if not form.is_submitted():
-        waiting = services.pending_correction(db.session, claim)
+        waiting = lookups.pending_correction(db.session, claim)
         if waiting is not None:
-            flash(services.waiting_message(waiting), "warning")
+            flash(corrections.waiting_message(waiting), "warning")
             return redirect(url_for("editorial.correction", claim_id=claim.id))
         # Start from what is published (not from a declined proposal), building on the
         # newest revision.
         latest = latest_revision(db.session, claim)
-        ruling = services.ruling_of(db.session, claim)
+        ruling = lookups.ruling_of(db.session, claim)
         form.fill_from(claim, ruling.decision.revision if ruling else latest)
         form.base_revision.data = str(latest.id) if latest else ""
     elif form.validate():
         try:
-            result = services.correct(
+            result = corrections.correct(
                 db.session,
                 claim,
                 form.to_input(),
@@ -219,8 +219,8 @@ def correct(claim_id: int):
 
 
 def _correction_page(claim, form, status: int = 200):  # noqa: ANN001
-    waiting = services.pending_correction(db.session, claim)
-    ruling = services.ruling_of(db.session, claim)
+    waiting = lookups.pending_correction(db.session, claim)
+    ruling = lookups.ruling_of(db.session, claim)
     published = ruling.decision.revision if ruling else None
     return (
         render_template(
@@ -230,7 +230,7 @@ def _correction_page(claim, form, status: int = 200):  # noqa: ANN001
             published=published,
             changes=diff_revisions(published, waiting.revision) if waiting else [],
             problem=(
-                services.second_editor_problem(db.session, claim, _actor(), [waiting.revision])
+                approval.second_editor_problem(db.session, claim, _actor(), [waiting.revision])
                 if waiting
                 else None
             ),
@@ -247,7 +247,7 @@ def correction(claim_id: int):
     claim = get_claim(db.session, claim_id)
     form = CorrectionDecisionForm()
     if not form.is_submitted():
-        waiting = services.pending_correction(db.session, claim)
+        waiting = lookups.pending_correction(db.session, claim)
         form.revision_id.data = str(waiting.revision.id) if waiting else ""
         return _correction_page(claim, form)
     if not form.validate():
@@ -256,7 +256,7 @@ def correction(claim_id: int):
     revision_id = bounded_int(form.revision_id.data, default=0)
     try:
         if form.decline.data:
-            services.decline_correction(
+            corrections.decline_correction(
                 db.session,
                 claim,
                 revision_id=revision_id,
@@ -266,7 +266,7 @@ def correction(claim_id: int):
             )
             message = "The correction is declined; the ruling stays as it was."
         else:
-            services.approve_correction(
+            corrections.approve_correction(
                 db.session, claim, revision_id=revision_id, actor=_actor(), now=now
             )
             message = "The correction is approved and published with its note."
@@ -290,7 +290,7 @@ def ruling(claim_id: int):
 
         return login_manager.unauthorized()
     claim = get_claim(db.session, claim_id)
-    ruling = services.ruling_of(db.session, claim)
+    ruling = lookups.ruling_of(db.session, claim)
     if ruling is None:
         abort(404)
     shown = ruling.decision.revision

@@ -25,8 +25,8 @@ import sqlalchemy.orm as so
 
 from factcheck.auth.roles import Role
 from factcheck.claims.models import Claim
+from factcheck.editorial.lookups import ruling_of
 from factcheck.editorial.models import EditorialDecision
-from factcheck.editorial.services import ruling_of
 from factcheck.verdicts.models import VerdictRevision
 from factcheck.verdicts.services import revisions
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from factcheck.auth.models import Notification
 from factcheck.auth.roles import Role
 from factcheck.claims.models import Claim
-from factcheck.editorial import services as editorial
+from factcheck.editorial import approval, corrections, lookups, publication
 from factcheck.editorial.models import Correction, CorrectionProposal, Ruling
 from factcheck.errors import Conflict, InvalidInput, PermissionDenied
 from factcheck.extensions import db
@@ -90,9 +90,7 @@ def test_editor_cannot_approve_a_verdict_they_wrote_part_of(app, people):
     db.session.commit()
     assert second.author_id == people["fc"].id
     with pytest.raises(PermissionDenied) as refused:
-        editorial.approve(
-            db.session, claim, revision_id=second.id, actor=people["ed"], now=later(2)
-        )
+        approval.approve(db.session, claim, revision_id=second.id, actor=people["ed"], now=later(2))
     assert "You wrote part of this verdict" in refused.value.message
     assert f"revision {first.number}" in refused.value.message
     assert "another editor must approve it" in refused.value.message
@@ -100,8 +98,8 @@ def test_editor_cannot_approve_a_verdict_they_wrote_part_of(app, people):
     claim = db.session.get(Claim, claim.id)
     assert claim.status == "submitted"
     # Another editor may; then anyone may publish the approved verdict.
-    editorial.approve(db.session, claim, revision_id=second.id, actor=people["ed2"], now=later(2))
-    editorial.publish(db.session, claim, actor=people["ed"], now=later(3))
+    approval.approve(db.session, claim, revision_id=second.id, actor=people["ed2"], now=later(2))
+    publication.publish(db.session, claim, actor=people["ed"], now=later(3))
     db.session.commit()
     assert claim.status == "published"
 
@@ -109,7 +107,7 @@ def test_editor_cannot_approve_a_verdict_they_wrote_part_of(app, people):
 def test_self_approval_setting_still_allows_it(app, people):
     claim = add_claim()
     _, second = editor_writes_then_fact_checker_resaves(claim, people["ed"], people["fc"])
-    editorial.approve(
+    approval.approve(
         db.session,
         claim,
         revision_id=second.id,
@@ -131,7 +129,7 @@ def published_claim(people) -> tuple[Claim, VerdictRevision]:  # noqa: ANN001
 
 
 def correct(claim, who, base, *, rating_id, at=3, one_step=False, note="We got it wrong.", **more):  # noqa: ANN001, ANN003, ANN201
-    return editorial.correct(
+    return corrections.correct(
         db.session,
         claim,
         verdict(rating_id=rating_id, summary="Corrected conclusion.", **more),
@@ -152,7 +150,7 @@ def test_rating_change_needs_a_second_editor(app, people):
     ruling = db.session.scalar(sa.select(Ruling).where(Ruling.claim_id == claim.id))
     assert ruling.decision.revision_id == published.id  # the public ruling is unchanged
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Correction)) == 0
-    waiting = editorial.pending_correction(db.session, claim)
+    waiting = lookups.pending_correction(db.session, claim)
     assert waiting.revision.rating_id == new_rating and waiting.note == "We got it wrong."
     assert waiting.proposed_by.id == people["ed"].id
     # The other editor hears of it; the proposer and the inactive editor do not.
@@ -161,7 +159,7 @@ def test_rating_change_needs_a_second_editor(app, people):
 
     # The proposer cannot approve it, nor start another correction on top.
     with pytest.raises(PermissionDenied, match="another editor must approve it"):
-        editorial.approve_correction(
+        corrections.approve_correction(
             db.session, claim, revision_id=waiting.revision.id, actor=people["ed"], now=later(4)
         )
     db.session.rollback()
@@ -169,7 +167,7 @@ def test_rating_change_needs_a_second_editor(app, people):
         correct(claim, people["ed2"], waiting.revision, rating_id=published.rating_id, at=4)
     db.session.rollback()
 
-    correction = editorial.approve_correction(
+    correction = corrections.approve_correction(
         db.session, claim, revision_id=waiting.revision.id, actor=people["ed2"], now=later(5)
     )
     db.session.commit()
@@ -177,7 +175,7 @@ def test_rating_change_needs_a_second_editor(app, people):
     assert ruling.decision.revision.rating_id == new_rating
     assert ruling.decision.editor_id == people["ed2"].id
     assert correction.note == "We got it wrong." and correction.created_by_id == people["ed"].id
-    assert editorial.pending_correction(db.session, claim) is None
+    assert lookups.pending_correction(db.session, claim) is None
 
 
 def test_one_step_corrections_setting(app, people):
@@ -211,7 +209,7 @@ def test_a_proposed_correction_can_be_declined(app, people):
     db.session.commit()
     assert claim.text == "Unemployment fell to 3.4% last year"  # the working copy
     with pytest.raises(InvalidInput, match="reason"):
-        editorial.decline_correction(
+        corrections.decline_correction(
             db.session,
             claim,
             revision_id=pending.revision.id,
@@ -221,8 +219,8 @@ def test_a_proposed_correction_can_be_declined(app, people):
         )
     db.session.rollback()
     claim = db.session.get(Claim, claim.id)
-    pending = editorial.pending_correction(db.session, claim)
-    editorial.decline_correction(
+    pending = lookups.pending_correction(db.session, claim)
+    corrections.decline_correction(
         db.session,
         claim,
         revision_id=pending.revision.id,
@@ -231,7 +229,7 @@ def test_a_proposed_correction_can_be_declined(app, people):
         now=later(4),
     )
     db.session.commit()
-    assert editorial.pending_correction(db.session, claim) is None
+    assert lookups.pending_correction(db.session, claim) is None
     ruling = db.session.scalar(sa.select(Ruling).where(Ruling.claim_id == claim.id))
     assert ruling.decision.revision_id == published.id and claim.status == "published"
     assert claim.text == published.claim_text  # back to the published wording
@@ -254,7 +252,7 @@ def test_declining_restores_the_claim_type_the_proposal_changed(app, people):
     )
     db.session.commit()
     assert claim.claim_type != before
-    editorial.decline_correction(
+    corrections.decline_correction(
         db.session,
         claim,
         revision_id=pending.revision.id,
@@ -271,15 +269,15 @@ def test_retracting_closes_a_waiting_correction_which_can_then_not_be_approved(a
     pending = correct(claim, people["ed"], published, rating_id=other_rating(published.rating_id))
     db.session.commit()
     revision_id = pending.revision.id
-    editorial.retract(
+    publication.retract(
         db.session, claim, note="The source was withdrawn.", actor=people["ed2"], now=later(4)
     )
     db.session.commit()
-    assert editorial.pending_correction(db.session, claim) is None
+    assert lookups.pending_correction(db.session, claim) is None
     proposal = db.session.scalars(sa.select(CorrectionProposal)).one()
     assert proposal.outcome == "declined" and proposal.decided_by_id == people["ed2"].id
     with pytest.raises(Conflict, match="no longer published"):
-        editorial.approve_correction(
+        corrections.approve_correction(
             db.session, claim, revision_id=revision_id, actor=people["ed2"], now=later(5)
         )
     db.session.rollback()
@@ -307,7 +305,7 @@ def test_editors_are_told_when_a_verdict_is_submitted_and_resubmitted(app, peopl
     assert not notices(fc) and not notices(people["fc2"]) and not notices(people["gone"])
 
     # Returned by one editor: the resubmission goes to that editor only.
-    editorial.return_verdict(
+    approval.return_verdict(
         db.session,
         claim,
         revision_id=rev.id,
@@ -447,7 +445,7 @@ def test_web_rating_correction_needs_a_second_editor(app, people):
     assert "another editor" in page
     assert f"/claims/{cid}/correction" in page
 
-    pending = editorial.pending_correction(db.session, db.session.get(Claim, cid))
+    pending = lookups.pending_correction(db.session, db.session.get(Claim, cid))
     review_page = ed2.get(f"/claims/{cid}/correction").get_data(as_text=True)
     assert "We rated the wrong figure." in review_page
     refused = action(

@@ -7,9 +7,7 @@ import io
 from datetime import UTC, date, datetime
 
 import pytest
-
 from factcheck.auth.roles import Role
-from factcheck.editorial import services as editorial
 from factcheck.errors import InvalidInput
 from factcheck.export.services import (
     EVIDENCE_COLUMNS,
@@ -24,7 +22,10 @@ from factcheck.extensions import db
 from factcheck.sources.document import Document
 from factcheck.sources.services import ingest
 from factcheck.verdicts.inputs import EvidenceInput
+from factcheck.verdicts.services import latest_revision
 from tests.workflow import add_claim, later, publish, user, verdict
+
+from factcheck.editorial import corrections, publication
 
 BASE = "https://checks.example.org/"
 
@@ -71,8 +72,8 @@ def test_corrections_and_retractions(app, desk):
     fc, ed = desk
     claim = add_claim()
     publish(claim, fc, ed)
-    rev = editorial.latest_revision(db.session, claim)
-    editorial.correct(
+    rev = latest_revision(db.session, claim)
+    corrections.correct(
         db.session,
         claim,
         verdict(summary="Corrected."),
@@ -85,7 +86,7 @@ def test_corrections_and_retractions(app, desk):
     row = read(rulings_csv(db.session, ExportFilters(), base_url=BASE))[0]
     assert row["conclusion"] == "Corrected." and row["correction_notes"] == "Fixed the month."
     assert row["fact_checker"] == "Fiona Checker"  # who wrote the verdict, not the corrector
-    editorial.retract(db.session, claim, note="Withdrawn.", actor=ed, now=later(4))
+    publication.retract(db.session, claim, note="Withdrawn.", actor=ed, now=later(4))
     db.session.commit()
     assert read(rulings_csv(db.session, ExportFilters(), base_url=BASE)) == []
     both = ExportFilters(statuses=("published", "retracted"))
@@ -194,9 +195,9 @@ def test_sentence_score_evidence_and_corrections_in_order(app, desk, fake_classi
         EvidenceInput(url=f"https://src.example.org/{n}", title=f"Source {n}") for n in "ZAM"
     ]
     publish(claim, fc, ed, evidence=sources)
-    rev = editorial.latest_revision(db.session, claim)
+    rev = latest_revision(db.session, claim)
     for n, note in enumerate(("Second note.", "Third note.")):
-        editorial.correct(
+        corrections.correct(
             db.session,
             claim,
             verdict(evidence=sources),
@@ -205,7 +206,7 @@ def test_sentence_score_evidence_and_corrections_in_order(app, desk, fake_classi
             actor=ed,
             now=later(3 + n),
         )
-        rev = editorial.latest_revision(db.session, claim)
+        rev = latest_revision(db.session, claim)
     db.session.commit()
     row = read(rulings_csv(db.session, ExportFilters(), base_url=BASE))[0]
     assert row["sentence"] == "The mayor said crime fell by 20% in 2025."

@@ -24,12 +24,6 @@ from dataclasses import dataclass
 
 import pytest
 import sqlalchemy as sa
-from hypothesis import given
-from hypothesis import strategies as st
-from werkzeug.datastructures import FileStorage, MultiDict
-from werkzeug.test import encode_multipart
-from wtforms import FieldList, FileField, FormField
-
 from factcheck.admin.forms import ActionForm as AdminActionForm
 from factcheck.admin.forms import AuditFilterForm, RatingForm, UserCreateForm, UserEditForm
 from factcheck.auth.forms import ChangePasswordForm, LoginForm, LogoutForm, TokenForm
@@ -50,10 +44,15 @@ from factcheck.review.forms import ActionForm, AssignForm, DismissForm, MergeFor
 from factcheck.sources.forms import IngestForm, PromoteForm
 from factcheck.verdicts import services as verdicts
 from factcheck.verdicts.forms import CorrectionForm, VerdictForm
+from hypothesis import given
+from hypothesis import strategies as st
 from tests.conftest import csrf_token, login
 from tests.fuzzing import FUZZ
 from tests.workflow import add_claim, publish, user, verdict
 from tests.writes import CommittedWrites, unexpected_writes
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.test import encode_multipart
+from wtforms import FieldList, FileField, FormField
 
 ED, AD, ANON = "editor", "admin", "anonymous"
 
@@ -224,7 +223,7 @@ def world(app, make_user):
     )
     verdicts.submit(db.session, submitted, actor=checker, revision_id=rev.id, now=now)
 
-    from factcheck.editorial import services as editorial
+    from factcheck.editorial import approval
 
     approved = claims["approved"] = add_claim()
     leases.take(db.session, approved, actor=checker, now=now, lease_hours=48)
@@ -232,7 +231,7 @@ def world(app, make_user):
         db.session, approved, verdict(), actor=checker, base_revision_id=None, now=now
     )
     verdicts.submit(db.session, approved, actor=checker, revision_id=rev.id, now=now)
-    editorial.approve(db.session, approved, revision_id=rev.id, actor=other_editor, now=now)
+    approval.approve(db.session, approved, revision_id=rev.id, actor=other_editor, now=now)
 
     publish(claims.setdefault("published", add_claim()), checker, other_editor)
     dismissed = claims["dismissed"] = add_claim()

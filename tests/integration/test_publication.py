@@ -11,7 +11,7 @@ import pytest
 from factcheck.auth.roles import Role
 from factcheck.auth.tokens import create_token
 from factcheck.db import utcnow
-from factcheck.editorial import services as editorial
+from factcheck.editorial import approval
 from factcheck.export.services import public_base_url
 from factcheck.extensions import db
 from factcheck.review import leases
@@ -165,7 +165,7 @@ def _approved_not_published(desk) -> int:  # noqa: ANN001
         now=NOW,
     )
     verdicts.submit(db.session, claim, actor=checker, revision_id=rev.id, now=NOW)
-    editorial.approve(db.session, claim, revision_id=rev.id, actor=desk["editor"], now=later(1))
+    approval.approve(db.session, claim, revision_id=rev.id, actor=desk["editor"], now=later(1))
     db.session.commit()
     return claim.id
 

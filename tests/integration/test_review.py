@@ -23,7 +23,7 @@ from factcheck.claims.priority import (
     reason_of,
     refresh_priority,
 )
-from factcheck.editorial import services as editorial
+from factcheck.editorial import approval, corrections, publication
 from factcheck.editorial.models import Correction, EditorialDecision, Ruling
 from factcheck.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from factcheck.extensions import db
@@ -754,7 +754,7 @@ def test_submit_refuses_an_older_revision(app, people):
 def test_approve_pins_the_revision_and_notifies(app, people):
     claim = add_claim()
     rev = submitted(claim, people["fc"])
-    decision = editorial.approve(
+    decision = approval.approve(
         db.session, claim, revision_id=rev.id, actor=people["ed"], now=later(1), comment="Good."
     )
     db.session.commit()
@@ -771,12 +771,12 @@ def test_approve_pins_the_revision_and_notifies(app, people):
 def test_approval_refusals(app, people):
     claim = add_claim()
     with pytest.raises(Conflict, match="only submitted"):
-        editorial.approve(db.session, claim, revision_id=1, actor=people["ed"], now=NOW)
+        approval.approve(db.session, claim, revision_id=1, actor=people["ed"], now=NOW)
     rev = submitted(claim, people["fc"])
     with pytest.raises(PermissionDenied):
-        editorial.approve(db.session, claim, revision_id=rev.id, actor=people["fc2"], now=NOW)
+        approval.approve(db.session, claim, revision_id=rev.id, actor=people["fc2"], now=NOW)
     with pytest.raises(StaleVerdict):
-        editorial.approve(db.session, claim, revision_id=rev.id + 100, actor=people["ed"], now=NOW)
+        approval.approve(db.session, claim, revision_id=rev.id + 100, actor=people["ed"], now=NOW)
     assert claim.status == "submitted"
 
 
@@ -784,8 +784,8 @@ def test_editor_cannot_approve_own_revision_unless_configured(app, people):
     claim = add_claim()
     rev = submitted(claim, people["ed"])
     with pytest.raises(PermissionDenied, match="another editor"):
-        editorial.approve(db.session, claim, revision_id=rev.id, actor=people["ed"], now=NOW)
-    editorial.approve(
+        approval.approve(db.session, claim, revision_id=rev.id, actor=people["ed"], now=NOW)
+    approval.approve(
         db.session,
         claim,
         revision_id=rev.id,
@@ -800,7 +800,7 @@ def test_return_needs_a_comment_and_gives_the_claim_back(app, people):
     claim = add_claim()
     rev = submitted(claim, people["fc"])
     with pytest.raises(InvalidInput, match="comment"):
-        editorial.return_verdict(
+        approval.return_verdict(
             db.session,
             claim,
             revision_id=rev.id,
@@ -810,7 +810,7 @@ def test_return_needs_a_comment_and_gives_the_claim_back(app, people):
             lease_hours=LEASE,
         )
     assert claim.status == "submitted"
-    editorial.return_verdict(
+    approval.return_verdict(
         db.session,
         claim,
         revision_id=rev.id,
@@ -834,16 +834,16 @@ def test_publish_correct_retract(app, people):
     claim = add_claim()
     rev = submitted(claim, people["fc"])
     with pytest.raises(Conflict, match="only approved"):
-        editorial.publish(db.session, claim, actor=people["ed"], now=NOW)
-    editorial.approve(db.session, claim, revision_id=rev.id, actor=people["ed"], now=later(1))
+        publication.publish(db.session, claim, actor=people["ed"], now=NOW)
+    approval.approve(db.session, claim, revision_id=rev.id, actor=people["ed"], now=later(1))
     with pytest.raises(PermissionDenied):
-        editorial.publish(db.session, claim, actor=people["fc"], now=later(1))
-    ruling = editorial.publish(db.session, claim, actor=people["ed"], now=later(2))
+        publication.publish(db.session, claim, actor=people["fc"], now=later(1))
+    ruling = publication.publish(db.session, claim, actor=people["ed"], now=later(2))
     db.session.commit()
     assert claim.status == "published" and ruling.decision.revision_id == rev.id
 
     with pytest.raises(InvalidInput, match="correction note"):
-        editorial.correct(
+        corrections.correct(
             db.session,
             claim,
             verdict(),
@@ -853,7 +853,7 @@ def test_publish_correct_retract(app, people):
             now=later(3),
         )
     db.session.rollback()
-    correction = editorial.correct(
+    correction = corrections.correct(
         db.session,
         claim,
         verdict(summary="Unemployment rose to 4.1%, not fell."),
@@ -870,8 +870,8 @@ def test_publish_correct_retract(app, people):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Correction)) == 1
 
     with pytest.raises(InvalidInput, match="retraction note"):
-        editorial.retract(db.session, claim, note=" ", actor=people["ed"], now=later(4))
-    editorial.retract(
+        publication.retract(db.session, claim, note=" ", actor=people["ed"], now=later(4))
+    publication.retract(
         db.session, claim, note="The source was fabricated.", actor=people["ed"], now=later(4)
     )
     db.session.commit()
@@ -910,7 +910,7 @@ def test_a_failed_change_leaves_no_audit_entry(app, people):
 def test_decisions_are_one_per_revision(app, people):
     claim = add_claim()
     rev = submitted(claim, people["fc"])
-    editorial.approve(db.session, claim, revision_id=rev.id, actor=people["ed"], now=NOW)
+    approval.approve(db.session, claim, revision_id=rev.id, actor=people["ed"], now=NOW)
     db.session.add(
         EditorialDecision(
             revision_id=rev.id, decision="returned", editor_id=people["ed2"].id, comment="late"
@@ -1030,24 +1030,24 @@ SERVICE_CALLS = {
     "reopen": (Role.EDITOR, lambda c, u: decisions.reopen(db.session, c, actor=u)),
     "approve": (
         Role.EDITOR,
-        lambda c, u: editorial.approve(db.session, c, revision_id=1, actor=u, now=NOW),
+        lambda c, u: approval.approve(db.session, c, revision_id=1, actor=u, now=NOW),
     ),
     "return": (
         Role.EDITOR,
-        lambda c, u: editorial.return_verdict(
+        lambda c, u: approval.return_verdict(
             db.session, c, revision_id=1, comment="x", actor=u, now=NOW, lease_hours=LEASE
         ),
     ),
-    "publish": (Role.EDITOR, lambda c, u: editorial.publish(db.session, c, actor=u, now=NOW)),
+    "publish": (Role.EDITOR, lambda c, u: publication.publish(db.session, c, actor=u, now=NOW)),
     "correct": (
         Role.EDITOR,
-        lambda c, u: editorial.correct(
+        lambda c, u: corrections.correct(
             db.session, c, verdict(), note="n", base_revision_id=1, actor=u, now=NOW
         ),
     ),
     "retract": (
         Role.EDITOR,
-        lambda c, u: editorial.retract(db.session, c, note="n", actor=u, now=NOW),
+        lambda c, u: publication.retract(db.session, c, note="n", actor=u, now=NOW),
     ),
 }
 LOWER = {Role.FACT_CHECKER: ["viewer", "admin"], Role.EDITOR: ["viewer", "admin", "fc"]}

@@ -13,7 +13,7 @@ import pytest
 from factcheck.audit.models import AuditEntry
 from factcheck.auth.roles import Role
 from factcheck.claims.timeline import describes, tell
-from factcheck.editorial import services as editorial
+from factcheck.editorial import approval, publication
 from factcheck.extensions import db
 from factcheck.review import leases
 from factcheck.verdicts import services as verdicts
@@ -73,7 +73,7 @@ def test_second_review_after_a_return_shows_what_changed_since_the_returned_vers
     cid = people["claim"].id
     leases.take(db.session, people["claim"], actor=people["fc"], now=NOW, lease_hours=48)
     rev1 = submit(people)
-    editorial.return_verdict(
+    approval.return_verdict(
         db.session,
         people["claim"],
         revision_id=rev1.id,
@@ -132,7 +132,7 @@ def test_timeline_of_the_whole_workflow_reads_as_sentences(people):
         claimant_name="John Roe",
         explanation="The labour force survey shows 4.1%. " * 20,
     )
-    editorial.return_verdict(
+    approval.return_verdict(
         db.session,
         claim,
         revision_id=rev2.id,
@@ -149,8 +149,8 @@ def test_timeline_of_the_whole_workflow_reads_as_sentences(people):
         claimant_name="John Roe",
         explanation="The labour force survey (table 4) shows 4.1%. " * 20,
     )
-    editorial.approve(db.session, claim, revision_id=rev3.id, actor=people["ed2"], now=later(6))
-    editorial.publish(db.session, claim, actor=people["ed2"], now=later(6))
+    approval.approve(db.session, claim, revision_id=rev3.id, actor=people["ed2"], now=later(6))
+    publication.publish(db.session, claim, actor=people["ed2"], now=later(6))
     db.session.commit()
 
     timeline = " ".join(timeline_of(people["clients"]["fc"], claim.id).split())
@@ -252,7 +252,7 @@ def test_admin_audit_log_keeps_codes_but_shows_values_without_reprs(people, logi
     claim = people["claim"]
     leases.take(db.session, claim, actor=people["fc"], now=NOW, lease_hours=48)
     rev = submit(people)  # first save: every field from nothing; evidence is a list
-    editorial.approve(db.session, claim, revision_id=rev.id, actor=people["ed"], now=later(1))
+    approval.approve(db.session, claim, revision_id=rev.id, actor=people["ed"], now=later(1))
     db.session.commit()  # the approval has no comment
     page = login_as(Role.ADMIN).get("/admin/audit?action=verdict.").get_data(as_text=True)
     table = re.search(r'<table class="table audit">.*?</table>', page, re.S).group(0)

@@ -271,7 +271,7 @@ def test_ruling_page_public_only_when_configured(app, desk):
 
     # Published: anonymous visitors read it when the deployment allows, not otherwise.
     from factcheck.auth.models import User
-    from factcheck.editorial import services as editorial
+    from factcheck.editorial import approval, publication
     from factcheck.review import leases
     from factcheck.verdicts import services as verdicts
     from tests.workflow import NOW, verdict
@@ -284,8 +284,8 @@ def test_ruling_page_public_only_when_configured(app, desk):
         db.session, claim, verdict(), actor=fc, base_revision_id=None, now=NOW
     )
     verdicts.submit(db.session, claim, actor=fc, revision_id=rev.id, now=NOW)
-    editorial.approve(db.session, claim, revision_id=rev.id, actor=editor, now=NOW)
-    editorial.publish(db.session, claim, actor=editor, now=NOW)
+    approval.approve(db.session, claim, revision_id=rev.id, actor=editor, now=NOW)
+    publication.publish(db.session, claim, actor=editor, now=NOW)
     db.session.commit()
     page = app.test_client().get(f"/rulings/{cid}")
     assert page.status_code == 200

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from factcheck.auth.roles import Role
-from factcheck.editorial import services as editorial
+from factcheck.editorial import approval
 from factcheck.extensions import db
 from factcheck.review import leases
 from factcheck.verdicts import services as verdicts
@@ -161,7 +161,7 @@ def resubmitted(app, make_user):
         db.session, claim, verdict(explanation=old), actor=fc, base_revision_id=None, now=NOW
     )
     verdicts.submit(db.session, claim, actor=fc, revision_id=rev1.id, now=NOW)
-    editorial.return_verdict(
+    approval.return_verdict(
         db.session,
         claim,
         revision_id=rev1.id,
