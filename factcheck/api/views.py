@@ -10,6 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from flask import current_app, g, jsonify, request
+from flask_smorest import Blueprint
+
 from factcheck.api.openapi import spec
 from factcheck.api.schemas import (
     SENTENCE_MAX,
@@ -59,8 +62,6 @@ from factcheck.sources.document import from_text
 from factcheck.sources.fetch import FetchPolicy, from_url
 from factcheck.sources.limits import ExtractLimits
 from factcheck.sources.services import DuplicateArticle, ingest
-from flask import current_app, g, jsonify, request
-from flask_smorest import Blueprint
 
 
 class ApiBlueprint(Blueprint):

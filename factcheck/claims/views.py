@@ -5,6 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from wtforms import SelectChoice
+
 from factcheck.auth.models import User, UserRole
 from factcheck.auth.roles import Role
 from factcheck.auth.security import login_required, roles_allowed
@@ -36,9 +40,6 @@ from factcheck.sources.forms import PromoteForm
 from factcheck.sources.models import Outlet
 from factcheck.verdicts.diff import PAGE_BUDGET, Budget, diff_revisions
 from factcheck.verdicts.models import VerdictRevision
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user
-from wtforms import SelectChoice
 
 bp = Blueprint("claims", __name__)
 

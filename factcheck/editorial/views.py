@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    session,
+    url_for,
+)
+from flask_login import current_user
+
 from factcheck.auth.models import User
 from factcheck.auth.roles import Role
 from factcheck.auth.security import public, roles_allowed
 from factcheck.claims.lifecycle import get_claim
 from factcheck.db import bounded_int, utcnow
+from factcheck.editorial import approval, corrections, lookups, publication
 from factcheck.editorial.forms import (
     CorrectionDecisionForm,
     DecisionForm,
@@ -21,20 +35,6 @@ from factcheck.verdicts.diff import diff_revisions
 from factcheck.verdicts.forms import CorrectionForm
 from factcheck.verdicts.ratings import active_ratings
 from factcheck.verdicts.services import StaleVerdict, latest_revision, revisions
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    make_response,
-    redirect,
-    render_template,
-    session,
-    url_for,
-)
-from flask_login import current_user
-
-from factcheck.editorial import approval, corrections, lookups, publication
 
 bp = Blueprint("editorial", __name__)
 rulings_bp = Blueprint("rulings", __name__)

@@ -23,6 +23,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from flask_migrate import upgrade
+from werkzeug.serving import make_server
+
 from factcheck.auth import password_policy, passwords
 from factcheck.auth.models import User
 from factcheck.auth.roles import Role
@@ -30,6 +33,7 @@ from factcheck.auth.services import create_user
 from factcheck.auth.tokens import create_token
 from factcheck.classifier import set_classifier
 from factcheck.db import utcnow
+from factcheck.editorial import approval, publication
 from factcheck.extensions import db
 from factcheck.notifications.services import notify
 from factcheck.review import leases
@@ -38,14 +42,10 @@ from factcheck.sources.services import ingest
 from factcheck.verdicts import services as verdicts
 from factcheck.verdicts.inputs import EvidenceInput, VerdictInput
 from factcheck.verdicts.ratings import active_ratings
-from flask_migrate import upgrade
 from tests.conftest import BACKENDS, STRONG_PASSWORD, make_app
 from tests.e2e.test_browser import CHROMIUM, FLAGS, _browser_available
 from tests.fakes import KeywordClassifier
 from tests.shared import seed_text
-from werkzeug.serving import make_server
-
-from factcheck.editorial import approval, publication
 
 pytestmark = pytest.mark.timeout(300)
 

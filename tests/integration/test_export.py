@@ -7,7 +7,9 @@ import io
 from datetime import UTC, date, datetime
 
 import pytest
+
 from factcheck.auth.roles import Role
+from factcheck.editorial import corrections, publication
 from factcheck.errors import InvalidInput
 from factcheck.export.services import (
     EVIDENCE_COLUMNS,
@@ -24,8 +26,6 @@ from factcheck.sources.services import ingest
 from factcheck.verdicts.inputs import EvidenceInput
 from factcheck.verdicts.services import latest_revision
 from tests.workflow import add_claim, later, publish, user, verdict
-
-from factcheck.editorial import corrections, publication
 
 BASE = "https://checks.example.org/"
 

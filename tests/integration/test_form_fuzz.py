@@ -24,6 +24,12 @@ from dataclasses import dataclass
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given
+from hypothesis import strategies as st
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.test import encode_multipart
+from wtforms import FieldList, FileField, FormField
+
 from factcheck.admin.forms import ActionForm as AdminActionForm
 from factcheck.admin.forms import AuditFilterForm, RatingForm, UserCreateForm, UserEditForm
 from factcheck.auth.forms import ChangePasswordForm, LoginForm, LogoutForm, TokenForm
@@ -44,15 +50,10 @@ from factcheck.review.forms import ActionForm, AssignForm, DismissForm, MergeFor
 from factcheck.sources.forms import IngestForm, PromoteForm
 from factcheck.verdicts import services as verdicts
 from factcheck.verdicts.forms import CorrectionForm, VerdictForm
-from hypothesis import given
-from hypothesis import strategies as st
 from tests.conftest import csrf_token, login
 from tests.fuzzing import FUZZ
 from tests.workflow import add_claim, publish, user, verdict
 from tests.writes import CommittedWrites, unexpected_writes
-from werkzeug.datastructures import FileStorage, MultiDict
-from werkzeug.test import encode_multipart
-from wtforms import FieldList, FileField, FormField
 
 ED, AD, ANON = "editor", "admin", "anonymous"
 

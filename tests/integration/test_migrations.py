@@ -8,9 +8,10 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+
 from factcheck.extensions import db
 from factcheck.verdicts.defaults import DEFAULT_SCALE
-from flask_migrate import downgrade, upgrade
 from tests.conftest import STRONG_PASSWORD, make_app
 
 
@@ -55,6 +56,7 @@ def test_upgrade_matches_models_and_downgrade_empties(empty_database, backend_na
 def _scripts():
     from alembic.config import Config
     from alembic.script import ScriptDirectory
+
     from factcheck.settings import ROOT
 
     config = Config(str(ROOT / "migrations" / "alembic.ini"))
@@ -117,14 +119,13 @@ def test_export_columns_are_filled_from_existing_data(empty_database, backend_na
     from factcheck.auth import password_policy, passwords
     from factcheck.auth.roles import Role
     from factcheck.auth.services import create_user
+    from factcheck.editorial import corrections
     from factcheck.sources.document import Document
     from factcheck.sources.services import ingest
     from factcheck.verdicts.inputs import EvidenceInput
     from factcheck.verdicts.services import latest_revision
     from tests.fakes import KeywordClassifier
     from tests.workflow import later, publish, verdict
-
-    from factcheck.editorial import corrections
 
     app = make_app(empty_database(backend_name))
     with app.app_context():

@@ -22,12 +22,16 @@ from itertools import count
 
 import pytest
 import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
 from factcheck.auth.roles import Role
 from factcheck.auth.tokens import create_token
 from factcheck.claims.models import Claim, Sentence, SentenceScore
 from factcheck.claims.priority import priority_of
 from factcheck.claims.services import text_key
 from factcheck.db import utcnow
+from factcheck.editorial import approval, corrections, publication
 from factcheck.extensions import db
 from factcheck.notifications.services import notify
 from factcheck.review import leases
@@ -36,12 +40,8 @@ from factcheck.verdicts import services as verdicts
 from factcheck.verdicts.inputs import EvidenceInput
 from factcheck.verdicts.models import Rating, RatingScale
 from factcheck.verdicts.ratings import active_ratings
-from flask import Flask
-from flask.testing import FlaskClient
 from tests.conftest import login
 from tests.workflow import user, verdict
-
-from factcheck.editorial import approval, corrections, publication
 
 SMALL, LARGE = 2, 8
 
