@@ -92,10 +92,10 @@ def main() -> None:
     print(f"segment {len(big) / 1e6:.1f} MB of articles ({len(spans)} spans): {elapsed:.2f} s")
 
     from factcheck.app import create_app
-    from factcheck.classifier import set_classifier
+    from factcheck.claims.ingest import ingest
+    from factcheck.classifier.loader import set_classifier
     from factcheck.extensions import db
     from factcheck.sources.document import Document
-    from factcheck.sources.services import ingest
 
     paragraphs, words = [], 0
     while words < args.words:

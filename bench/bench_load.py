@@ -86,7 +86,7 @@ def _prepare(database_url: str, claims: int) -> tuple[str, str, str, int]:
     from flask_migrate import upgrade
 
     from factcheck.app import create_app
-    from factcheck.auth import password_policy, passwords
+    from factcheck.auth.config import password_policy, passwords
     from factcheck.auth.roles import Role
     from factcheck.auth.services import create_user
     from factcheck.auth.tokens import create_token

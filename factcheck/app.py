@@ -12,9 +12,10 @@ from flask import Flask, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from factcheck import auth, classifier
 from factcheck.audit.services import request_context
+from factcheck.auth import config as auth_config
 from factcheck.auth import security
+from factcheck.classifier import loader as classifier_loader
 from factcheck.db import MAX_ID
 from factcheck.errorpages import register_errorhandlers
 from factcheck.extensions import csrf, db, limiter, migrate
@@ -64,8 +65,8 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     security.init_app(app)
-    auth.init_app(app)
-    classifier.init_app(app)
+    auth_config.init_app(app)
+    classifier_loader.init_app(app)
     counts.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
@@ -140,14 +141,14 @@ def register_blueprints(app: Flask) -> None:
     from factcheck.api.openapi import init_app as api_init_app
     from factcheck.api.views import bp as api_bp
     from factcheck.auth.views import bp as auth_bp
-    from factcheck.claims.views import bp as claims_bp
+    from factcheck.desk.articles import bp as sources_bp
+    from factcheck.desk.views import bp as claims_bp
     from factcheck.editorial.views import bp as editorial_bp
-    from factcheck.editorial.views import rulings_bp
+    from factcheck.export.rulings import bp as rulings_bp
     from factcheck.export.views import bp as export_bp
     from factcheck.main.views import bp as main_bp
     from factcheck.notifications.views import bp as notifications_bp
     from factcheck.review.views import bp as review_bp
-    from factcheck.sources.views import bp as sources_bp
     from factcheck.verdicts.views import bp as verdicts_bp
 
     app.register_blueprint(main_bp)

@@ -25,10 +25,11 @@ from flask.testing import FlaskClient
 
 import factcheck.models  # noqa: F401  (the whole schema)
 from factcheck.app import create_app
-from factcheck.auth import password_policy, passwords
+from factcheck.auth.config import password_policy, passwords
 from factcheck.auth.roles import Role
 from factcheck.auth.services import create_user
-from factcheck.classifier import DEFAULT_MODEL_DIR, TransformerClassifier, set_classifier
+from factcheck.classifier import DEFAULT_MODEL_DIR, TransformerClassifier
+from factcheck.classifier.loader import set_classifier
 from factcheck.db import Base
 from factcheck.extensions import db
 from factcheck.verdicts.ratings import built_in_scale

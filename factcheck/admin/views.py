@@ -16,7 +16,7 @@ from factcheck.admin.forms import (
 )
 from factcheck.admin.queries import AuditFilters, accounts, audit_log
 from factcheck.admin.services import deactivate as deactivate_account
-from factcheck.auth import one_time_lifetime, password_policy, passwords
+from factcheck.auth.config import one_time_lifetime, password_policy, passwords
 from factcheck.auth.models import User
 from factcheck.auth.roles import Role
 from factcheck.auth.security import roles_allowed

@@ -35,11 +35,13 @@ from factcheck.api.schemas import (
 from factcheck.api.validation import Parser
 from factcheck.auth.roles import Role
 from factcheck.auth.security import api_roles, bearer_user, public
+from factcheck.claims.ingest import ingest
 from factcheck.claims.models import Claim
 from factcheck.claims.priority import reason_of
 from factcheck.claims.services import FlagPolicy
 from factcheck.claims.timeline import claim_entries
-from factcheck.classifier import ModelUnavailable, get_classifier
+from factcheck.classifier import ModelUnavailable
+from factcheck.classifier.loader import get_classifier
 from factcheck.db import utcnow
 from factcheck.editorial.lookups import ruling_of
 from factcheck.editorial.models import Ruling
@@ -61,7 +63,7 @@ from factcheck.review.queries import (
 from factcheck.sources.document import from_text
 from factcheck.sources.fetch import FetchPolicy, from_url
 from factcheck.sources.limits import ExtractLimits
-from factcheck.sources.services import DuplicateArticle, ingest
+from factcheck.sources.services import DuplicateArticle
 
 
 class ApiBlueprint(Blueprint):

@@ -19,7 +19,7 @@ from flask import (
 from flask_login import current_user, login_user, logout_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from factcheck.auth import login_policy, password_policy, passwords
+from factcheck.auth.config import login_policy, password_policy, passwords
 from factcheck.auth.forms import ChangePasswordForm, LoginForm, LogoutForm, TokenForm
 from factcheck.auth.security import login_required, public
 from factcheck.auth.services import (

@@ -70,10 +70,11 @@ def ingest_command(
     language: str | None,
 ) -> None:  # noqa: ANN001
     """Take in a FILE (.txt .html .pdf .docx), a URL or - for stdin; flag its claims."""
+    from factcheck.claims.ingest import ingest
     from factcheck.claims.services import FlagPolicy
-    from factcheck.classifier import ModelUnavailable, get_classifier
+    from factcheck.classifier import ModelUnavailable
+    from factcheck.classifier.loader import get_classifier
     from factcheck.extensions import db
-    from factcheck.sources.services import ingest
 
     if bulk:
         _bulk(source)
@@ -238,10 +239,11 @@ def _bulk_document(row: dict):  # noqa: ANN202
 def _bulk(source: str) -> None:
     from sqlalchemy.exc import SQLAlchemyError
 
+    from factcheck.claims.ingest import ingest
     from factcheck.claims.services import FlagPolicy
-    from factcheck.classifier import ModelUnavailable, get_classifier
+    from factcheck.classifier import ModelUnavailable
+    from factcheck.classifier.loader import get_classifier
     from factcheck.extensions import db
-    from factcheck.sources.services import ingest
 
     path = Path(source)
     if not path.is_file():
@@ -305,7 +307,8 @@ def _bulk(source: str) -> None:
 )
 def score_command(sentences: tuple[str, ...], input_, output) -> None:  # noqa: ANN001
     """Score SENTENCES, or a CSV, for check-worthiness (0..1) with the active model."""
-    from factcheck.classifier import ModelUnavailable, get_classifier
+    from factcheck.classifier import ModelUnavailable
+    from factcheck.classifier.loader import get_classifier
 
     if bool(sentences) == bool(input_):
         _fail("give sentences as arguments, or --input FILE (not both)", 2)
@@ -346,7 +349,8 @@ def claims() -> None:
 def extract_command(source, as_json: bool) -> None:  # noqa: ANN001
     """Split a text FILE (or -) into sentences with scores and attributions; saves nothing."""
     from factcheck.claims.services import FlagPolicy, analyse
-    from factcheck.classifier import ModelUnavailable, get_classifier
+    from factcheck.classifier import ModelUnavailable
+    from factcheck.classifier.loader import get_classifier
     from factcheck.sources.decoding import decode_text
     from factcheck.sources.document import from_text
 

@@ -149,8 +149,9 @@ def evaluate_command(
     as_json: bool,
 ) -> None:
     """Print quality measures of a model on labelled files and on the news set."""
-    from factcheck.classifier import ModelUnavailable, TransformerClassifier, get_classifier
+    from factcheck.classifier import ModelUnavailable, TransformerClassifier
     from factcheck.classifier.evaluation import evaluate_file
+    from factcheck.classifier.loader import get_classifier
 
     if not data and news is None:
         _fail("give --data FILE and/or --news DIR")

@@ -115,7 +115,8 @@ def crossval_ranker_command(
 @click.option("--pairs", required=True, type=DATA, help="Labelled pairs: same<TAB>a<TAB>b.")
 def paraphrase_command(pairs: Path) -> None:
     """Precision and recall of "same claim" (paraphrase.same_claim) per cosine threshold."""
-    from factcheck.classifier import ModelUnavailable, get_classifier
+    from factcheck.classifier import ModelUnavailable
+    from factcheck.classifier.loader import get_classifier
     from factcheck.classifier.paraphrase import read_pairs, similarities, sweep
 
     try:
@@ -150,7 +151,8 @@ def rescore_command(everything: bool) -> None:
 
     from factcheck.claims.rescore import RescoreCounts, rescore_article, stale_articles
     from factcheck.claims.services import FlagPolicy
-    from factcheck.classifier import ModelUnavailable, get_classifier
+    from factcheck.classifier import ModelUnavailable
+    from factcheck.classifier.loader import get_classifier
     from factcheck.extensions import db
     from factcheck.sources.models import Article
 

@@ -8,7 +8,7 @@ import click
 import sqlalchemy as sa
 
 from factcheck.admin.services import deactivate as deactivate_account
-from factcheck.auth import one_time_lifetime, password_policy, passwords
+from factcheck.auth.config import one_time_lifetime, password_policy, passwords
 from factcheck.auth.models import User
 from factcheck.auth.roles import Role
 from factcheck.auth.services import create_user, get_by_email, reset_password

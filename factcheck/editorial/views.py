@@ -4,20 +4,16 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     flash,
-    make_response,
     redirect,
     render_template,
-    session,
     url_for,
 )
 from flask_login import current_user
 
-from factcheck.auth.models import User
 from factcheck.auth.roles import Role
-from factcheck.auth.security import public, roles_allowed
+from factcheck.auth.security import roles_allowed
 from factcheck.claims.lifecycle import get_claim
 from factcheck.db import bounded_int, utcnow
 from factcheck.editorial import approval, corrections, lookups, publication
@@ -29,15 +25,13 @@ from factcheck.editorial.forms import (
 )
 from factcheck.editorial.models import CorrectionProposal
 from factcheck.errors import DomainError
-from factcheck.export.services import public_base_url
 from factcheck.extensions import csrf, db
 from factcheck.verdicts.diff import diff_revisions
-from factcheck.verdicts.forms import CorrectionForm
+from factcheck.verdicts.forms import STALE_FORM, CorrectionForm
 from factcheck.verdicts.ratings import active_ratings
-from factcheck.verdicts.services import StaleVerdict, latest_revision, revisions
+from factcheck.verdicts.services import StaleVerdict, latest_revision
 
 bp = Blueprint("editorial", __name__)
-rulings_bp = Blueprint("rulings", __name__)
 
 
 def _actor():  # noqa: ANN202
@@ -208,8 +202,6 @@ def correct(claim_id: int):
     else:
         status = 422
         if form.csrf_token.errors:
-            from factcheck.verdicts.views import STALE_FORM
-
             form.form_errors.append(STALE_FORM)
     form.add_blank_rows()
     return (
@@ -277,52 +269,3 @@ def correction(claim_id: int):
     db.session.commit()
     flash(message, "success")
     return redirect(url_for("claims.claim", claim_id=claim.id))
-
-
-@rulings_bp.route("/<int:claim_id>")
-@public
-def ruling(claim_id: int):
-    """The published ruling on a claim, naming who checked and who approved it: public
-    unless PUBLIC_RULINGS is off, and then cacheable for five minutes."""
-    anonymous = not current_user.is_authenticated
-    if anonymous and not current_app.config["PUBLIC_RULINGS"]:
-        from factcheck.extensions import login_manager
-
-        return login_manager.unauthorized()
-    claim = get_claim(db.session, claim_id)
-    ruling = lookups.ruling_of(db.session, claim)
-    if ruling is None:
-        abort(404)
-    shown = ruling.decision.revision
-    history = {r.id: r for r in revisions(db.session, claim)}
-    rev = history.get(shown.id, shown)
-    structured = None
-    if ruling.status == "published":
-        from factcheck.export.claimreview import claim_review
-
-        structured = claim_review(
-            ruling,
-            rev,
-            claim,
-            claim.article,
-            organisation=current_app.config["ORGANISATION_NAME"],
-            organisation_url=current_app.config["ORGANISATION_URL"],
-            base_url=public_base_url(current_app.config),
-        )
-    response = make_response(
-        render_template(
-            "editorial/ruling.html",
-            claim=claim,
-            ruling=ruling,
-            rev=rev,
-            structured=structured,
-            checked_by=db.session.get(User, ruling.fact_checker_id),
-            approved_by=ruling.decision.editor,
-            cacheable=anonymous,
-        )
-    )
-    # Signed-in pages get no-store (security._security_headers). A response that sets a
-    # cookie (a session that just ended) is never marked for shared caches.
-    if anonymous and not session.modified:
-        response.headers["Cache-Control"] = "public, max-age=300"
-    return response

@@ -9,8 +9,8 @@ from factcheck.auth.security import login_required
 from factcheck.db import utcnow
 from factcheck.errors import DomainError
 from factcheck.extensions import db
+from factcheck.forms import ActionForm
 from factcheck.notifications import services
-from factcheck.review.forms import ActionForm
 
 bp = Blueprint("notifications", __name__)
 

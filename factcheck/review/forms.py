@@ -49,12 +49,6 @@ class QueueFilterForm(FlaskForm):
     )
 
 
-class ActionForm(FlaskForm):
-    """A button that changes something (take, release, reopen): CSRF only."""
-
-    submit = SubmitField("Go")
-
-
 class AssignForm(FlaskForm):
     assignee = SelectField("Assign to", coerce=int, validators=[DataRequired("Choose a person.")])
     submit = SubmitField("Assign")

@@ -7,6 +7,7 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from factcheck.auth.models import User
+from factcheck.auth.queries import fact_checkers
 from factcheck.auth.roles import Role
 from factcheck.auth.security import roles_allowed
 from factcheck.claims.lifecycle import get_claim
@@ -14,8 +15,9 @@ from factcheck.claims.models import Claim
 from factcheck.db import utcnow
 from factcheck.errors import DomainError
 from factcheck.extensions import db
+from factcheck.forms import ActionForm
 from factcheck.review import decisions, leases
-from factcheck.review.forms import ActionForm, AssignForm, DismissForm, MergeForm
+from factcheck.review.forms import AssignForm, DismissForm, MergeForm
 
 bp = Blueprint("review", __name__)
 
@@ -101,10 +103,8 @@ def release(claim_id: int):
 @bp.route("/<int:claim_id>/assign", methods=["POST"])
 @roles_allowed(Role.EDITOR)
 def assign(claim_id: int):
-    from factcheck.claims.views import fact_checkers
-
     form = AssignForm()
-    form.assignee.choices = [SelectChoice(u.id, u.display_name) for u in fact_checkers()]
+    form.assignee.choices = [SelectChoice(u.id, u.display_name) for u in fact_checkers(db.session)]
     return _run(
         claim_id,
         form,

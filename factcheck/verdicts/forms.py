@@ -37,6 +37,12 @@ from factcheck.verdicts.models import SUMMARY_MAX
 
 BLANK_SOURCES = 2
 
+# Shown when a verdict or correction form comes back with a stale CSRF token.
+STALE_FORM = (
+    "The form's security token expired or did not match (the page was open a long time, or "
+    "you signed in again elsewhere). Nothing was saved; your text is kept below: save again."
+)
+
 
 class EvidenceForm(Form):
     """One source; a row with no address is ignored (the blank rows for adding more)."""

@@ -3,31 +3,24 @@
 from __future__ import annotations
 
 import sqlalchemy.exc as sa_exc
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from factcheck.auth.roles import Role
-from factcheck.auth.security import login_required, roles_allowed
+from factcheck.auth.security import roles_allowed
 from factcheck.claims.lifecycle import get_claim
 from factcheck.db import utcnow
-from factcheck.editorial.visibility import visible_revisions
 from factcheck.errors import DomainError
 from factcheck.extensions import csrf, db
 from factcheck.review.leases import require_holder
 from factcheck.review.queries import holder
 from factcheck.verdicts import services
 from factcheck.verdicts.diff import diff_revisions
-from factcheck.verdicts.forms import VerdictForm
+from factcheck.verdicts.forms import STALE_FORM, VerdictForm
 from factcheck.verdicts.models import VerdictRevision
 from factcheck.verdicts.ratings import active_ratings
 
 bp = Blueprint("verdicts", __name__)
-
-
-STALE_FORM = (
-    "The form's security token expired or did not match (the page was open a long time, or "
-    "you signed in again elsewhere). Nothing was saved; your text is kept below: save again."
-)
 
 
 def _render(claim, form, *, newer=None, status: int = 200):  # noqa: ANN001
@@ -125,27 +118,3 @@ def edit(claim_id: int):
     else:
         flash(f"Nothing changed since revision {revision.number}; nothing new was saved.", "info")
     return redirect(url_for("verdicts.edit", claim_id=claim.id))
-
-
-@bp.route("/<int:claim_id>/revisions/<int:number>")
-@login_required
-def revision(claim_id: int, number: int):
-    """One earlier revision, whole, with what it changed from the one before it. Off the
-    desk only published revisions are shown (editorial.visibility), each compared with the
-    published one before it."""
-    claim = get_claim(db.session, claim_id)
-    history = visible_revisions(db.session, claim, current_user)
-    index = next((i for i, r in enumerate(history) if r.number == number), None)
-    if index is None:
-        abort(404)
-    rev = history[index]
-    previous = history[index - 1] if index else None
-    return render_template(
-        "verdicts/revision.html",
-        claim=claim,
-        rev=rev,
-        previous=previous,
-        following=history[index + 1] if index + 1 < len(history) else None,
-        changes=diff_revisions(previous, rev),
-        latest_number=history[-1].number,
-    )

@@ -29,13 +29,13 @@ import pytest
 from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
-from factcheck.auth import password_policy, passwords
+from factcheck.auth.config import password_policy, passwords
 from factcheck.auth.roles import Role
 from factcheck.auth.services import create_user
-from factcheck.classifier import set_classifier
+from factcheck.claims.ingest import ingest
+from factcheck.classifier.loader import set_classifier
 from factcheck.extensions import db
 from factcheck.sources.document import from_text
-from factcheck.sources.services import ingest
 from tests.conftest import STRONG_PASSWORD, make_app
 from tests.fakes import KeywordClassifier
 from tests.shared import seed_text

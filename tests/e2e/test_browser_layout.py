@@ -26,19 +26,19 @@ import pytest
 from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
-from factcheck.auth import password_policy, passwords
+from factcheck.auth.config import password_policy, passwords
 from factcheck.auth.models import User
 from factcheck.auth.roles import Role
 from factcheck.auth.services import create_user
 from factcheck.auth.tokens import create_token
-from factcheck.classifier import set_classifier
+from factcheck.claims.ingest import ingest
+from factcheck.classifier.loader import set_classifier
 from factcheck.db import utcnow
 from factcheck.editorial import approval, publication
 from factcheck.extensions import db
 from factcheck.notifications.services import notify
 from factcheck.review import leases
 from factcheck.sources.document import from_text
-from factcheck.sources.services import ingest
 from factcheck.verdicts import services as verdicts
 from factcheck.verdicts.inputs import EvidenceInput, VerdictInput
 from factcheck.verdicts.ratings import active_ratings

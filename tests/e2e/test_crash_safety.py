@@ -31,11 +31,11 @@ CHILD = textwrap.dedent(
     import sqlalchemy.orm as so
     from factcheck.app import create_app
     from factcheck.claims.models import SentenceScore
-    from factcheck.classifier import set_classifier
+    from factcheck.classifier.loader import set_classifier
     from factcheck.extensions import db
     from factcheck.settings import CONFIG_DIR, _load_toml
     from factcheck.sources.document import Document
-    from factcheck.sources.services import ingest
+    from factcheck.claims.ingest import ingest
     from tests.fakes import KeywordClassifier
 
     config = _load_toml(CONFIG_DIR / "testing.toml")

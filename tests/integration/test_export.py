@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from factcheck.auth.roles import Role
+from factcheck.claims.ingest import ingest
 from factcheck.editorial import corrections, publication
 from factcheck.errors import InvalidInput
 from factcheck.export.services import (
@@ -22,7 +23,6 @@ from factcheck.export.services import (
 )
 from factcheck.extensions import db
 from factcheck.sources.document import Document
-from factcheck.sources.services import ingest
 from factcheck.verdicts.inputs import EvidenceInput
 from factcheck.verdicts.services import latest_revision
 from tests.workflow import add_claim, later, publish, user, verdict

@@ -44,9 +44,10 @@ from factcheck.editorial.forms import (
 )
 from factcheck.export.forms import ExportForm
 from factcheck.extensions import db
+from factcheck.forms import ActionForm
 from factcheck.notifications.services import notify
 from factcheck.review import decisions, leases
-from factcheck.review.forms import ActionForm, AssignForm, DismissForm, MergeForm, QueueFilterForm
+from factcheck.review.forms import AssignForm, DismissForm, MergeForm, QueueFilterForm
 from factcheck.sources.forms import IngestForm, PromoteForm
 from factcheck.verdicts import services as verdicts
 from factcheck.verdicts.forms import CorrectionForm, VerdictForm

@@ -11,13 +11,14 @@ from werkzeug.test import encode_multipart
 
 from factcheck.audit.models import AuditEntry
 from factcheck.auth.roles import Role
+from factcheck.claims.ingest import ingest
 from factcheck.claims.models import Claim, Sentence, SentenceScore
 from factcheck.claims.priority import priority_of
 from factcheck.claims.services import FlagPolicy
 from factcheck.extensions import db
 from factcheck.sources.document import Document
 from factcheck.sources.models import Article
-from factcheck.sources.services import DuplicateArticle, ingest
+from factcheck.sources.services import DuplicateArticle
 from tests.conftest import csrf_token, post_form
 from tests.fakes import KeywordClassifier
 from tests.shared import seed_text
@@ -83,7 +84,7 @@ def test_exact_reingest_is_refused_and_nothing_added(app, fake_classifier):
 
 
 def test_failure_midway_leaves_nothing(app, fake_classifier, monkeypatch):
-    import factcheck.sources.services as services
+    import factcheck.claims.ingest as services
 
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
@@ -435,7 +436,7 @@ def test_no_transaction_is_open_while_the_classifier_scores(app, make_user, sour
     """Ingest reads what it needs (the duplicate check, the signed-in user), ends that
     transaction, scores, and only then opens the one that writes (issue 14, item 10)."""
     from factcheck.auth.tokens import create_token
-    from factcheck.classifier import set_classifier
+    from factcheck.classifier.loader import set_classifier
     from factcheck.db import utcnow
     from tests.conftest import login
     from tests.workflow import user

@@ -116,12 +116,12 @@ def test_export_columns_are_filled_from_existing_data(empty_database, backend_na
     """5e1f0c2a9d47 adds claims.score_id, rulings.fact_checker_id and
     verdict_revisions.evidence_urls: a database that had rulings before it gets them
     filled with what the services would have stored."""
-    from factcheck.auth import password_policy, passwords
+    from factcheck.auth.config import password_policy, passwords
     from factcheck.auth.roles import Role
     from factcheck.auth.services import create_user
+    from factcheck.claims.ingest import ingest
     from factcheck.editorial import corrections
     from factcheck.sources.document import Document
-    from factcheck.sources.services import ingest
     from factcheck.verdicts.inputs import EvidenceInput
     from factcheck.verdicts.services import latest_revision
     from tests.fakes import KeywordClassifier

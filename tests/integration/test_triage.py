@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from factcheck.audit.models import AuditEntry
 from factcheck.auth.roles import Role
+from factcheck.claims.ingest import ingest
 from factcheck.claims.models import Claim, ClaimEmbedding, Sentence, SentenceScore
 from factcheck.claims.rescore import rescore_article, stale_articles
 from factcheck.claims.services import FlagPolicy, analyse
@@ -17,7 +18,6 @@ from factcheck.errors import InvalidInput
 from factcheck.extensions import db
 from factcheck.sources.document import Document
 from factcheck.sources.models import Article
-from factcheck.sources.services import ingest
 from tests.fakes import KeywordClassifier
 
 WIRE = """Minister disputes flood cost figures

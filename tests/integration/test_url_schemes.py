@@ -7,11 +7,11 @@ from __future__ import annotations
 import pytest
 
 from factcheck.auth.roles import Role
+from factcheck.claims.ingest import ingest
 from factcheck.extensions import db
 from factcheck.review import leases
 from factcheck.sources.document import Document
 from factcheck.sources.fetch import check_url
-from factcheck.sources.services import ingest
 from factcheck.verdicts import inputs
 from factcheck.verdicts import services as verdicts
 from factcheck.verdicts.inputs import EvidenceInput

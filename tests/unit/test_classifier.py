@@ -17,8 +17,8 @@ from factcheck.classifier import (
     DEFAULT_MODEL_DIR,
     ModelUnavailable,
     TransformerClassifier,
-    get_classifier,
 )
+from factcheck.classifier.loader import get_classifier
 from factcheck.console import main
 from tests.shared import seed_text, shared_file
 

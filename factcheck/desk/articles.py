@@ -1,8 +1,8 @@
-"""Articles: take them in, list them, read them with their scored sentences."""
+"""The article pages: take articles in, list them, read one with its scored sentences
+and the claims flagged in it."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
@@ -18,18 +18,24 @@ from markupsafe import Markup
 
 from factcheck.auth.roles import Role
 from factcheck.auth.security import login_required, roles_allowed
-from factcheck.claims.models import Claim, Sentence, SentenceScore, claim_sentences
+from factcheck.claims.ingest import ingest
+from factcheck.claims.models import Sentence
 from factcheck.claims.services import FlagPolicy
-from factcheck.classifier import ModelUnavailable, get_classifier
+from factcheck.classifier import ModelUnavailable
 from factcheck.classifier.features import SentenceInput
+from factcheck.classifier.loader import get_classifier
 from factcheck.db import bounded_int
+from factcheck.desk.queries import article_reading, claim_counts
 from factcheck.errors import DomainError
 from factcheck.extensions import db
-from factcheck.sources.extract import Document, ExtractLimits, from_file, from_text
+from factcheck.sources.document import Document, from_text
+from factcheck.sources.extract import from_file
 from factcheck.sources.fetch import FetchPolicy, from_url
 from factcheck.sources.forms import IngestForm, PromoteForm
+from factcheck.sources.limits import ExtractLimits
 from factcheck.sources.models import Article
-from factcheck.sources.services import DuplicateArticle, ingest
+from factcheck.sources.queries import newest_articles
+from factcheck.sources.services import DuplicateArticle
 
 bp = Blueprint("sources", __name__)
 
@@ -41,22 +47,12 @@ MAX_PAGE = 100_000  # a page past the end shows "no articles", not an overflowin
 def articles():
     """List articles, newest first."""
     page = db.paginate(
-        sa.select(Article).order_by(Article.ingested_at.desc(), Article.id.desc()),
+        newest_articles(),
         page=bounded_int(request.args.get("page"), default=1, upper=MAX_PAGE),
         per_page=current_app.config["PAGE_SIZE"],
         error_out=False,
     )
-    counts = (
-        dict(
-            db.session.execute(
-                sa.select(Claim.article_id, sa.func.count())
-                .where(Claim.article_id.in_([a.id for a in page.items]))
-                .group_by(Claim.article_id)
-            ).all()
-        )
-        if page.items
-        else {}
-    )
+    counts = claim_counts(db.session, [a.id for a in page.items])
     return render_template("sources/articles.html", page=page, claim_counts=counts)
 
 
@@ -150,32 +146,8 @@ def _get_article(article_id: int) -> Article:
 def article(article_id: int):
     """Show an article with each sentence's score and the claims flagged in it."""
     item = _get_article(article_id)
-    sentences = db.session.scalars(
-        sa.select(Sentence).where(Sentence.article_id == item.id).order_by(Sentence.position)
-    ).all()
-    scores = {
-        sid: (score, name, version)
-        for sid, score, name, version in db.session.execute(
-            sa.select(
-                SentenceScore.sentence_id,
-                SentenceScore.score,
-                SentenceScore.model_name,
-                SentenceScore.model_version,
-            )
-            .join(Sentence)
-            .where(Sentence.article_id == item.id)
-            .order_by(SentenceScore.scored_at)
-        )
-    }
-    claim_of = {
-        sid: claim
-        for sid, claim in db.session.execute(
-            sa.select(claim_sentences.c.sentence_id, Claim)
-            .join(Claim, Claim.id == claim_sentences.c.claim_id)
-            .join(Sentence, Sentence.id == claim_sentences.c.sentence_id)
-            .where(Sentence.article_id == item.id)
-        ).all()
-    }
+    reading = article_reading(db.session, item)
+    sentences, scores, claim_of = reading.sentences, reading.scores, reading.claim_of
     # Rank among the body sentences by score (1 = most check-worthy); other kinds have none.
     body = sorted(
         (s for s in sentences if s.kind == "body" and s.id in scores),

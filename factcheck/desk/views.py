@@ -1,30 +1,32 @@
-"""Claims: the queue, one claim with its whole story, promoting a missed sentence."""
+"""The claim pages: the queue, my claims, awaiting an editor, one claim with its whole
+story, one verdict revision, promoting a missed sentence."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from factcheck.auth.models import User, UserRole
+from factcheck.auth.queries import fact_checkers
 from factcheck.auth.roles import Role
 from factcheck.auth.security import login_required, roles_allowed
-from factcheck.claims.lifecycle import OPEN_STATUSES, ClaimStatus
-from factcheck.claims.models import Claim, Sentence, SentenceScore
+from factcheck.claims.lifecycle import OPEN_STATUSES, ClaimStatus, get_claim
+from factcheck.claims.models import Claim, Sentence
 from factcheck.claims.priority import PRIORITY_RULE, queue_reasons, reason_of
 from factcheck.claims.services import promote_sentence
 from factcheck.claims.timeline import claim_timeline
 from factcheck.db import bounded_int, utcnow
+from factcheck.desk.queries import claim_contexts, in_status, waiting_for_editor
 from factcheck.editorial.forms import DecisionForm, PublishForm, RetractForm
 from factcheck.editorial.lookups import decisions, pending_correction, ruling_of
 from factcheck.editorial.visibility import hidden_actions, sees_drafts, visible_revisions
 from factcheck.errors import DomainError
 from factcheck.extensions import db
+from factcheck.forms import ActionForm
 from factcheck.paging import filter_args
-from factcheck.review.forms import ActionForm, AssignForm, DismissForm, MergeForm, QueueFilterForm
+from factcheck.review.forms import AssignForm, DismissForm, MergeForm, QueueFilterForm
 from factcheck.review.queries import (
     QueueFilters,
     format_cursor,
@@ -37,24 +39,10 @@ from factcheck.review.queries import (
     statuses_now,
 )
 from factcheck.sources.forms import PromoteForm
-from factcheck.sources.models import Outlet
+from factcheck.sources.queries import outlets_by_name
 from factcheck.verdicts.diff import PAGE_BUDGET, Budget, diff_revisions
-from factcheck.verdicts.models import VerdictRevision
 
 bp = Blueprint("claims", __name__)
-
-
-def fact_checkers() -> list[User]:
-    """Active people who can hold a claim (fact-checkers and editors)."""
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .join(UserRole, UserRole.user_id == User.id)
-            .where(User.is_active, UserRole.role.in_([Role.FACT_CHECKER, Role.EDITOR]))
-            .distinct()
-            .order_by(User.display_name)
-        )
-    )
 
 
 def _filters(form: QueueFilterForm) -> QueueFilters:
@@ -86,7 +74,7 @@ def _filters(form: QueueFilterForm) -> QueueFilters:
 def index():
     """The queue: claims by priority, filtered, a keyset page at a time."""
     form = QueueFilterForm(request.args)
-    outlets = db.session.scalars(sa.select(Outlet).order_by(Outlet.name)).all()
+    outlets = outlets_by_name(db.session)
     form.outlet.choices = [SelectChoice("", "Any outlet")] + [
         SelectChoice(str(o.id), o.name) for o in outlets
     ]
@@ -94,7 +82,7 @@ def index():
         SelectChoice("", "Anyone or no one"),
         SelectChoice("none", "Nobody"),
         SelectChoice("me", "Me"),
-    ] + [SelectChoice(str(u.id), u.display_name) for u in fact_checkers()]
+    ] + [SelectChoice(str(u.id), u.display_name) for u in fact_checkers(db.session)]
     if not form.validate():
         return render_template("claims/index.html", form=form, items=[], holders={}), 400
     # Reading writes nothing: a lease that ran out shows its claim as waiting ("new") and
@@ -137,18 +125,7 @@ def index():
 def mine():
     """The claims I hold, and my verdicts waiting for an editor."""
     held = my_claims(db.session, current_user, utcnow())
-    waiting = db.session.scalars(
-        sa.select(Claim)
-        .where(
-            Claim.status == ClaimStatus.SUBMITTED,
-            Claim.id.in_(
-                sa.select(VerdictRevision.claim_id).where(
-                    VerdictRevision.author_id == current_user.id
-                )
-            ),
-        )
-        .order_by(Claim.updated_at.desc())
-    ).all()
+    waiting = waiting_for_editor(db.session, current_user)
     return render_template("claims/mine.html", held=held, waiting=waiting, next_form=ActionForm())
 
 
@@ -156,33 +133,9 @@ def mine():
 @roles_allowed(Role.EDITOR)
 def awaiting():
     """Submitted verdicts waiting for an editor, oldest first; approved ones to publish."""
-    submitted = db.session.scalars(
-        sa.select(Claim).where(Claim.status == ClaimStatus.SUBMITTED).order_by(Claim.updated_at)
-    ).all()
-    approved = db.session.scalars(
-        sa.select(Claim).where(Claim.status == ClaimStatus.APPROVED).order_by(Claim.updated_at)
-    ).all()
+    submitted = in_status(db.session, ClaimStatus.SUBMITTED)
+    approved = in_status(db.session, ClaimStatus.APPROVED)
     return render_template("claims/awaiting.html", submitted=submitted, approved=approved)
-
-
-def _contexts(item: Claim) -> list:
-    contexts = []
-    for sentence in item.sentences:
-        neighbours = db.session.scalars(
-            sa.select(Sentence)
-            .where(
-                Sentence.article_id == sentence.article_id,
-                Sentence.position.between(sentence.position - 1, sentence.position + 1),
-            )
-            .order_by(Sentence.position)
-        ).all()
-        score = db.session.scalars(
-            sa.select(SentenceScore)
-            .where(SentenceScore.sentence_id == sentence.id)
-            .order_by(SentenceScore.scored_at.desc())
-        ).first()
-        contexts.append((sentence, neighbours, score))
-    return contexts
 
 
 @bp.route("/<int:claim_id>")
@@ -204,13 +157,15 @@ def claim(claim_id: int):
         for i, rev in reversed(list(enumerate(history)))
     ][::-1]
     assign_form = AssignForm()
-    assign_form.assignee.choices = [SelectChoice(u.id, u.display_name) for u in fact_checkers()]
+    assign_form.assignee.choices = [
+        SelectChoice(u.id, u.display_name) for u in fact_checkers(db.session)
+    ]
     latest = history[-1] if history else None
     return render_template(
         "claims/claim.html",
         claim=item,
         why=reason_of(item, now),
-        contexts=_contexts(item),
+        contexts=claim_contexts(db.session, item),
         status=statuses_now(db.session, [item], now)[item.id],
         lease=holder(db.session, item, now),
         stale_lease=open_assignment(db.session, item),
@@ -259,3 +214,27 @@ def promote(sentence_id: int):
     db.session.commit()
     flash("The sentence is now a claim in the queue.", "success")
     return redirect(url_for("claims.claim", claim_id=item.id))
+
+
+@bp.route("/<int:claim_id>/revisions/<int:number>")
+@login_required
+def revision(claim_id: int, number: int):
+    """One earlier revision, whole, with what it changed from the one before it. Off the
+    desk only published revisions are shown (editorial.visibility), each compared with the
+    published one before it."""
+    claim = get_claim(db.session, claim_id)
+    history = visible_revisions(db.session, claim, current_user)
+    index = next((i for i, r in enumerate(history) if r.number == number), None)
+    if index is None:
+        abort(404)
+    rev = history[index]
+    previous = history[index - 1] if index else None
+    return render_template(
+        "verdicts/revision.html",
+        claim=claim,
+        rev=rev,
+        previous=previous,
+        following=history[index + 1] if index + 1 < len(history) else None,
+        changes=diff_revisions(previous, rev),
+        latest_number=history[-1].number,
+    )

@@ -1,0 +1,22 @@
+"""Reads about people that several features' pages need."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from factcheck.auth.models import User, UserRole
+from factcheck.auth.roles import Role
+
+
+def fact_checkers(session: so.Session) -> list[User]:
+    """Active people who can hold a claim (fact-checkers and editors), by name."""
+    return list(
+        session.scalars(
+            sa.select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(User.is_active, UserRole.role.in_([Role.FACT_CHECKER, Role.EDITOR]))
+            .distinct()
+            .order_by(User.display_name)
+        )
+    )

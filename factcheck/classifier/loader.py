@@ -1,0 +1,63 @@
+"""The classifier an app uses: described from the app's config at start, loaded on first
+use, and shared by every app in the process. The Flask side of the classifier package; the
+model itself (factcheck.classifier) knows nothing of Flask, so offline tools load it alone.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from flask import Flask, current_app
+
+from factcheck.classifier import DEFAULT_MODEL_DIR, Classifier, TransformerClassifier
+
+_KEY = "factcheck.classifier"
+
+
+def init_app(app: Flask) -> None:
+    """Describe the configured model; nothing heavy is loaded until the first score."""
+    configured = app.config.get("CLASSIFIER_MODEL_DIR") or ""
+    threshold = app.config.get("CLASSIFIER_THRESHOLD")
+    app.extensions[_KEY] = _LazyClassifier(
+        Path(configured) if configured else DEFAULT_MODEL_DIR,
+        batch_size=int(app.config.get("CLASSIFIER_BATCH_SIZE", 32)),
+        threshold=float(threshold) if threshold not in (None, "") else None,
+    )
+
+
+class _LazyClassifier:
+    """Defers even reading model.json until the classifier is first needed."""
+
+    def __init__(self, model_dir: Path, **options: object) -> None:
+        self.model_dir, self.options = model_dir, options
+        self._real: TransformerClassifier | None = None
+
+    def get(self) -> Classifier:
+        if self._real is None:
+            self._real = _shared(self.model_dir, **self.options)
+        return self._real
+
+
+_SHARED: dict[tuple, TransformerClassifier] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def _shared(model_dir: Path, **options: object) -> TransformerClassifier:
+    """One classifier per (model, options) per process, however many apps are created."""
+    key = (str(model_dir.resolve()), tuple(sorted(options.items())))
+    with _SHARED_LOCK:
+        if key not in _SHARED:
+            _SHARED[key] = TransformerClassifier(model_dir, **options)  # type: ignore[arg-type]
+        return _SHARED[key]
+
+
+def get_classifier(app: Flask | None = None) -> Classifier:
+    """Return the app's classifier (a test may replace it with set_classifier)."""
+    value = (app or current_app).extensions[_KEY]
+    return value.get() if isinstance(value, _LazyClassifier) else value
+
+
+def set_classifier(app: Flask, classifier: Classifier) -> None:
+    """Use another classifier for this app (tests use a fake)."""
+    app.extensions[_KEY] = classifier
