@@ -2,7 +2,7 @@
 
 Each route names its input and output schemas (factcheck/api/schemas.py): flask-smorest
 checks requests and shapes responses with them, and writes the OpenAPI document from
-them (factcheck/api/openapi.py); tests/test_api_fuzz.py runs schemathesis against it.
+them (factcheck/api/openapi.py); tests/integration/test_api_fuzz.py runs schemathesis against it.
 """
 
 from __future__ import annotations
