@@ -13,15 +13,14 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from factcheck.claims.models import Claim
 from factcheck.editorial.models import Ruling
-from factcheck.editorial.queries import matching
+from factcheck.export.queries import claim_review_query
 from factcheck.export.services import ExportFilters, ruling_url
 from factcheck.sources.models import Article
-from factcheck.verdicts.models import Rating, VerdictRevision
+from factcheck.verdicts.models import VerdictRevision
 
 
 def _number(value: float) -> int | float:
@@ -101,17 +100,7 @@ def claim_reviews(
     """ClaimReview objects of the published rulings matching the filters, oldest first."""
     if filters.statuses != ("published",):
         filters = ExportFilters(**{**filters.__dict__, "statuses": ("published",)})
-    query = (
-        matching(sa.select(Ruling, VerdictRevision, Claim, Article), filters)
-        .order_by(Ruling.published_at, Ruling.id)
-        # What each review shows beyond the joined rows, a query per batch, not per ruling.
-        .options(
-            so.selectinload(VerdictRevision.rating).selectinload(Rating.scale),
-            so.selectinload(Article.outlet),
-            so.selectinload(Ruling.corrections),
-        )
-        .execution_options(yield_per=batch)
-    )
+    query = claim_review_query(filters).execution_options(yield_per=batch)
     for ruling, revision, claim, article in session.execute(query):
         yield claim_review(
             ruling,

@@ -1,4 +1,5 @@
-"""The export queries: one SELECT per export, its columns in the CSV's order.
+"""The export queries: one SELECT per export (a CSV's columns in order, the ClaimReview
+feed's rows), and the people the export page filters by.
 
 Which rulings an export holds is editorial.queries.matching(), the selection the API's
 list of rulings and the ClaimReview feed use too; this module adds the CSV's columns. The
@@ -120,6 +121,21 @@ def evidence_query(filters: RulingFilters, base_url: str) -> sa.Select:
         matching(query, filters)
         .join(EvidenceSource, EvidenceSource.revision_id == VerdictRevision.id)
         .order_by(Ruling.published_at, Ruling.id, EvidenceSource.position)
+    )
+
+
+def claim_review_query(filters: RulingFilters) -> sa.Select:
+    """(ruling, revision shown, claim, article) of each ruling the filters select, oldest
+    publication first, with what a ClaimReview shows beyond them (the rating and its
+    scale, the outlet, the corrections) loaded a statement per batch, not per ruling."""
+    return (
+        matching(sa.select(Ruling, VerdictRevision, Claim, Article), filters)
+        .order_by(Ruling.published_at, Ruling.id)
+        .options(
+            so.selectinload(VerdictRevision.rating).selectinload(Rating.scale),
+            so.selectinload(Article.outlet),
+            so.selectinload(Ruling.corrections),
+        )
     )
 
 
