@@ -208,6 +208,9 @@ class Desk:
             )  # fmt: skip
             self.published(self.claim(), i)
             notify(db.session, user=me, kind="assignment", message=f"Notice {i}")
+            create_token(
+                db.session, user=me, name=f"Script {i}", now=utcnow(), expires_in_days=None
+            )
             n = next(self._n)
             scale = RatingScale(name=f"Scale {n}", min_value=0.0, max_value=1.0)
             scale.ratings = [Rating(label=f"Rating {n}", bucket="other", position=0)]
@@ -321,6 +324,7 @@ LIST_PAGES = [
     "/export/rulings.csv",
     "/export/claimreview.jsonl",
     "/notifications/",
+    "/account/tokens",
 ]
 API_LISTS = ["/api/v1/claims", "/api/v1/claims?status=all", "/api/v1/rulings"]
 
@@ -339,6 +343,7 @@ ITEM_PAGES = [
     pytest.param("claim_page", "/claims/{}", id="claim"),
     pytest.param("claim_page", "/api/v1/claims/{}", id="api-claim"),
     pytest.param("claim_page", "/claims/{}/review", id="review"),
+    pytest.param("claim_page", "/claims/{}/revisions/2", id="revision"),
     pytest.param("article_page", "/articles/{}", id="article"),
     pytest.param("ruling_page", "/rulings/{}", id="ruling"),
     pytest.param("ruling_page", "/api/v1/rulings/{}", id="api-ruling"),
