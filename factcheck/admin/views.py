@@ -24,6 +24,7 @@ from factcheck.auth.services import create_user, reset_password, set_active, upd
 from factcheck.db import bounded_int, utcnow
 from factcheck.errors import Conflict, DomainError
 from factcheck.extensions import db
+from factcheck.forms import refuse
 from factcheck.paging import filter_args
 from factcheck.verdicts.queries import scales_by_name
 
@@ -68,9 +69,7 @@ def create():
                 one_time_lifetime=one_time_lifetime(),
             )
         except DomainError as exc:
-            db.session.rollback()
-            form.form_errors.append(exc.message)
-            status = exc.status_code
+            status = refuse(db.session, form, exc)
         else:
             db.session.commit()
             if one_time:
@@ -99,9 +98,7 @@ def edit(user_id: int):
                 actor=_actor(),
             )
         except DomainError as exc:
-            db.session.rollback()
-            form.form_errors.append(exc.message)
-            status = exc.status_code
+            status = refuse(db.session, form, exc)
         else:
             db.session.commit()
             flash(f"Saved {user.email}." if changes else "Nothing changed.", "success")
@@ -221,9 +218,7 @@ def scales():
                 actor=_actor(),
             )
         except DomainError as exc:
-            db.session.rollback()
-            form.form_errors.append(exc.message)
-            status = exc.status_code
+            status = refuse(db.session, form, exc)
         else:
             db.session.commit()
             flash(f"Added the rating {form.label.data.strip()}.", "success")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
@@ -20,3 +22,9 @@ def fact_checkers(session: so.Session) -> list[User]:
             .order_by(User.display_name)
         )
     )
+
+
+def people_by_name(session: so.Session) -> Sequence[User]:
+    """Everyone, by name: who may have checked or approved a ruling (the export page's
+    fact-checker and editor filters; a deactivated account's rulings stay exportable)."""
+    return session.scalars(sa.select(User).order_by(User.display_name)).all()

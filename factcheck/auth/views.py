@@ -32,6 +32,7 @@ from factcheck.auth.services import (
 )
 from factcheck.errors import InvalidInput
 from factcheck.extensions import db, limiter
+from factcheck.forms import refuse
 
 bp = Blueprint("auth", __name__)
 
@@ -216,9 +217,7 @@ def tokens():
                 expires_in_days=form.expires_in_days.data,
             )
         except DomainError as exc:
-            db.session.rollback()
-            form.form_errors.append(exc.message)
-            status = exc.status_code
+            status = refuse(db.session, form, exc)
         else:
             db.session.commit()
             form = TokenForm(formdata=None)

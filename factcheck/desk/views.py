@@ -12,7 +12,7 @@ from wtforms import SelectChoice
 from factcheck.auth.queries import fact_checkers
 from factcheck.auth.roles import Role
 from factcheck.auth.security import login_required, roles_allowed
-from factcheck.claims.lifecycle import OPEN_STATUSES, ClaimStatus, get_claim
+from factcheck.claims.lifecycle import ClaimStatus, get_claim
 from factcheck.claims.models import Claim, Sentence
 from factcheck.claims.priority import PRIORITY_RULE, queue_reasons, reason_of
 from factcheck.claims.services import promote_sentence
@@ -36,6 +36,7 @@ from factcheck.review.queries import (
     open_assignment,
     parse_cursor,
     queue_page,
+    queue_statuses,
     statuses_now,
 )
 from factcheck.sources.forms import PromoteForm
@@ -47,7 +48,7 @@ bp = Blueprint("claims", __name__)
 
 def _filters(form: QueueFilterForm) -> QueueFilters:
     status = form.status.data or "open"
-    statuses = OPEN_STATUSES if status == "open" else () if status == "all" else (status,)
+    statuses = queue_statuses(status)
     assignee: int | str | None = None
     if form.assignee.data == "none":
         assignee = "none"

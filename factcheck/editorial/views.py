@@ -26,6 +26,7 @@ from factcheck.editorial.forms import (
 from factcheck.editorial.models import CorrectionProposal
 from factcheck.errors import DomainError
 from factcheck.extensions import csrf, db
+from factcheck.forms import refuse
 from factcheck.verdicts.diff import diff_revisions
 from factcheck.verdicts.forms import STALE_FORM, CorrectionForm
 from factcheck.verdicts.ratings import active_ratings
@@ -101,9 +102,7 @@ def review(claim_id: int):
                 publication.publish(db.session, claim, actor=_actor(), now=now)
                 message = "The verdict is approved and the ruling is published."
     except DomainError as exc:
-        db.session.rollback()
-        form.form_errors.append(exc.message)
-        return _review_page(claim, form, exc.status_code)
+        return _review_page(claim, form, refuse(db.session, form, exc))
     db.session.commit()
     flash(message, "success")
     return redirect(url_for("claims.claim", claim_id=claim.id))
@@ -184,9 +183,7 @@ def correct(claim_id: int):
             form.form_errors.append(exc.message)
             newer, status = exc.latest, 409
         except DomainError as exc:
-            db.session.rollback()
-            form.form_errors.append(exc.message)
-            status = exc.status_code
+            status = refuse(db.session, form, exc)
         else:
             db.session.commit()
             if isinstance(result, CorrectionProposal):
@@ -263,9 +260,7 @@ def correction(claim_id: int):
             )
             message = "The correction is approved and published with its note."
     except DomainError as exc:
-        db.session.rollback()
-        form.form_errors.append(exc.message)
-        return _correction_page(claim, form, exc.status_code)
+        return _correction_page(claim, form, refuse(db.session, form, exc))
     db.session.commit()
     flash(message, "success")
     return redirect(url_for("claims.claim", claim_id=claim.id))

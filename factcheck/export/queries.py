@@ -12,8 +12,6 @@ services.py turns the values into cells (spreadsheet-safe text, ISO 8601 times).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
@@ -137,9 +135,3 @@ def claim_review_query(filters: RulingFilters) -> sa.Select:
             so.selectinload(Ruling.corrections),
         )
     )
-
-
-def people_by_name(session: so.Session) -> Sequence[User]:
-    """Everyone, by name: who may have checked or approved a ruling (the export page's
-    fact-checker and editor filters; a deactivated account's rulings stay exportable)."""
-    return session.scalars(sa.select(User).order_by(User.display_name)).all()

@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, render_template, request, stream_with_context
 from wtforms import SelectChoice
 
+from factcheck.auth.queries import people_by_name
 from factcheck.auth.security import login_required
 from factcheck.db import bounded_int, utcnow
 from factcheck.editorial.queries import ruling_statuses
 from factcheck.errors import DomainError
 from factcheck.export.forms import ExportForm
-from factcheck.export.queries import people_by_name
 from factcheck.export.services import (
     ExportFilters,
     evidence_csv,

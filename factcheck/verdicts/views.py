@@ -12,6 +12,7 @@ from factcheck.claims.lifecycle import get_claim
 from factcheck.db import utcnow
 from factcheck.errors import DomainError
 from factcheck.extensions import csrf, db
+from factcheck.forms import refuse
 from factcheck.review.leases import require_holder
 from factcheck.review.queries import holder
 from factcheck.verdicts import services
@@ -103,9 +104,7 @@ def edit(claim_id: int):
         form.form_errors.append(exc.message)
         return _render(claim, form, newer=exc.latest, status=409)
     except DomainError as exc:
-        db.session.rollback()
-        form.form_errors.append(exc.message)
-        return _render(claim, form, status=exc.status_code)
+        return _render(claim, form, status=refuse(db.session, form, exc))
     except sa_exc.OperationalError:
         # SQLite: another save held the single write lock past busy_timeout.
         db.session.rollback()
