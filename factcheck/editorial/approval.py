@@ -89,6 +89,28 @@ def second_editor_problem(
     )
 
 
+def decide(
+    session: so.Session,
+    revision_id: int,
+    decision: str,
+    *,
+    editor: User,
+    comment: str | None,
+    now: datetime,
+) -> EditorialDecision:
+    """Record an editor's decision ("approved" or "returned") on one revision; the
+    caller moves the claim and writes the audit entry that says why."""
+    row = EditorialDecision(
+        revision_id=revision_id,
+        decision=decision,
+        editor_id=editor.id,
+        comment=comment,
+        decided_at=now,
+    )
+    session.add(row)
+    return row
+
+
 def approve(
     session: so.Session,
     claim: Claim,
@@ -105,14 +127,7 @@ def approve(
     if not allow_self_approval and (problem := second_editor_problem(session, claim, actor)):
         raise PermissionDenied(problem)
     comment = clean_comment(comment, required=False, what="a comment")
-    decision = EditorialDecision(
-        revision_id=revision.id,
-        decision="approved",
-        editor_id=actor.id,
-        comment=comment,
-        decided_at=now,
-    )
-    session.add(decision)
+    decision = decide(session, revision.id, "approved", editor=actor, comment=comment, now=now)
     change_status(claim, ClaimStatus.APPROVED)
     session.flush()
     record(
@@ -149,14 +164,7 @@ def return_verdict(
     ensure_role(actor, Role.EDITOR)
     revision = _submitted_revision(session, claim, revision_id)
     comment = clean_comment(comment, required=True, what="a comment saying what to fix")
-    decision = EditorialDecision(
-        revision_id=revision.id,
-        decision="returned",
-        editor_id=actor.id,
-        comment=comment,
-        decided_at=now,
-    )
-    session.add(decision)
+    decision = decide(session, revision.id, "returned", editor=actor, comment=comment, now=now)
     change_status(claim, ClaimStatus.RETURNED)
     author = revision.author
     if open_assignment(session, claim) is None and author.is_active:

@@ -14,7 +14,12 @@ from factcheck.auth.models import User
 from factcheck.auth.roles import Role, ensure_role
 from factcheck.claims.lifecycle import ClaimStatus
 from factcheck.claims.models import Claim
-from factcheck.editorial.approval import clean_comment, second_editor_problem, tell_author
+from factcheck.editorial.approval import (
+    clean_comment,
+    decide,
+    second_editor_problem,
+    tell_author,
+)
 from factcheck.editorial.lookups import pending_correction, ruling_of
 from factcheck.editorial.models import Correction, CorrectionProposal, EditorialDecision, Ruling
 from factcheck.errors import Conflict, PermissionDenied
@@ -132,14 +137,7 @@ def _publish_correction(
     now: datetime,
 ) -> Correction:
     """Approve the corrected revision and show it as the ruling, with the public note."""
-    decision = EditorialDecision(
-        revision_id=revision.id,
-        decision="approved",
-        editor_id=actor.id,
-        comment=note,
-        decided_at=now,
-    )
-    session.add(decision)
+    decision = decide(session, revision.id, "approved", editor=actor, comment=note, now=now)
     session.flush()
     previous = ruling.decision_id
     ruling.decision_id = decision.id
@@ -254,14 +252,9 @@ def decline_correction(
     ensure_role(actor, Role.EDITOR)
     waiting = _the_pending(session, claim, revision_id)
     comment = clean_comment(comment, required=True, what="a reason for declining")
-    decision = EditorialDecision(
-        revision_id=waiting.revision.id,
-        decision="returned",
-        editor_id=actor.id,
-        comment=comment,
-        decided_at=now,
+    decision = decide(
+        session, waiting.revision.id, "returned", editor=actor, comment=comment, now=now
     )
-    session.add(decision)
     close_proposal(waiting, "declined", actor=actor, now=now)
     published = ruling_of(session, claim).decision.revision
     before = claim_fields(claim)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import (
     Blueprint,
     current_app,
@@ -61,21 +63,38 @@ def _review_page(claim, form, status: int = 200):  # noqa: ANN001
     )
 
 
+def _decision(claim, form, page, shown, decide):  # noqa: ANN001, ANN202
+    """An editor's decision on one revision (a submitted verdict, or a correction waiting
+    for a second editor). The form carries the id of the revision the editor was shown
+    (`shown()` on first display), so a newer one saved in between is refused, not decided
+    unseen; `decide(revision_id, now)` makes the change and says what was done."""
+    if not form.is_submitted():
+        revision_id = shown()
+        form.revision_id.data = str(revision_id) if revision_id else ""
+        return page(claim, form)
+    if not form.validate():
+        return page(claim, form, 422)
+    try:
+        message = decide(bounded_int(form.revision_id.data, default=0), utcnow())
+    except DomainError as exc:
+        return page(claim, form, refuse(db.session, form, exc))
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("claims.claim", claim_id=claim.id))
+
+
 @bp.route("/<int:claim_id>/review", methods=["GET", "POST"])
 @roles_allowed(Role.EDITOR)
 def review(claim_id: int):
     """The submitted revision with its evidence and the diff against the last approved one."""
     claim = get_claim(db.session, claim_id)
     form = DecisionForm()
-    if not form.is_submitted():
+
+    def shown() -> int | None:
         latest = latest_revision(db.session, claim)
-        form.revision_id.data = str(latest.id) if latest else ""
-        return _review_page(claim, form)
-    if not form.validate():
-        return _review_page(claim, form, 422)
-    now = utcnow()
-    revision_id = bounded_int(form.revision_id.data, default=0)
-    try:
+        return latest.id if latest else None
+
+    def decide(revision_id: int, now: datetime) -> str:
         if form.send_back.data:
             approval.return_verdict(
                 db.session,
@@ -86,26 +105,22 @@ def review(claim_id: int):
                 now=now,
                 lease_hours=float(current_app.config["REVIEW_LEASE_HOURS"]),
             )
-            message = "The verdict is returned to the fact-checker with your comment."
-        else:
-            approval.approve(
-                db.session,
-                claim,
-                revision_id=revision_id,
-                actor=_actor(),
-                now=now,
-                comment=form.comment.data,
-                allow_self_approval=current_app.config["ALLOW_SELF_APPROVAL"],
-            )
-            message = "The verdict is approved."
-            if form.approve_publish.data:
-                publication.publish(db.session, claim, actor=_actor(), now=now)
-                message = "The verdict is approved and the ruling is published."
-    except DomainError as exc:
-        return _review_page(claim, form, refuse(db.session, form, exc))
-    db.session.commit()
-    flash(message, "success")
-    return redirect(url_for("claims.claim", claim_id=claim.id))
+            return "The verdict is returned to the fact-checker with your comment."
+        approval.approve(
+            db.session,
+            claim,
+            revision_id=revision_id,
+            actor=_actor(),
+            now=now,
+            comment=form.comment.data,
+            allow_self_approval=current_app.config["ALLOW_SELF_APPROVAL"],
+        )
+        if form.approve_publish.data:
+            publication.publish(db.session, claim, actor=_actor(), now=now)
+            return "The verdict is approved and the ruling is published."
+        return "The verdict is approved."
+
+    return _decision(claim, form, _review_page, shown, decide)
 
 
 @bp.route("/<int:claim_id>/publish", methods=["POST"])
@@ -235,15 +250,12 @@ def correction(claim_id: int):
     """A correction that changes the rating, waiting for a second editor: approve or decline."""
     claim = get_claim(db.session, claim_id)
     form = CorrectionDecisionForm()
-    if not form.is_submitted():
+
+    def shown() -> int | None:
         waiting = lookups.pending_correction(db.session, claim)
-        form.revision_id.data = str(waiting.revision.id) if waiting else ""
-        return _correction_page(claim, form)
-    if not form.validate():
-        return _correction_page(claim, form, 422)
-    now = utcnow()
-    revision_id = bounded_int(form.revision_id.data, default=0)
-    try:
+        return waiting.revision.id if waiting else None
+
+    def decide(revision_id: int, now: datetime) -> str:
         if form.decline.data:
             corrections.decline_correction(
                 db.session,
@@ -253,14 +265,10 @@ def correction(claim_id: int):
                 actor=_actor(),
                 now=now,
             )
-            message = "The correction is declined; the ruling stays as it was."
-        else:
-            corrections.approve_correction(
-                db.session, claim, revision_id=revision_id, actor=_actor(), now=now
-            )
-            message = "The correction is approved and published with its note."
-    except DomainError as exc:
-        return _correction_page(claim, form, refuse(db.session, form, exc))
-    db.session.commit()
-    flash(message, "success")
-    return redirect(url_for("claims.claim", claim_id=claim.id))
+            return "The correction is declined; the ruling stays as it was."
+        corrections.approve_correction(
+            db.session, claim, revision_id=revision_id, actor=_actor(), now=now
+        )
+        return "The correction is approved and published with its note."
+
+    return _decision(claim, form, _correction_page, shown, decide)
