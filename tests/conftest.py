@@ -34,6 +34,7 @@ from factcheck.db import Base
 from factcheck.extensions import db
 from factcheck.verdicts.ratings import built_in_scale
 from tests.fakes import KeywordClassifier
+from tests.isolation import rolled_back, wants_real_commits, wiped_after
 
 STRONG_PASSWORD = "correct horse battery staple 42"
 
@@ -74,7 +75,8 @@ BACKENDS = [
 # The folder a test file sits in (tests/unit, tests/integration, tests/e2e) is its default
 # marker; a test's own fixtures decide between unit and integration, so a database test in
 # unit/ is still marked integration (and the reverse). What makes a test e2e (a browser, a
-# live server, a separate process) shows in no fixture, so the e2e folder decides that.
+# live server, a separate process) shows in no fixture, so the e2e folder decides that; e2e
+# tests also get real_commits, as what they commit is read by another process or thread.
 FOLDERS = ("unit", "integration", "e2e")
 DATABASE_FIXTURES = frozenset({"database_url", "empty_database"})
 
@@ -87,6 +89,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             raise pytest.UsageError(f"{item.path}: test files go in tests/{{{','.join(FOLDERS)}}}")
         if folder == "e2e":
             item.add_marker(pytest.mark.e2e)
+            item.add_marker(pytest.mark.real_commits)  # other processes and servers read them
         elif DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.integration)
         else:
@@ -160,20 +163,6 @@ def database_url(backend_name: str, empty_database) -> str:
     return url
 
 
-def _wipe(engine: sa.Engine) -> None:
-    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.exec_driver_sql(
-                "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
-            )
-        else:
-            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
-            for table in tables:
-                conn.exec_driver_sql(f'DELETE FROM "{table}"')
-            conn.exec_driver_sql("PRAGMA foreign_keys=ON")
-
-
 class IsolatedClient(FlaskClient):
     """A test client whose every request runs in its own app context, as in production.
 
@@ -214,20 +203,26 @@ def fake_classifier() -> KeywordClassifier:
 
 @pytest.fixture
 def app(
-    database_url: str, app_overrides: dict[str, object], fake_classifier: KeywordClassifier
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+    database_url: str,
+    app_overrides: dict[str, object],
+    fake_classifier: KeywordClassifier,
 ) -> Iterator[Flask]:
-    """An app on one backend, scoring with a fast fake (tests of the real model ask for it)."""
+    """An app on one backend, scoring with a fast fake (tests of the real model ask for it).
+
+    Its writes are rolled back after the test, or wiped for a test marked real_commits
+    (tests/isolation.py)."""
     app = make_app(database_url, **app_overrides)
     set_classifier(app, fake_classifier)
     with app.app_context():
-        # What the initial migration seeds (create_all seeds nothing): the default rating
-        # scale, without an audit entry. No request creates it.
-        db.session.add(built_in_scale())
-        db.session.commit()
-        yield app
-        db.session.remove()
-        _wipe(db.engine)
-        db.engine.dispose()
+        undo = wiped_after(app) if wants_real_commits(request) else rolled_back(app, monkeypatch)
+        with undo:
+            # What the initial migration seeds (create_all seeds nothing): the default
+            # rating scale, without an audit entry. No request creates it.
+            db.session.add(built_in_scale())
+            db.session.commit()
+            yield app
 
 
 @pytest.fixture(scope="session")

@@ -83,6 +83,7 @@ def test_navigation_depends_on_role(login_as):
     assert 'href="/admin/users"' not in viewer_nav
 
 
+@pytest.mark.real_commits  # a second app writes to the same database
 def test_a_view_without_declaration_is_refused_to_everyone(database_url, make_user):
     app = make_app(database_url)
     bp = Blueprint("undeclared", __name__)

@@ -261,6 +261,7 @@ def test_sign_in_attempts_are_rate_limited_per_address_and_logged(app, client, m
     assert client.get("/login").status_code == 200  # reading the form is not limited
 
 
+@pytest.mark.real_commits  # a second app (worker) on the same database
 @pytest.mark.skipif(not server_answers(6379), reason="needs Redis on 127.0.0.1:6379")
 def test_redis_rate_limit_counters_are_shared_by_every_worker(app, database_url, make_user):
     """With RATELIMIT_STORAGE_URI on Redis, a second worker (a second app) sees the count."""

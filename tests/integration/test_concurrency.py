@@ -21,6 +21,9 @@ from factcheck.verdicts.ratings import ensure_default_scale
 from tests.conftest import csrf_token, login
 from tests.workflow import add_claim, user, verdict
 
+# Threads, each with its own connection and transaction.
+pytestmark = pytest.mark.real_commits
+
 CLIENTS = 10
 
 

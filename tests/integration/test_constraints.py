@@ -354,6 +354,7 @@ def test_foreign_keys_are_enforced(base):
     db.session.rollback()
 
 
+@pytest.mark.real_commits  # two sessions, two connections
 def test_claim_edits_are_version_checked(base):
     """Two sessions that loaded the same claim cannot both save: the second is stale."""
     from sqlalchemy.orm import Session

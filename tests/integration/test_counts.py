@@ -12,6 +12,9 @@ from factcheck.extensions import db
 from factcheck.review import counts
 from tests.workflow import add_claim
 
+# Other workers' changes are made through a connection of their own.
+pytestmark = pytest.mark.real_commits
+
 
 def _queue_badge(client) -> str:  # noqa: ANN001
     html = client.get("/").get_data(as_text=True)

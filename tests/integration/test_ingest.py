@@ -431,6 +431,7 @@ class _WatchingClassifier(KeywordClassifier):
         return super().score_document(items)
 
 
+@pytest.mark.real_commits  # checks the transaction itself, from another connection
 @pytest.mark.parametrize("source", ["web", "api"])
 def test_no_transaction_is_open_while_the_classifier_scores(app, make_user, source):
     """Ingest reads what it needs (the duplicate check, the signed-in user), ends that

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
@@ -54,6 +55,7 @@ def test_migrated_trigger_is_the_lifecycle_table(empty_database, backend_name):
         db.engine.dispose()
 
 
+@pytest.mark.real_commits  # reads through its own connection
 def test_created_trigger_is_the_lifecycle_table(app, backend_name):
     with db.engine.connect() as conn:
         assert _trigger_source(conn, backend_name) == _expected(backend_name)

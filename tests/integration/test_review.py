@@ -478,6 +478,7 @@ def test_queue_rows_say_why_each_claim_is_there(app, login_as):
     assert f'<time datetime="{today - timedelta(days=3)}">3 days ago</time>' in rows[0]
 
 
+@pytest.mark.real_commits  # writes through its own connection
 def test_reprioritise_command_recomputes_open_claims(app, runner):
     claims = [add_claim(f"Taxes rose {i}% in 2025", score=0.5 + i / 10) for i in range(3)]
     closed = add_claim("Rents doubled since 2020", score=0.9)
@@ -575,6 +576,7 @@ def test_stale_save_is_refused_and_writes_nothing(app, people):
     assert [r.number for r in verdicts.revisions(db.session, claim)] == [1, 2]
 
 
+@pytest.mark.real_commits  # two sessions, two connections
 @pytest.mark.parametrize("overlap", ["sequential", "simultaneous"])
 def test_two_sessions_save_from_the_same_base_one_is_refused(app, people, backend_name, overlap):
     """Two people save from revision 1; the second is refused and nothing of the first lost.

@@ -276,6 +276,7 @@ def test_an_attacker_behind_the_same_office_address_cannot_lock_the_owner_out(ap
     assert _attempt(owner, account.email, account.password, "198.51.100.7").status_code == 302
 
 
+@pytest.mark.real_commits  # threads, each with its own connection
 @pytest.mark.parametrize("app_overrides", [{"LOGIN_MAX_FAILURES": 3}])
 def test_parallel_guesses_cannot_slip_past_the_limit(app, make_user):
     """Attempts are counted before the password is checked, under a lock: of eight
