@@ -9,7 +9,7 @@ inputs and fill their column. A full-page screenshot of each page is saved under
 test's output folder (pytest's tmp_path, or FACTCHECK_SCREENSHOT_DIR when set).
 
 Runs on SQLite and PostgreSQL. Needs /usr/bin/chromium and the playwright package, like
-tests/test_browser.py.
+tests/e2e/test_browser.py.
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ def test_every_view_declares_its_access(app):
 
 def test_only_login_health_and_rulings_are_public(app):
     # The ruling page is declared public and serves anonymous visitors unless the
-    # deployment turns PUBLIC_RULINGS off (tests/test_publication.py covers both cases).
+    # deployment turns PUBLIC_RULINGS off (tests/integration/test_publication.py covers both cases).
     public = sorted(
         rule.rule
         for rule in app.url_map.iter_rules()

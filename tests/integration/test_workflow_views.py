@@ -261,7 +261,7 @@ def test_claim_text_is_escaped(app, desk):
 
 
 def test_ruling_page_public_only_when_configured(app, desk):
-    app.config["PUBLIC_RULINGS"] = False  # true by default (tests/test_publication.py)
+    app.config["PUBLIC_RULINGS"] = False  # true by default (tests/integration/test_publication.py)
     cid = desk["claim"]
     assert app.test_client().get(f"/rulings/{cid}").status_code in (302, 404)
     response = app.test_client().get(f"/rulings/{cid}")
