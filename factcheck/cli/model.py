@@ -81,19 +81,17 @@ def _config_options(f):  # noqa: ANN001, ANN201
     return f
 
 
+def _data_files(text: str, required: bool = False):  # noqa: ANN202
+    """--data FILE, repeatable: the labelled CSV files a command reads."""
+    return click.option("--data", "data", multiple=True, required=required, type=DATA, help=text)
+
+
 def _config(**values) -> TrainConfig:  # noqa: ANN003
     return TrainConfig(**{k: v for k, v in values.items() if v is not None})
 
 
 @model.command("train")
-@click.option(
-    "--data",
-    "data",
-    multiple=True,
-    required=True,
-    type=DATA,
-    help="Labelled CSV (id,text,label); repeat to combine files.",
-)
+@_data_files("Labelled CSV (id,text,label); repeat to combine files.", required=True)
 @click.option(
     "--out",
     required=True,
@@ -119,13 +117,8 @@ def train_command(data: tuple[Path, ...], out: Path, **options) -> None:  # noqa
 
 
 @model.command("evaluate")
-@click.option(
-    "--data",
-    "data",
-    multiple=True,
-    type=DATA,
-    help="Labelled CSV to score; repeat for several. Files with a `debate` column "
-    "get ranking measures.",
+@_data_files(
+    "Labelled CSV to score; repeat for several. Files with a `debate` column get ranking measures."
 )
 @_NEWS
 @click.option(
@@ -224,14 +217,7 @@ def _evaluate_news(folder: Path, classifier, quiet: bool) -> dict:  # noqa: ANN0
     type=DATA,
     help="Training CSV for the baseline; repeat to combine.",
 )
-@click.option(
-    "--data",
-    "data",
-    multiple=True,
-    required=True,
-    type=DATA,
-    help="Labelled CSV to evaluate on; repeat for several.",
-)
+@_data_files("Labelled CSV to evaluate on; repeat for several.", required=True)
 def baseline_command(train_files: tuple[Path, ...], data: tuple[Path, ...]) -> None:
     """Evaluate the reference point: frozen encoder + logistic regression."""
     from factcheck.classifier.evaluation import baseline, evaluate_file
