@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from factcheck.db import Base, utcnow
-
-if TYPE_CHECKING:
-    from factcheck.auth.models import User
 
 
 class AuditEntry(Base):
@@ -39,7 +36,9 @@ class AuditEntry(Base):
     # Anything else worth keeping: IP address, user agent, reason, counts.
     extra: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON, default=dict)
 
-    actor: so.Mapped[User | None] = so.relationship()
+    # "User" is found by name in the model registry, not imported: auth writes to the audit
+    # log, so the log may not depend on auth, not even for a type hint.
+    actor: so.Mapped[User | None] = so.relationship("User")  # noqa: F821
 
     def __repr__(self) -> str:
         return (
