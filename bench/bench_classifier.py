@@ -92,9 +92,9 @@ def main() -> None:
     print(f"segment {len(big) / 1e6:.1f} MB of articles ({len(spans)} spans): {elapsed:.2f} s")
 
     from factcheck.app import create_app
-    from factcheck.claims.ingest import ingest
     from factcheck.classifier.loader import set_classifier
     from factcheck.extensions import db
+    from factcheck.intake import ingest
     from factcheck.sources.document import Document
 
     paragraphs, words = [], 0

@@ -11,6 +11,7 @@ from factcheck.claims.models import (
 )
 from factcheck.editorial.models import Correction, EditorialDecision, Ruling
 from factcheck.jobs.models import Job
+from factcheck.matching.models import ClaimMatch, ExternalRuling
 from factcheck.review.models import Assignment
 from factcheck.sources.models import Article, Outlet
 from factcheck.verdicts.models import EvidenceSource, Rating, RatingScale, VerdictRevision
@@ -22,9 +23,11 @@ __all__ = [
     "AuditEntry",
     "Claim",
     "ClaimEmbedding",
+    "ClaimMatch",
     "Correction",
     "EditorialDecision",
     "EvidenceSource",
+    "ExternalRuling",
     "Job",
     "Notification",
     "Outlet",

@@ -35,7 +35,6 @@ from factcheck.api.schemas import (
 from factcheck.api.validation import Parser
 from factcheck.auth.roles import Role
 from factcheck.auth.security import api_roles, bearer_user, public
-from factcheck.claims.ingest import ingest
 from factcheck.claims.models import Claim
 from factcheck.claims.priority import reason_of
 from factcheck.claims.services import FlagPolicy
@@ -52,6 +51,7 @@ from factcheck.errors import BadRequest, InvalidInput, NotFound
 from factcheck.export.claimreview import claim_review
 from factcheck.export.services import ExportFilters, public_base_url, ruling_url
 from factcheck.extensions import csrf, db, limiter
+from factcheck.intake import ingest
 from factcheck.review.queries import (
     QueueFilters,
     format_cursor,

@@ -48,7 +48,8 @@ CLAIM_TRANSITIONS: dict[ClaimStatus, tuple[ClaimStatus, ...]] = {
     ClaimStatus.APPROVED: (ClaimStatus.PUBLISHED,),
     ClaimStatus.PUBLISHED: (ClaimStatus.RETRACTED,),
     ClaimStatus.DISMISSED: (ClaimStatus.NEW,),
-    ClaimStatus.MERGED: (),
+    # A repeat link (merge) can be undone: the claim goes back to the queue.
+    ClaimStatus.MERGED: (ClaimStatus.NEW,),
     ClaimStatus.RETRACTED: (),
 }
 

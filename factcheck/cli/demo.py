@@ -14,10 +14,10 @@ from factcheck.auth.config import password_policy, passwords
 from factcheck.auth.models import User, UserRole
 from factcheck.auth.roles import Role
 from factcheck.auth.services import create_user
-from factcheck.claims.ingest import ingest
 from factcheck.claims.services import FlagPolicy
 from factcheck.classifier.loader import get_classifier
 from factcheck.extensions import db
+from factcheck.intake import ingest
 from factcheck.sources.document import Document
 from factcheck.sources.services import find_duplicate
 from factcheck.verdicts.ratings import ensure_default_scale

@@ -70,11 +70,11 @@ def ingest_command(
     language: str | None,
 ) -> None:  # noqa: ANN001
     """Take in a FILE (.txt .html .pdf .docx), a URL or - for stdin; flag its claims."""
-    from factcheck.claims.ingest import ingest
     from factcheck.claims.services import FlagPolicy
     from factcheck.classifier import ModelUnavailable
     from factcheck.classifier.loader import get_classifier
     from factcheck.extensions import db
+    from factcheck.intake import ingest
 
     if bulk:
         _bulk(source)
@@ -239,11 +239,11 @@ def _bulk_document(row: dict):  # noqa: ANN202
 def _bulk(source: str) -> None:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from factcheck.claims.ingest import ingest
     from factcheck.claims.services import FlagPolicy
     from factcheck.classifier import ModelUnavailable
     from factcheck.classifier.loader import get_classifier
     from factcheck.extensions import db
+    from factcheck.intake import ingest
 
     path = Path(source)
     if not path.is_file():

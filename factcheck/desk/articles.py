@@ -18,7 +18,6 @@ from markupsafe import Markup
 
 from factcheck.auth.roles import Role
 from factcheck.auth.security import login_required, roles_allowed
-from factcheck.claims.ingest import ingest
 from factcheck.claims.models import Sentence
 from factcheck.claims.services import FlagPolicy
 from factcheck.classifier import ModelUnavailable
@@ -28,6 +27,7 @@ from factcheck.db import bounded_int
 from factcheck.desk.queries import article_reading, claim_counts
 from factcheck.errors import DomainError
 from factcheck.extensions import db
+from factcheck.intake import ingest
 from factcheck.sources.document import Document, from_text
 from factcheck.sources.extract import from_file
 from factcheck.sources.fetch import FetchPolicy, from_url

@@ -32,9 +32,9 @@ from werkzeug.serving import make_server
 from factcheck.auth.config import password_policy, passwords
 from factcheck.auth.roles import Role
 from factcheck.auth.services import create_user
-from factcheck.claims.ingest import ingest
 from factcheck.classifier.loader import set_classifier
 from factcheck.extensions import db
+from factcheck.intake import ingest
 from factcheck.sources.document import from_text
 from tests.conftest import STRONG_PASSWORD, make_app
 from tests.fakes import KeywordClassifier

@@ -31,11 +31,11 @@ from factcheck.auth.models import User
 from factcheck.auth.roles import Role
 from factcheck.auth.services import create_user
 from factcheck.auth.tokens import create_token
-from factcheck.claims.ingest import ingest
 from factcheck.classifier.loader import set_classifier
 from factcheck.db import utcnow
 from factcheck.editorial import approval, publication
 from factcheck.extensions import db
+from factcheck.intake import ingest
 from factcheck.notifications.services import notify
 from factcheck.review import leases
 from factcheck.sources.document import from_text

@@ -35,7 +35,7 @@ CHILD = textwrap.dedent(
     from factcheck.extensions import db
     from factcheck.settings import CONFIG_DIR, _load_toml
     from factcheck.sources.document import Document
-    from factcheck.claims.ingest import ingest
+    from factcheck.intake import ingest
     from tests.fakes import KeywordClassifier
 
     config = _load_toml(CONFIG_DIR / "testing.toml")

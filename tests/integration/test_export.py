@@ -9,7 +9,6 @@ from datetime import UTC, date, datetime
 import pytest
 
 from factcheck.auth.roles import Role
-from factcheck.claims.ingest import ingest
 from factcheck.editorial import corrections, publication
 from factcheck.errors import InvalidInput
 from factcheck.export.services import (
@@ -22,6 +21,7 @@ from factcheck.export.services import (
     safe_text,
 )
 from factcheck.extensions import db
+from factcheck.intake import ingest
 from factcheck.sources.document import Document
 from factcheck.verdicts.inputs import EvidenceInput
 from factcheck.verdicts.services import latest_revision

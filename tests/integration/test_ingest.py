@@ -11,11 +11,11 @@ from werkzeug.test import encode_multipart
 
 from factcheck.audit.models import AuditEntry
 from factcheck.auth.roles import Role
-from factcheck.claims.ingest import ingest
 from factcheck.claims.models import Claim, Sentence, SentenceScore
 from factcheck.claims.priority import priority_of
 from factcheck.claims.services import FlagPolicy
 from factcheck.extensions import db
+from factcheck.intake import ingest
 from factcheck.sources.document import Document
 from factcheck.sources.models import Article
 from factcheck.sources.services import DuplicateArticle
@@ -84,7 +84,7 @@ def test_exact_reingest_is_refused_and_nothing_added(app, fake_classifier):
 
 
 def test_failure_midway_leaves_nothing(app, fake_classifier, monkeypatch):
-    import factcheck.claims.ingest as services
+    import factcheck.intake as services
 
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")

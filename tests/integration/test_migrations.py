@@ -119,8 +119,8 @@ def test_export_columns_are_filled_from_existing_data(empty_database, backend_na
     from factcheck.auth.config import password_policy, passwords
     from factcheck.auth.roles import Role
     from factcheck.auth.services import create_user
-    from factcheck.claims.ingest import ingest
     from factcheck.editorial import corrections
+    from factcheck.intake import ingest
     from factcheck.sources.document import Document
     from factcheck.verdicts.inputs import EvidenceInput
     from factcheck.verdicts.services import latest_revision

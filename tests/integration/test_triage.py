@@ -10,12 +10,12 @@ import sqlalchemy as sa
 
 from factcheck.audit.models import AuditEntry
 from factcheck.auth.roles import Role
-from factcheck.claims.ingest import ingest
 from factcheck.claims.models import Claim, ClaimEmbedding, Sentence, SentenceScore
 from factcheck.claims.rescore import rescore_article, stale_articles
 from factcheck.claims.services import FlagPolicy, analyse
 from factcheck.errors import InvalidInput
 from factcheck.extensions import db
+from factcheck.intake import ingest
 from factcheck.sources.document import Document
 from factcheck.sources.models import Article
 from tests.fakes import KeywordClassifier

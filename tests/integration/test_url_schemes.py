@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from factcheck.auth.roles import Role
-from factcheck.claims.ingest import ingest
 from factcheck.extensions import db
+from factcheck.intake import ingest
 from factcheck.review import leases
 from factcheck.sources.document import Document
 from factcheck.sources.fetch import check_url
