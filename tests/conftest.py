@@ -79,9 +79,17 @@ FOLDERS = ("unit", "integration", "e2e")
 DATABASE_FIXTURES = frozenset({"database_url", "empty_database"})
 
 
+# Tests marked slow (a 100k-row fixture, a real worker process) run under CI=true or
+# FACTCHECK_SLOW=1, and are skipped (listed as such) in a plain local run, which stays fast.
+RUN_SLOW = os.environ.get("CI") == "true" or os.environ.get("FACTCHECK_SLOW") == "1"
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark each test unit, integration (it uses a database) or e2e (tests/e2e)."""
+    skip_slow = pytest.mark.skip(reason="slow: runs under CI=true or FACTCHECK_SLOW=1")
     for item in items:
+        if not RUN_SLOW and item.get_closest_marker("slow") is not None:
+            item.add_marker(skip_slow)
         folder = item.path.parent.name
         if folder not in FOLDERS:
             raise pytest.UsageError(f"{item.path}: test files go in tests/{{{','.join(FOLDERS)}}}")
