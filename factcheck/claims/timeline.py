@@ -286,6 +286,72 @@ def _merge_into(entry: AuditEntry, who: str, names: Mapping[int, str]) -> Senten
     ), None
 
 
+def _percent(entry: AuditEntry) -> str:
+    similarity = entry.extra.get("similarity")
+    return f"similarity {round(similarity * 100)}%" if isinstance(similarity, int | float) else ""
+
+
+def _now_in(count: Any) -> str:
+    return f"now in {count} article{'' if count == 1 else 's'}" if count else ""
+
+
+def _repeat_link(entry: AuditEntry, who: str, names: Mapping[int, str]) -> Sentence:
+    into = (entry.changes.get("duplicate_of_id") or [None, None])[1]
+    verb = "Linked automatically" if entry.extra.get("automatic") else f"{who} linked this claim"
+    return _with(f"{verb} as a repeat of claim #{into}", _percent(entry)), None
+
+
+def _repeat_add(entry: AuditEntry, who: str, names: Mapping[int, str]) -> Sentence:
+    count = (entry.changes.get("article_count") or [None, None])[1]
+    how = " automatically" if entry.extra.get("automatic") else f" by {who}"
+    return _with(
+        f"Claim #{entry.extra.get('repeat_claim_id')} was linked to this one as a repeat{how}",
+        _now_in(count),
+    ), None
+
+
+def _repeat_unlink(entry: AuditEntry, who: str, names: Mapping[int, str]) -> Sentence:
+    return (
+        f"{who} undid the repeat link to claim #{entry.extra.get('earlier_claim_id')}; "
+        "the claim is back in the queue",
+        None,
+    )
+
+
+def _repeat_remove(entry: AuditEntry, who: str, names: Mapping[int, str]) -> Sentence:
+    count = (entry.changes.get("article_count") or [None, None])[1]
+    return _with(
+        f"{who} undid the repeat link of claim #{entry.extra.get('repeat_claim_id')}",
+        _now_in(count),
+    ), None
+
+
+def _match_target(entry: AuditEntry) -> str:
+    if entry.extra.get("earlier_claim_id") is not None:
+        return f"claim #{entry.extra['earlier_claim_id']}"
+    return f"the ruling by {entry.extra.get('publisher') or 'another organisation'}"
+
+
+def _match_reject(entry: AuditEntry, who: str, names: Mapping[int, str]) -> Sentence:
+    return f"{who} marked {_match_target(entry)} as not the same claim", None
+
+
+def _ruling_attached(entry: AuditEntry, who: str, names: Mapping[int, str]) -> Sentence:
+    rating = entry.extra.get("rating")
+    return _with(
+        f"{who} attached the published ruling of claim #{entry.extra.get('ruling_claim_id')}",
+        f"rated {rating}" if rating else "",
+    ), None
+
+
+def _external_confirm(entry: AuditEntry, who: str, names: Mapping[int, str]) -> Sentence:
+    return f"{who} confirmed that {_match_target(entry)} is about this claim", None
+
+
+def _external_unconfirm(entry: AuditEntry, who: str, names: Mapping[int, str]) -> Sentence:
+    return f"{who} withdrew the confirmation of {_match_target(entry)}", None
+
+
 def _edit(entry: AuditEntry, who: str, names: Mapping[int, str]) -> Sentence:
     return _with(f"{who} edited the claim", changes(entry)), None
 
@@ -359,6 +425,14 @@ SENTENCES: dict[str, Callable[[AuditEntry, str, Mapping[int, str]], Sentence]] =
     "claim.merge": _merge,
     "claim.merge_into": _merge_into,
     "claim.edit": _edit,
+    "claim.repeat_link": _repeat_link,
+    "claim.repeat_add": _repeat_add,
+    "claim.repeat_unlink": _repeat_unlink,
+    "claim.repeat_remove": _repeat_remove,
+    "claim.match_reject": _match_reject,
+    "claim.ruling_attached": _ruling_attached,
+    "claim.external_confirm": _external_confirm,
+    "claim.external_unconfirm": _external_unconfirm,
     "verdict.save": _save,
     "verdict.submit": _submit,
     "verdict.approve": _approve,
