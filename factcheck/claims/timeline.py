@@ -332,6 +332,22 @@ def _match_target(entry: AuditEntry) -> str:
     return f"the ruling by {entry.extra.get('publisher') or 'another organisation'}"
 
 
+def _match_suggest(entry: AuditEntry, who: str, names: Mapping[int, str]) -> Sentence:
+    claims = entry.extra.get("earlier_claims") or {}
+    rulings = entry.extra.get("external_rulings") or {}
+    found = [
+        f"claim #{cid} ({round(sim * 100)}%)"
+        for cid, sim in claims.items()
+        if isinstance(sim, int | float)
+    ]
+    if rulings:
+        found.append(f"{len(rulings)} ruling{'' if len(rulings) == 1 else 's'} from elsewhere")
+    if not found:
+        return "Checked against earlier claims and rulings: nothing similar", None
+    listed = ", ".join(found[:-1]) + " and " + found[-1] if len(found) > 1 else found[0]
+    return f"Found similar to {listed}", None
+
+
 def _match_reject(entry: AuditEntry, who: str, names: Mapping[int, str]) -> Sentence:
     return f"{who} marked {_match_target(entry)} as not the same claim", None
 
@@ -429,6 +445,7 @@ SENTENCES: dict[str, Callable[[AuditEntry, str, Mapping[int, str]], Sentence]] =
     "claim.repeat_add": _repeat_add,
     "claim.repeat_unlink": _repeat_unlink,
     "claim.repeat_remove": _repeat_remove,
+    "claim.match_suggest": _match_suggest,
     "claim.match_reject": _match_reject,
     "claim.ruling_attached": _ruling_attached,
     "claim.external_confirm": _external_confirm,

@@ -298,3 +298,20 @@ def test_the_timelines_tell_each_decision(app, people, pair):
     ]
     [text] = [e.text for e in claim_timeline(db.session, other.claim)]
     assert text == "Fiona Checker marked the ruling by Other Desk as not the same claim"
+
+
+def test_the_matchers_suggestions_read_as_a_sentence():
+    from factcheck.claims.timeline import tell
+
+    def told(extra: dict) -> str:
+        entry = AuditEntry(action="claim.match_suggest", entity_type="claim", entity_id=1)
+        entry.occurred_at, entry.changes, entry.extra = NOW, {}, extra
+        return tell([entry], {})[0].text
+
+    assert told({"earlier_claims": {"12": 0.934, "15": 0.71}, "external_rulings": {"3": 0.8}}) == (
+        "Found similar to claim #12 (93%), claim #15 (71%) and 1 ruling from elsewhere"
+    )
+    assert told({"earlier_claims": {}, "external_rulings": {"3": 0.8, "4": 0.7}}) == (
+        "Found similar to 2 rulings from elsewhere"
+    )
+    assert told({}) == "Checked against earlier claims and rulings: nothing similar"
