@@ -141,6 +141,7 @@ def register_blueprints(app: Flask) -> None:
     from factcheck.api.openapi import init_app as api_init_app
     from factcheck.api.views import bp as api_bp
     from factcheck.auth.views import bp as auth_bp
+    from factcheck.dashboard.views import bp as dashboard_bp
     from factcheck.desk.articles import bp as sources_bp
     from factcheck.desk.views import bp as claims_bp
     from factcheck.editorial.views import bp as editorial_bp
@@ -162,6 +163,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(rulings_bp, url_prefix="/rulings")
     app.register_blueprint(notifications_bp, url_prefix="/notifications")
     app.register_blueprint(export_bp, url_prefix="/export")
+    app.register_blueprint(dashboard_bp, url_prefix="/dashboard")
     api_init_app(app, api_bp, url_prefix="/api/v1")  # flask-smorest: routes and document
 
 

@@ -61,6 +61,14 @@ MATRIX: dict[tuple[str, str], frozenset] = {
     ("GET", "/export/"): SIGNED_IN,
     ("GET", "/export/rulings.csv"): SIGNED_IN,
     ("GET", "/export/claimreview.jsonl"): SIGNED_IN,
+    # The dashboard: everyone reads it; the work per fact-checker only editors and admins.
+    ("GET", "/dashboard/"): SIGNED_IN,
+    (
+        "GET",
+        "/dashboard/<any(flagged, queue, ratings, publish_time, claimants_flagged, "
+        "claimants_ruled, outlets_flagged, outlets_ruled, scores):chart>.csv",
+    ): SIGNED_IN,
+    ("GET", "/dashboard/work.csv"): frozenset({ED, AD}),
     ("GET", "/rulings/<int:claim_id>"): EVERYONE,  # published: public unless PUBLIC_RULINGS off
     # Fact-checking.
     ("GET", "/articles/ingest"): CHECKERS,

@@ -35,6 +35,7 @@ from factcheck.admin.forms import AuditFilterForm, RatingForm, UserCreateForm, U
 from factcheck.auth.forms import ChangePasswordForm, LoginForm, LogoutForm, TokenForm
 from factcheck.auth.roles import Role
 from factcheck.auth.tokens import create_token
+from factcheck.dashboard.forms import DateRangeForm
 from factcheck.db import utcnow
 from factcheck.editorial.forms import (
     CorrectionDecisionForm,
@@ -109,6 +110,8 @@ FORMS: dict[tuple[str, str], Row] = {
     ("GET", "/export/"): Row(ED, ExportForm),
     ("GET", "/export/rulings.csv"): Row(ED, ExportForm),
     ("GET", "/export/claimreview.jsonl"): Row(ED, ExportForm),
+    ("GET", "/dashboard/"): Row(ED, DateRangeForm),
+    ("GET", "/dashboard/work.csv"): Row(ED, DateRangeForm),
     ("GET", "/admin/audit"): Row(AD, AuditFilterForm),
 }
 

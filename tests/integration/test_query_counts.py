@@ -329,6 +329,7 @@ LIST_PAGES = [
     "/export/",
     "/export/rulings.csv",
     "/export/claimreview.jsonl",
+    "/dashboard/",
     "/notifications/",
     "/account/tokens",
 ]
