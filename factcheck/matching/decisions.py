@@ -32,8 +32,8 @@ from factcheck.claims.models import Claim, Sentence
 from factcheck.claims.priority import refresh_priority
 from factcheck.editorial.lookups import ruling_of
 from factcheck.editorial.models import Ruling
-from factcheck.errors import Conflict, InvalidInput, PermissionDenied
-from factcheck.matching.models import ClaimMatch
+from factcheck.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from factcheck.matching.models import ClaimMatch, ExternalRuling
 from factcheck.review.leases import end_lease, holder_conflict
 from factcheck.review.queries import holder, open_assignment
 
@@ -54,11 +54,39 @@ def _percent(similarity: float) -> int:
     return round(similarity * 100)
 
 
-def _target_words(match: ClaimMatch) -> str:
+def _claim(session: so.Session, match: ClaimMatch) -> Claim:
+    """The match's newer claim, read by id (a match made in this transaction with ids
+    only has no loaded relationships; flushing gives it its row first)."""
+    session.flush()
+    claim = session.get(Claim, match.claim_id)
+    if claim is None:
+        raise NotFound("The claim of this match no longer exists.")
+    return claim
+
+
+def _earlier(session: so.Session, match: ClaimMatch) -> Claim:
+    earlier = session.get(Claim, match.earlier_claim_id) if match.earlier_claim_id else None
+    if earlier is None:
+        raise NotFound("The earlier claim of this match no longer exists.")
+    return earlier
+
+
+def _external(session: so.Session, match: ClaimMatch) -> ExternalRuling | None:
+    if match.external_ruling_id is None:
+        return None
+    return session.get(ExternalRuling, match.external_ruling_id)
+
+
+def _publisher(session: so.Session, match: ClaimMatch) -> str | None:
+    ruling = _external(session, match)
+    return ruling.publisher_name if ruling else None
+
+
+def _target_words(session: so.Session, match: ClaimMatch) -> str:
     if match.earlier_claim_id is not None:
         return f"claim #{match.earlier_claim_id}"
-    ruling = match.external_ruling
-    return f"the ruling by {ruling.publisher_name}" if ruling else "that ruling"
+    publisher = _publisher(session, match)
+    return f"the ruling by {publisher}" if publisher else "that ruling"
 
 
 def _set_state(
@@ -68,7 +96,7 @@ def _set_state(
     UPDATE matches only a row still in `old`: two people deciding at once, one wins)."""
     session.flush()  # a match made in this transaction exists before it is decided
     if match.state != old:
-        raise _already(match)
+        raise _already(session, match)
     result = session.execute(
         sa.update(ClaimMatch)
         .where(ClaimMatch.id == match.id, ClaimMatch.state == old)
@@ -77,7 +105,7 @@ def _set_state(
     )
     if result.rowcount != 1:
         session.refresh(match)
-        raise _already(match)
+        raise _already(session, match)
     # The ORM object says what the row now says.
     for key, value in (
         ("state", new),
@@ -87,13 +115,13 @@ def _set_state(
         so.attributes.set_committed_value(match, key, value)
 
 
-def _already(match: ClaimMatch) -> Conflict:
+def _already(session: so.Session, match: ClaimMatch) -> Conflict:
     words = {
         "linked": "is already linked",
         "rejected": "was already marked as not the same claim",
         "suggested": "is no longer linked (someone undid it)",
     }.get(match.state, f"is {match.state}")
-    return Conflict(f"This match with {_target_words(match)} {words}; reload the page.")
+    return Conflict(f"This match with {_target_words(session, match)} {words}; reload the page.")
 
 
 def _survivor(session: so.Session, claim: Claim, earlier: Claim) -> Claim:
@@ -172,10 +200,10 @@ def link(
             "This match is a ruling from elsewhere: it can be confirmed or rejected, "
             "not linked as a repeat."
         )
-    claim = match.claim
+    claim = _claim(session, match)
     if match.state != "suggested":
-        raise _already(match)
-    into = _survivor(session, claim, match.earlier_claim)
+        raise _already(session, match)
+    into = _survivor(session, claim, _earlier(session, match))
     before_status = _leave_queue(session, claim, actor=actor, now=now)
     claim.duplicate_of_id = into.id
     present = {s.id for s in into.sentences}
@@ -232,7 +260,7 @@ def accept(session: so.Session, match: ClaimMatch, *, actor: User, now: datetime
     if match.earlier_claim_id is not None:
         return link(session, match, actor=actor, now=now)
     _set_state(session, match, old="suggested", new="linked", actor=actor, now=now)
-    ruling = match.external_ruling
+    ruling = _external(session, match)
     record(
         session,
         actor=actor,
@@ -247,7 +275,7 @@ def accept(session: so.Session, match: ClaimMatch, *, actor: User, now: datetime
             "rating": ruling.rating if ruling else None,
         },
     )
-    return match.claim
+    return _claim(session, match)
 
 
 def reject(session: so.Session, match: ClaimMatch, *, actor: User, now: datetime) -> None:
@@ -267,7 +295,7 @@ def reject(session: so.Session, match: ClaimMatch, *, actor: User, now: datetime
             "similarity": round(match.similarity, 4),
             "earlier_claim_id": match.earlier_claim_id,
             "external_ruling_id": match.external_ruling_id,
-            "publisher": match.external_ruling.publisher_name if match.external_ruling else None,
+            "publisher": _publisher(session, match),
         },
     )
 
@@ -302,7 +330,7 @@ def undo(session: so.Session, match: ClaimMatch, *, actor: User, now: datetime) 
         raise PermissionDenied("A person undoes a link.")
     if match.state != "linked":
         raise Conflict(
-            f"This match with {_target_words(match)} is {match.state}, not linked: "
+            f"This match with {_target_words(session, match)} is {match.state}, not linked: "
             "there is nothing to undo."
         )
     if match.earlier_claim_id is None:
@@ -316,13 +344,11 @@ def undo(session: so.Session, match: ClaimMatch, *, actor: User, now: datetime) 
             extra={
                 "match_id": match.id,
                 "external_ruling_id": match.external_ruling_id,
-                "publisher": match.external_ruling.publisher_name
-                if match.external_ruling
-                else None,
+                "publisher": _publisher(session, match),
             },
         )
         return
-    claim = match.claim
+    claim = _claim(session, match)
     if claim.status != ClaimStatus.MERGED or claim.duplicate_of_id is None:
         raise Conflict(
             f"Claim #{claim.id} is {claim.status.replace('_', ' ')}, not a repeat any more: "
@@ -399,8 +425,8 @@ def attach_ruling(session: so.Session, match: ClaimMatch, *, actor: User, now: d
             "only our own published rulings can be attached."
         )
     if match.state != "suggested":
-        raise _already(match)
-    into = _survivor(session, match.claim, match.earlier_claim)
+        raise _already(session, match)
+    into = _survivor(session, _claim(session, match), _earlier(session, match))
     ruling = published_ruling(session, into)
     if ruling is None:
         raise Conflict(

@@ -56,14 +56,15 @@ def sourced_claim(text: str, claimant: str, *, sentences: int = 1) -> Claim:
 
 
 def match(claim: Claim, earlier: Claim | None = None, *, ruling=None, similarity=0.9):  # noqa: ANN001
+    """A new match, by ids and not flushed, as the matcher makes them at ingest."""
     row = ClaimMatch(
-        claim=claim,
-        earlier_claim=earlier,
-        external_ruling=ruling,
+        claim_id=claim.id,
+        earlier_claim_id=earlier.id if earlier else None,
+        external_ruling_id=ruling.id if ruling else None,
         similarity=similarity,
+        state="suggested",
     )
     db.session.add(row)
-    db.session.flush()
     return row
 
 
@@ -227,6 +228,7 @@ def test_a_claim_someone_holds_is_linked_only_by_them_or_an_editor(app, people, 
 def test_a_match_decided_meanwhile_is_refused(app, people, pair):
     earlier, newer = pair
     m = match(newer, earlier)
+    db.session.flush()
     # Someone else rejected it in another request: the row says so, this object does not.
     db.session.execute(sa.update(ClaimMatch).where(ClaimMatch.id == m.id).values(state="rejected"))
     with pytest.raises(Conflict, match="already marked as not the same"):
