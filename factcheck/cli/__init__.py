@@ -11,6 +11,7 @@ def register(app: Flask) -> None:
     from factcheck.cli.demo import demo
     from factcheck.cli.export import export
     from factcheck.cli.ingest import claims, ingest_command, score_command
+    from factcheck.cli.matching import match_pairs_command
     from factcheck.cli.model import model
     from factcheck.cli.review import reprioritise_command, review
     from factcheck.cli.triage import (
@@ -27,6 +28,7 @@ def register(app: Flask) -> None:
         crossval_ranker_command,
         paraphrase_command,
         rescore_command,
+        match_pairs_command,
     ):
         model.add_command(command)
     for command in (users, demo, model, ingest_command, score_command, claims, review, export):
