@@ -52,6 +52,7 @@ from factcheck.export.claimreview import claim_review
 from factcheck.export.services import ExportFilters, public_base_url, ruling_url
 from factcheck.extensions import csrf, db, limiter
 from factcheck.intake import ingest
+from factcheck.matching.services import MatchSettings
 from factcheck.review.queries import (
     QueueFilters,
     format_cursor,
@@ -156,6 +157,7 @@ def post_article(data: dict[str, Any]):
             classifier=get_classifier(),
             source_kind=kind,
             policy=FlagPolicy.from_config(current_app.config),
+            matching=MatchSettings.from_config(current_app.config),
         )
     except DuplicateArticle as exc:
         db.session.rollback()

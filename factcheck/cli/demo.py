@@ -18,6 +18,7 @@ from factcheck.claims.services import FlagPolicy
 from factcheck.classifier.loader import get_classifier
 from factcheck.extensions import db
 from factcheck.intake import ingest
+from factcheck.matching.services import MatchSettings
 from factcheck.sources.document import Document
 from factcheck.sources.services import find_duplicate
 from factcheck.verdicts.ratings import ensure_default_scale
@@ -76,6 +77,7 @@ def demo(host: str, port: int) -> None:
             classifier=get_classifier(),
             source_kind="demo",
             policy=FlagPolicy.from_config(current_app.config),
+            matching=MatchSettings.from_config(current_app.config),
         )
         click.echo(f"Loaded the sample article: {result.summary()}")
     db.session.commit()

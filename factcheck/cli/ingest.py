@@ -75,6 +75,7 @@ def ingest_command(
     from factcheck.classifier.loader import get_classifier
     from factcheck.extensions import db
     from factcheck.intake import ingest
+    from factcheck.matching.services import MatchSettings
 
     if bulk:
         _bulk(source)
@@ -95,6 +96,7 @@ def ingest_command(
             classifier=get_classifier(),
             source_kind="url" if source.startswith("http") else "file",
             policy=FlagPolicy.from_config(current_app.config),
+            matching=MatchSettings.from_config(current_app.config),
         )
     except (DomainError, ModelUnavailable) as exc:
         db.session.rollback()
@@ -244,6 +246,7 @@ def _bulk(source: str) -> None:
     from factcheck.classifier.loader import get_classifier
     from factcheck.extensions import db
     from factcheck.intake import ingest
+    from factcheck.matching.services import MatchSettings
 
     path = Path(source)
     if not path.is_file():
@@ -253,6 +256,7 @@ def _bulk(source: str) -> None:
     except ModelUnavailable as exc:
         _fail(str(exc))
     policy = FlagPolicy.from_config(current_app.config)
+    matching = MatchSettings.from_config(current_app.config)
     done = duplicates = failed = 0
     progress = tqdm(desc="ingesting", unit="article", file=sys.stderr)
     for number, row in _bulk_rows(path):
@@ -266,6 +270,7 @@ def _bulk(source: str) -> None:
                 classifier=classifier,
                 source_kind="bulk",
                 policy=policy,
+                matching=matching,
             )
             db.session.commit()
             done += 1

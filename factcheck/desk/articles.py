@@ -28,6 +28,7 @@ from factcheck.desk.queries import article_reading, claim_counts
 from factcheck.errors import DomainError
 from factcheck.extensions import db
 from factcheck.intake import ingest
+from factcheck.matching.services import MatchSettings
 from factcheck.sources.document import Document, from_text
 from factcheck.sources.extract import from_file
 from factcheck.sources.fetch import FetchPolicy, from_url
@@ -102,6 +103,7 @@ def ingest_view():
                 classifier=get_classifier(),
                 source_kind=kind,
                 policy=FlagPolicy.from_config(current_app.config),
+                matching=MatchSettings.from_config(current_app.config),
             )
         except DuplicateArticle as exc:
             db.session.rollback()
