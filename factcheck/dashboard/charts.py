@@ -27,7 +27,7 @@ INK = "#1f2933"
 MUTED = "#6b7280"
 GRID = "#e5e7eb"
 MARK = "#b45309"
-FONT = 12
+FONT = 13
 WIDTH = 640
 
 # Characters XML 1.0 cannot hold (a claimant name is text from an article): dropped.
@@ -115,8 +115,8 @@ def _legend(series: Sequence[Series], x: float, y: float) -> list[str]:
             f'<rect x="{x:.1f}" y="{y - 10:.1f}" width="12" height="12" '
             f'fill="{PALETTE[i % len(PALETTE)]}" stroke="{INK}" stroke-width="0.5"/>'
         )
-        out.append(_text(x + 16, y, s.name, anchor="start"))
-        x += 28 + 7 * len(s.name)
+        out.append(_text(x + 16, y, s.name, anchor="start", font_size=11))
+        x += 26 + 6.4 * len(s.name)
     out.append("</g>")
     return out
 
@@ -181,11 +181,12 @@ def bar_chart(
     out = _open(chart_id, title, description, WIDTH, height)
     out += _y_axis(ticks, left, right, y_of, y_label, top, bottom)
     out.append('<g class="bars">')
+    width = max(min(slot - gap, 72), 0.5)  # a few categories: bars, not slabs
     for i, value in enumerate(values):
         h = value * scale
         out.append(
-            f'<rect class="bar" x="{left + i * slot + gap / 2:.2f}" y="{bottom - h:.2f}" '
-            f'width="{max(slot - gap, 0.5):.2f}" height="{h:.2f}" fill="{PALETTE[1]}">'
+            f'<rect class="bar" x="{left + (i + 0.5) * slot - width / 2:.2f}" y="{bottom - h:.2f}" '
+            f'width="{width:.2f}" height="{h:.2f}" fill="{PALETTE[1]}">'
             f"<title>{esc(full[i])}: {fmt(value)}</title></rect>"
         )
     out.append("</g>")
@@ -289,7 +290,7 @@ def stacked_area_chart(
         return bottom - v * scale
 
     out = _open(chart_id, title, description, WIDTH, height)
-    out += _legend(series, left, 16)
+    out += _legend(series, 12, 16)
     out += _y_axis(ticks, left, right, y_of, y_label, top, bottom)
     out.append('<g class="areas">')
     base = [0.0] * n

@@ -276,13 +276,13 @@ def publish_times(session: so.Session, period: Period) -> PublishTimes:
 # Upper bounds (seconds) of the flag-to-publish bands; the last band is open.
 DAY = 86_400
 PUBLISH_BANDS: tuple[tuple[str, float | None], ...] = (
-    ("under 1 day", DAY),
+    ("< 1 day", DAY),
     ("1–2 days", 2 * DAY),
     ("2–3 days", 3 * DAY),
     ("3–7 days", 7 * DAY),
     ("1–2 weeks", 14 * DAY),
     ("2–4 weeks", 28 * DAY),
-    ("4 weeks or more", None),
+    ("4+ weeks", None),
 )
 
 

@@ -64,6 +64,7 @@ def _dashboard() -> tuple[DateRangeForm, Dashboard | None, list[str]]:
         period = form.period(now.date())
     except DomainError as exc:
         return form, None, [exc.message]
+    form.since.data, form.until.data = period.since, period.until  # shown in the form
     model, problem = _model()
     return form, Dashboard(db.session, period, now=now, model=model, model_problem=problem), []
 

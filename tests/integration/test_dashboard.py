@@ -238,7 +238,7 @@ def test_median_and_90th_percentile_from_flag_to_publish(desk):
     assert queries.publish_times(db.session, desk.period(-30, -20)).count == 0
     bands = dict(board(desk).figure("publish_time").rows)
     assert bands["1–2 days"] == 1 and bands["3–7 days"] == 1 and bands["1–2 weeks"] == 1
-    assert bands["under 1 day"] == 0
+    assert bands["< 1 day"] == 0
     assert bands["median (hours)"] == pytest.approx(120.0)
 
 
