@@ -13,6 +13,7 @@ from factcheck.editorial.models import Correction, EditorialDecision, Ruling
 from factcheck.jobs.models import Job
 from factcheck.matching.models import ClaimMatch, ExternalRuling
 from factcheck.review.models import Assignment
+from factcheck.search import models as search_models  # noqa: F401  (indexes and FTS)
 from factcheck.sources.models import Article, Outlet
 from factcheck.verdicts.models import EvidenceSource, Rating, RatingScale, VerdictRevision
 

@@ -7,6 +7,7 @@ from alembic import context
 from flask import current_app
 
 import factcheck.models  # noqa: F401  (every table must be in the metadata)
+from factcheck.search.models import include_object
 
 config = context.config
 if config.config_file_name:
@@ -46,6 +47,8 @@ def run_migrations_online() -> None:
 
     conf_args = dict(migrate_ext.configure_args)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
+    # The search index's FTS5 tables (SQLite) are made by DDL, not the metadata.
+    conf_args.setdefault("include_object", include_object)
 
     with engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
