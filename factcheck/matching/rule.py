@@ -281,7 +281,7 @@ def read(text: str) -> Reading:
     )
 
 
-def _same_quantities(a: Iterable[float], b: Iterable[float]) -> bool:
+def same_quantities(a: Iterable[float], b: Iterable[float]) -> bool:
     a, b = list(a), list(b)
 
     def covered(xs: list[float], ys: list[float]) -> bool:
@@ -323,7 +323,7 @@ def conflict(a: str | Reading, b: str | Reading) -> str | None:
     """What sets two look-alike claims apart, if anything embeddings would blur."""
     ra = a if isinstance(a, Reading) else read(a)
     rb = b if isinstance(b, Reading) else read(b)
-    if not _same_quantities(ra.quantities, rb.quantities):
+    if not same_quantities(ra.quantities, rb.quantities):
         return "numbers or dates differ"
     if ra.months != rb.months:
         return "months differ"
