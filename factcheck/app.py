@@ -143,6 +143,7 @@ def register_blueprints(app: Flask) -> None:
     from factcheck.auth.views import bp as auth_bp
     from factcheck.dashboard.views import bp as dashboard_bp
     from factcheck.desk.articles import bp as sources_bp
+    from factcheck.desk.bulk import bp as bulk_bp
     from factcheck.desk.views import bp as claims_bp
     from factcheck.editorial.views import bp as editorial_bp
     from factcheck.export.rulings import bp as rulings_bp
@@ -158,6 +159,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(sources_bp, url_prefix="/articles")
     app.register_blueprint(claims_bp, url_prefix="/claims")
     app.register_blueprint(review_bp, url_prefix="/claims")
+    app.register_blueprint(bulk_bp, url_prefix="/claims")
     app.register_blueprint(verdicts_bp, url_prefix="/claims")
     app.register_blueprint(editorial_bp, url_prefix="/claims")
     app.register_blueprint(rulings_bp, url_prefix="/rulings")

@@ -26,7 +26,13 @@ from factcheck.errors import DomainError
 from factcheck.extensions import db
 from factcheck.forms import ActionForm
 from factcheck.paging import filter_args
-from factcheck.review.forms import AssignForm, DismissForm, MergeForm, QueueFilterForm
+from factcheck.review.forms import (
+    AssignForm,
+    DismissForm,
+    MergeForm,
+    QueueFilterForm,
+    bulk_form,
+)
 from factcheck.review.queries import (
     QueueFilters,
     format_cursor,
@@ -118,6 +124,7 @@ def index():
         next_url=next_url,
         first_url=url_for("claims.index", **args) if request.args.get("after") else None,
         take_form=ActionForm(),
+        bulk_form=bulk_form(current_user, fact_checkers(db.session)),
     )
 
 

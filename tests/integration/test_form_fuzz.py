@@ -48,7 +48,13 @@ from factcheck.extensions import db
 from factcheck.forms import ActionForm
 from factcheck.notifications.services import notify
 from factcheck.review import decisions, leases
-from factcheck.review.forms import AssignForm, DismissForm, MergeForm, QueueFilterForm
+from factcheck.review.forms import (
+    AssignForm,
+    BulkForm,
+    DismissForm,
+    MergeForm,
+    QueueFilterForm,
+)
 from factcheck.sources.forms import IngestForm, PromoteForm
 from factcheck.verdicts import services as verdicts
 from factcheck.verdicts.forms import CorrectionForm, VerdictForm
@@ -85,6 +91,7 @@ FORMS: dict[tuple[str, str], Row] = {
     ("POST", "/claims/<int:claim_id>/release"): Row(ED, ActionForm, claim="held"),
     ("POST", "/claims/<int:claim_id>/dismiss"): Row(ED, DismissForm),
     ("POST", "/claims/<int:claim_id>/merge"): Row(ED, MergeForm),
+    ("POST", "/claims/bulk"): Row(ED, BulkForm),
     ("POST", "/claims/promote/<int:sentence_id>"): Row(ED, PromoteForm),
     ("POST", "/claims/<int:claim_id>/verdict"): Row(ED, VerdictForm, claim="held"),
     ("POST", "/claims/<int:claim_id>/assign"): Row(ED, AssignForm),
