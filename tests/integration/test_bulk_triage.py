@@ -194,9 +194,7 @@ def test_bulk_actions_need_a_csrf_token(app, desk):
         ({"note": "n" * 2001}, "Field cannot be longer than 2000 characters."),
     ],
 )
-def test_bad_bulk_input_is_refused_with_a_message_and_changes_nothing(
-    app, desk, fields, message
-):
+def test_bad_bulk_input_is_refused_with_a_message_and_changes_nothing(app, desk, fields, message):
     (item,) = claims(1)
     data = {"action": "dismiss", "reason": "not_a_claim", "claim": picks([item]), **fields}
     action = data.pop("action")
@@ -211,9 +209,7 @@ def test_bad_bulk_input_is_refused_with_a_message_and_changes_nothing(
 def test_a_selection_of_claims_that_do_not_exist_is_refused_per_claim(app, desk):
     (item,) = claims(1)
     response = post_bulk(desk["fc"], "dismiss", [*picks([item]), "999999"], reason="not_a_claim")
-    assert flashes(response) == [
-        ("info", "Dismissed 1 claim; 1 refused: #999999 does not exist.")
-    ]
+    assert flashes(response) == [("info", "Dismissed 1 claim; 1 refused: #999999 does not exist.")]
 
 
 def test_an_editor_assigns_many_claims_to_a_fact_checker(app, desk):
@@ -224,9 +220,7 @@ def test_an_editor_assigns_many_claims_to_a_fact_checker(app, desk):
     db.session.commit()
     fiona = desk["fc_account"]
 
-    response = post_bulk(
-        desk["ed"], "assign", picks([*items, published]), assignee=str(fiona.id)
-    )
+    response = post_bulk(desk["ed"], "assign", picks([*items, published]), assignee=str(fiona.id))
 
     assert flashes(response) == [
         (
