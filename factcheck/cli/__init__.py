@@ -10,6 +10,7 @@ def register(app: Flask) -> None:
     """Attach our command groups to the app's CLI."""
     from factcheck.cli.demo import demo
     from factcheck.cli.export import export
+    from factcheck.cli.imports import import_group
     from factcheck.cli.ingest import claims, ingest_command, score_command
     from factcheck.cli.matching import match_pairs_command
     from factcheck.cli.model import model
@@ -33,3 +34,4 @@ def register(app: Flask) -> None:
         model.add_command(command)
     for command in (users, demo, model, ingest_command, score_command, claims, review, export):
         app.cli.add_command(command)
+    app.cli.add_command(import_group)
