@@ -59,6 +59,9 @@ PAGE_SIZE = 20
 MAX_PAGE = 50
 SECTION_SIZE = 5
 MAX_CLAIMANTS = 200
+# Ranking bound: when more than RANK_WINDOW rows of a kind match, only the newest
+# RANK_WINDOW of them are ranked (the page says so); bm25 and ts_rank_cd read each match.
+RANK_WINDOW = 5000
 # PostgreSQL: ts_headline reads at most this much of a long text (an article's page of
 # hits stays fast; a match further in is found, but its excerpt is the text's start).
 HEADLINE_CHARS = 20_000
@@ -136,6 +139,8 @@ class KindPage:
     kind: str
     hits: list[Hit]
     has_more: bool
+    # More than RANK_WINDOW rows matched: the newest RANK_WINDOW were ranked.
+    capped: bool = False
 
 
 # --- highlighting --------------------------------------------------------------------
@@ -283,6 +288,21 @@ def _contains(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
+_MODEL: dict[str, Any] = {
+    "claims": Claim,
+    "articles": Article,
+    "rulings": Ruling,
+    "external": ExternalRuling,
+}
+# PostgreSQL: the table holding each kind's search_vector.
+_PG_TABLE = {
+    "claims": "claims",
+    "articles": "articles",
+    "rulings": "verdict_revisions",
+    "external": "external_rulings",
+}
+
+
 def _ranked(
     session: so.Session,
     kind: str,
@@ -291,83 +311,55 @@ def _ranked(
     *,
     offset: int,
     limit: int,
-) -> list[tuple[int, float]]:
-    """(id, score) of one kind's hits, best first (id breaks ties, newest first)."""
-    pg = _postgres(session)
-    tsq = tsquery(query) if pg else None
-    if kind == "claims":
-        if pg:
-            score = sa.func.ts_rank_cd(_vec("claims"), tsq, 1)
-            stmt = sa.select(Claim.id, score).where(_vec("claims").bool_op("@@")(tsq))
-        else:
-            fts = _Fts("claims_fts")
-            score = -fts.bm25()
-            stmt = (
-                sa.select(Claim.id, score)
-                .select_from(fts.table)
-                .join(Claim, Claim.id == fts.table.c.rowid)
-                .where(fts.match(query.fts5()))
+) -> tuple[list[tuple[int, float]], bool]:
+    """(id, score) of one kind's hits, best first (id breaks ties, newest first), and
+    whether more than RANK_WINDOW rows matched (then the newest RANK_WINDOW are ranked)."""
+    model = _MODEL[kind]
+    filtered = bool(filters.set_filters() & FILTERS_OF[kind])
+    if _postgres(session):
+        tsq = tsquery(query)
+        vector = _vec(_PG_TABLE[kind])
+        score = sa.func.ts_rank_cd(vector, tsq, 1)
+        key = model.id
+        stmt = sa.select(key, score).where(vector.bool_op("@@")(tsq))
+        if kind == "rulings":
+            stmt = stmt.join(EditorialDecision, EditorialDecision.id == Ruling.decision_id).join(
+                VerdictRevision, VerdictRevision.id == EditorialDecision.revision_id
             )
-        stmt = _claim_filters(stmt, filters)
-        key = Claim.id
-    elif kind == "articles":
-        if pg:
-            score = sa.func.ts_rank_cd(_vec("articles"), tsq, 1)
-            stmt = sa.select(Article.id, score).where(_vec("articles").bool_op("@@")(tsq))
-        else:
-            fts = _Fts("articles_fts")
-            score = -fts.bm25()
-            stmt = (
-                sa.select(Article.id, score)
-                .select_from(fts.table)
-                .join(Article, Article.id == fts.table.c.rowid)
-                .where(fts.match(query.fts5()))
-            )
-        stmt = _article_filters(stmt, filters)
-        key = Article.id
-    elif kind == "rulings":
-        if pg:
-            score = sa.func.ts_rank_cd(_vec("verdict_revisions"), tsq, 1)
-            stmt = (
-                sa.select(Ruling.id, score)
-                .join(EditorialDecision, EditorialDecision.id == Ruling.decision_id)
-                .join(VerdictRevision, VerdictRevision.id == EditorialDecision.revision_id)
-                .where(_vec("verdict_revisions").bool_op("@@")(tsq))
-            )
-        else:
-            fts = _Fts("rulings_fts")
-            score = -fts.bm25()
-            stmt = (
-                sa.select(Ruling.id, score)
-                .select_from(fts.table)
-                .join(Ruling, Ruling.id == fts.table.c.rowid)
-                .where(fts.match(query.fts5()))
-            )
-        stmt = _ruling_filters(stmt, filters, joined=pg)
-        key = Ruling.id
-    elif kind == "external":
-        if pg:
-            score = sa.func.ts_rank_cd(_vec("external_rulings"), tsq, 1)
-            stmt = sa.select(ExternalRuling.id, score).where(
-                _vec("external_rulings").bool_op("@@")(tsq)
-            )
-        else:
-            fts = _Fts("external_rulings_fts")
-            score = -fts.bm25()
-            stmt = (
-                sa.select(ExternalRuling.id, score)
-                .select_from(fts.table)
-                .join(ExternalRuling, ExternalRuling.id == fts.table.c.rowid)
-                .where(fts.match(query.fts5()))
-            )
-        stmt = _external_filters(stmt, filters)
-        key = ExternalRuling.id
     else:
-        raise ValueError(kind)
+        fts = _Fts(_FTS_OF[kind])
+        score = -fts.bm25()
+        key = fts.table.c.rowid
+        stmt = sa.select(key, score).select_from(fts.table).where(fts.match(query.fts5()))
+    base = stmt
+    if filtered:
+        if not _postgres(session):  # the row itself is read only when a filter needs it
+            stmt = stmt.join(model, model.id == key)
+        if kind == "claims":
+            stmt = _claim_filters(stmt, filters)
+        elif kind == "articles":
+            stmt = _article_filters(stmt, filters)
+        elif kind == "rulings":
+            stmt = _ruling_filters(stmt, filters, joined=_postgres(session))
+        else:
+            stmt = _external_filters(stmt, filters)
+    # Ranking reads every match; past RANK_WINDOW matches only the newest are ranked, so
+    # a word found in half the claims costs what a word in RANK_WINDOW of them does.
+    newest = session.scalars(
+        stmt.with_only_columns(key).order_by(key.desc()).limit(RANK_WINDOW + 1)
+    ).all()
+    capped = len(newest) > RANK_WINDOW
+    if not newest:
+        return [], False
+    if capped:
+        stmt = stmt.where(key >= newest[RANK_WINDOW - 1])
+    elif filtered:
+        # The filtered matches are known now: rank them without filtering again.
+        stmt = base.where(key.in_(newest))
     rows = session.execute(
         stmt.order_by(score.desc(), key.desc()).offset(offset).limit(limit)
     ).all()
-    return [(ident, float(value)) for ident, value in rows]
+    return [(ident, float(value)) for ident, value in rows], capped
 
 
 def _article_filters(query: sa.Select, filters: SearchFilters) -> sa.Select:
@@ -663,7 +655,7 @@ def search_kind(
             for name, claims, external in chosen
         ]
         return KindPage(kind, hits, len(names) > offset + per_page)
-    ranked = _ranked(session, kind, query, filters, offset=offset, limit=per_page + 1)
+    ranked, capped = _ranked(session, kind, query, filters, offset=offset, limit=per_page + 1)
     chosen = ranked[:per_page]
     ids = [ident for ident, _ in chosen]
     rows = _rows(session, kind, ids)
@@ -673,7 +665,7 @@ def search_kind(
         for ident, score in chosen
         if ident in rows
     ]
-    return KindPage(kind, hits, len(ranked) > per_page)
+    return KindPage(kind, hits, len(ranked) > per_page, capped)
 
 
 def search_all(

@@ -15,6 +15,7 @@ from factcheck.db import bounded_int
 from factcheck.errors import InvalidInput
 from factcheck.extensions import db
 from factcheck.paging import filter_args
+from factcheck.search import queries
 from factcheck.search.forms import SearchForm
 from factcheck.search.queries import (
     KIND_LABELS,
@@ -66,7 +67,14 @@ def _index_error(exc: sa.exc.DBAPIError) -> bool:
 def search():
     """Search everything; a kind's own tab pages through its hits."""
     form = _form()
-    page = {"form": form, "sections": [], "labels": KIND_LABELS, "notes": (), "query": None}
+    page = {
+        "form": form,
+        "sections": [],
+        "labels": KIND_LABELS,
+        "notes": (),
+        "query": None,
+        "rank_window": queries.RANK_WINDOW,
+    }
     if not (request.args.get("q") or "").strip():
         return render_template("search/index.html", **page)
     if not form.validate():

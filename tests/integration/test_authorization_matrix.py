@@ -70,6 +70,7 @@ MATRIX: dict[tuple[str, str], frozenset] = {
     ): SIGNED_IN,
     ("GET", "/dashboard/work.csv"): frozenset({ED, AD}),
     ("GET", "/rulings/<int:claim_id>"): EVERYONE,  # published: public unless PUBLIC_RULINGS off
+    ("GET", "/search"): SIGNED_IN,  # one box over claims, rulings, articles (read only)
     # Fact-checking.
     ("GET", "/articles/ingest"): CHECKERS,
     ("POST", "/articles/ingest"): CHECKERS,

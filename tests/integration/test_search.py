@@ -429,3 +429,24 @@ def test_migration_builds_the_same_index_as_create_all(empty_database, backend_n
     created = schema(empty_database(backend_name), False)
     assert migrated == created
     assert len(migrated) == (33 if backend_name == "sqlite" else 9)
+
+
+def test_past_the_rank_window_the_newest_matches_are_ranked(app, login_as, monkeypatch):
+    from factcheck.search import queries
+
+    monkeypatch.setattr(queries, "RANK_WINDOW", 3)
+    old = add_claim("Quarry quarry quarry dust", claimant="Old")
+    newer = [add_claim(f"Quarry dust {n} fell", claimant=f"New {n}") for n in range(4)]
+    db.session.commit()
+    page = search_kind(db.session, "claims", parse("quarry"), SearchFilters())
+    assert page.capped and {h.key for h in page.hits} == {c.id for c in newer[-3:]}
+    assert old.id not in _ids("claims", "quarry")
+    # With a filter the window counts the filtered matches.
+    filtered = search_kind(db.session, "claims", parse("quarry"), SearchFilters(claimant="old"))
+    assert not filtered.capped and [h.key for h in filtered.hits] == [old.id]
+    body = (
+        login_as(Role.VIEWER)
+        .get("/search", query_string={"q": "quarry", "kind": "claims"})
+        .get_data(as_text=True)
+    )
+    assert "Over 3 claims match: the newest 3 are ranked." in body
