@@ -8,20 +8,25 @@ committed at once, and the queue shows what was done and what was refused.
 
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import parse_qsl
 
+import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, url_for
 from flask_login import current_user
 
 from factcheck.auth.models import User
 from factcheck.auth.queries import fact_checkers
-from factcheck.auth.roles import Role
+from factcheck.auth.roles import Role, ensure_role
 from factcheck.auth.security import roles_allowed
+from factcheck.claims.models import Claim
 from factcheck.db import bounded_int, utcnow
-from factcheck.errors import DomainError
+from factcheck.errors import Conflict, DomainError
 from factcheck.extensions import db
+from factcheck.matching import decisions as matches
+from factcheck.matching.models import ClaimMatch
 from factcheck.review import bulk as service
-from factcheck.review.bulk import Outcome
+from factcheck.review.bulk import Outcome, apply_each
 from factcheck.review.forms import BulkForm, bulk_form
 
 bp = Blueprint("bulk", __name__)
@@ -59,7 +64,8 @@ def _form_error(form: BulkForm) -> str:
 @bp.route("/bulk", methods=["POST"])
 @roles_allowed(Role.FACT_CHECKER)
 def bulk():
-    """Dismiss, assign or merge the selected claims; say what was done and refused."""
+    """Dismiss, assign, merge the selected claims, or accept or reject their suggested
+    matches; say what was done and what was refused."""
     actor: User = current_user._get_current_object()
     people = fact_checkers(db.session) if actor.has_role(Role.EDITOR) else []
     form = bulk_form(actor, people)
@@ -114,4 +120,42 @@ def _decide(form: BulkForm, actor: User, now) -> tuple[Outcome, str]:  # noqa: A
             db.session, form.selection, into_id=form.into.data, actor=actor, now=now
         )
         return outcome, "Merged {claims} into #" + str(into.id)
-    raise DomainError("That action is not available yet.")
+    if action == "accept":
+        ensure_role(actor, Role.FACT_CHECKER)
+        outcome = apply_each(
+            db.session, form.selection, lambda c: _accept_best(c, actor=actor, now=now)
+        )
+        return outcome, "Linked {claims} as repeats of their closest suggested match"
+    ensure_role(actor, Role.FACT_CHECKER)
+    outcome = apply_each(db.session, form.selection, lambda c: _reject_all(c, actor=actor, now=now))
+    return outcome, "Rejected the suggested matches of {claims}"
+
+
+def _suggested(claim: Claim, *, earlier_only: bool = False) -> list[ClaimMatch]:
+    """The claim's matches still waiting for a person, most similar first."""
+    query = sa.select(ClaimMatch).where(
+        ClaimMatch.claim_id == claim.id, ClaimMatch.state == "suggested"
+    )
+    if earlier_only:
+        query = query.where(ClaimMatch.earlier_claim_id.is_not(None))
+    return list(db.session.scalars(query.order_by(ClaimMatch.similarity.desc(), ClaimMatch.id)))
+
+
+def _accept_best(claim: Claim, *, actor: User, now: datetime) -> None:
+    """Link the claim as a repeat of its most similar suggested earlier claim (one only: a
+    claim becomes the repeat of one claim). Rulings from elsewhere are confirmed on the
+    claim's page, one by one."""
+    found = _suggested(claim, earlier_only=True)
+    if not found:
+        raise Conflict("This claim has no suggested repeat.")
+    matches.accept(db.session, found[0], actor=actor, now=now)
+
+
+def _reject_all(claim: Claim, *, actor: User, now: datetime) -> None:
+    """Mark every suggested match of the claim (earlier claims and rulings from elsewhere)
+    as not the same claim; none is offered again."""
+    found = _suggested(claim)
+    if not found:
+        raise Conflict("This claim has no suggested match.")
+    for match in found:
+        matches.reject(db.session, match, actor=actor, now=now)

@@ -100,8 +100,9 @@ def refusal(claim_id: int, message: str) -> str:
     text = message.strip().rstrip(".")
     if held := re.match(r"^(.+?) holds this claim until", text):
         return f"#{claim_id} is held by {held.group(1)}"
-    text = text.split(";")[0].removesuffix(" and cannot be changed")
     if text.startswith("This claim "):
+        # The state, not the rule that follows it ("; only claims…", ": only a claim…").
+        text = re.split(r";|: ", text)[0].removesuffix(" and cannot be changed")
         return f"#{claim_id} " + text.removeprefix("This claim ")
     if text.startswith("Your account does not have permission"):
         return f"#{claim_id}: your role may not do this"

@@ -122,7 +122,7 @@ def test_queue_shortcuts_bulk_dismiss_and_the_same_without_javascript(live_serve
         for _ in range(3):
             page.keyboard.press("x")
             page.keyboard.press("j")
-        texts = [rows.nth(i).locator("td.long a").inner_text() for i in range(3)]
+        texts = [rows.nth(i).locator("td.long a").first.inner_text() for i in range(3)]
         page.select_option("#bulk-reason", "not_check_worthy")
         page.get_by_role("button", name="Dismiss", exact=True).click()
         expect(page.locator(".flash")).to_have_text("Dismissed 3 claims.")

@@ -13,8 +13,9 @@ from factcheck.auth.roles import Role
 from factcheck.claims.models import Claim
 from factcheck.db import utcnow
 from factcheck.extensions import db
+from factcheck.matching.models import ClaimMatch, ExternalRuling
 from factcheck.review import leases
-from factcheck.review.bulk import BULK_MAX
+from factcheck.review.bulk import BULK_MAX, refusal
 from factcheck.review.models import Assignment
 from factcheck.verdicts.ratings import ensure_default_scale
 from tests.conftest import csrf_token, login
@@ -293,3 +294,117 @@ def test_merge_needs_two_claims(app, desk):
         ("error", "Select at least two claims to merge, or one and a claim number.")
     ]
     assert status(only.id) == "new"
+
+
+def suggest(claim: Claim, *, earlier: Claim | None = None, ruling=None, similarity: float):  # noqa: ANN001
+    """A suggested match, as the matcher leaves it."""
+    match = ClaimMatch(
+        claim_id=claim.id,
+        earlier_claim_id=earlier.id if earlier else None,
+        external_ruling_id=ruling.id if ruling else None,
+        similarity=similarity,
+        state="suggested",
+    )
+    db.session.add(match)
+    db.session.flush()
+    return match
+
+
+def states(*matches: ClaimMatch) -> list[str]:
+    return [
+        db.session.scalar(sa.select(ClaimMatch.state).where(ClaimMatch.id == m.id)) for m in matches
+    ]
+
+
+def test_accept_links_each_claim_to_its_closest_suggested_repeat(app, desk):
+    first, second, third = claims(3, prefix="The minister said crime rose")
+    new1, new2, lonely, published = claims(4, prefix="Crime went up, the minister said")
+    closest = suggest(new1, earlier=first, similarity=0.93)
+    other = suggest(new1, earlier=second, similarity=0.88)
+    only = suggest(new2, earlier=third, similarity=0.9)
+    publish(published, user(desk["fc_account"]), user(desk["ed_account"]))
+    too_late = suggest(published, earlier=first, similarity=0.95)
+    db.session.commit()
+
+    response = post_bulk(desk["fc"], "accept", picks([new1, new2, lonely, published]))
+
+    assert flashes(response) == [
+        (
+            "info",
+            "Linked 2 claims as repeats of their closest suggested match; 2 refused: "
+            f"#{lonely.id} has no suggested repeat, #{published.id} is published.",
+        )
+    ]
+    assert states(closest, other, only, too_late) == ["linked", "suggested", "linked", "suggested"]
+    duplicate_of = dict(
+        db.session.execute(
+            sa.select(Claim.id, Claim.duplicate_of_id).where(Claim.id.in_([new1.id, new2.id]))
+        ).all()
+    )
+    assert duplicate_of == {new1.id: first.id, new2.id: third.id}
+    assert [status(c.id) for c in (new1, new2, lonely, published)] == [
+        "merged", "merged", "new", "published",
+    ]  # fmt: skip
+    assert audit("claim.repeat_link") == sorted([new1.id, new2.id])
+
+
+def test_reject_marks_every_suggested_match_of_each_claim(app, desk):
+    earlier, newer, plain = claims(3, prefix="Crime rose by")
+    ruling = ExternalRuling(
+        record_key="k" * 64,
+        publisher_name="Other Desk",
+        claim_reviewed="Crime rose by a third",
+        rating="False",
+    )
+    db.session.add(ruling)
+    db.session.flush()
+    to_claim = suggest(newer, earlier=earlier, similarity=0.8)
+    to_ruling = suggest(newer, ruling=ruling, similarity=0.82)
+    db.session.commit()
+
+    response = post_bulk(desk["fc"], "reject", picks([newer, plain]))
+
+    assert flashes(response) == [
+        (
+            "info",
+            "Rejected the suggested matches of 1 claim; 1 refused: "
+            f"#{plain.id} has no suggested match.",
+        )
+    ]
+    assert states(to_claim, to_ruling) == ["rejected", "rejected"]
+    assert audit("claim.match_reject") == [newer.id, newer.id]
+    assert status(newer.id) == "new"
+
+
+@pytest.mark.parametrize(
+    ("message", "short"),
+    [
+        ("This claim is published and cannot be changed.", "#7 is published"),
+        (
+            "This claim is dismissed; only claims waiting in the queue can be taken.",
+            "#7 is dismissed",
+        ),
+        (
+            "Ana Lima holds this claim until 2026-12-01 10:00 UTC. Ask an editor.",
+            "#7 is held by Ana Lima",
+        ),
+        ("Your account does not have permission to do this.", "#7: your role may not do this"),
+        (
+            "Claim #3 is retracted; merge into a live claim.",
+            "#7: Claim #3 is retracted; merge into a live claim",
+        ),
+    ],
+)
+def test_a_refusal_is_summed_up_in_a_few_words(message, short):
+    assert refusal(7, message) == short
+
+
+def test_a_long_list_of_refusals_is_cut_short():
+    from factcheck.review.bulk import Outcome
+
+    outcome = Outcome(done=[1], refused=[(i, f"#{i} is published") for i in range(2, 16)])
+    assert outcome.summary("Dismissed {claims}") == (
+        "Dismissed 1 claim; 14 refused: "
+        + ", ".join(f"#{i} is published" for i in range(2, 12))
+        + " and 4 more."
+    )
