@@ -49,6 +49,7 @@ from factcheck.editorial.visibility import hidden_actions, visible_revisions
 from factcheck.errorpages import api_error
 from factcheck.errors import BadRequest, InvalidInput, NotFound
 from factcheck.export.claimreview import claim_review
+from factcheck.export.queries import appearances
 from factcheck.export.services import ExportFilters, public_base_url, ruling_url
 from factcheck.extensions import csrf, db, limiter
 from factcheck.intake import ingest
@@ -243,6 +244,7 @@ def _review(ruling: Ruling) -> dict[str, Any]:
         organisation=cfg["ORGANISATION_NAME"],
         organisation_url=cfg["ORGANISATION_URL"],
         base_url=_base_url(),
+        appearances=appearances(db.session, [ruling.claim_id])[ruling.claim_id],
     )
 
 

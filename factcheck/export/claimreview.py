@@ -10,14 +10,14 @@ datePublished and appearance) and inLanguage.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import sqlalchemy.orm as so
 
 from factcheck.claims.models import Claim
 from factcheck.editorial.models import Ruling
-from factcheck.export.queries import claim_review_query
+from factcheck.export.queries import appearances, claim_review_query
 from factcheck.export.services import ExportFilters, ruling_url
 from factcheck.sources.models import Article
 from factcheck.verdicts.models import VerdictRevision
@@ -25,6 +25,20 @@ from factcheck.verdicts.models import VerdictRevision
 
 def _number(value: float) -> int | float:
     return int(value) if float(value).is_integer() else value
+
+
+def _appearance(article: Article) -> dict[str, Any]:
+    """An article a claim appeared in, as a schema.org CreativeWork."""
+    appearance: dict[str, Any] = {"@type": "CreativeWork"}
+    if article.url:
+        appearance["url"] = article.url
+    if article.title:
+        appearance["headline"] = article.title
+    if article.published_on:
+        appearance["datePublished"] = article.published_on.isoformat()
+    if article.outlet is not None:
+        appearance["publisher"] = {"@type": "Organization", "name": article.outlet.name}
+    return appearance
 
 
 def claim_review(
@@ -36,8 +50,12 @@ def claim_review(
     organisation: str,
     organisation_url: str,
     base_url: str,
+    appearances: Sequence[Article] | None = None,
 ) -> dict[str, Any]:
-    """The ClaimReview of one ruling as a JSON-LD object."""
+    """The ClaimReview of one ruling as a JSON-LD object.
+
+    `appearances`: every article the claim appeared in, earliest first
+    (export.queries.appearances); without it, the claim's own article only."""
     rating = revision.rating
     review_rating: dict[str, Any] = {"@type": "Rating"}
     if rating is not None:
@@ -59,18 +77,14 @@ def claim_review(
         item["author"] = author
     if revision.claimed_on:
         item["datePublished"] = revision.claimed_on.isoformat()
-    if article is not None and (article.url or article.title):
-        appearance: dict[str, Any] = {"@type": "CreativeWork"}
-        if article.url:
-            appearance["url"] = article.url
-        if article.title:
-            appearance["headline"] = article.title
-        if article.published_on:
-            appearance["datePublished"] = article.published_on.isoformat()
-        if article.outlet is not None:
-            appearance["publisher"] = {"@type": "Organization", "name": article.outlet.name}
-        item["appearance"] = [appearance]
-        item["firstAppearance"] = appearance
+    shown = [
+        _appearance(a)
+        for a in (appearances if appearances is not None else [article] if article else [])
+        if a.url or a.title
+    ]
+    if shown:
+        item["appearance"] = shown
+        item["firstAppearance"] = shown[0]
 
     review: dict[str, Any] = {
         "@context": "https://schema.org",
@@ -101,16 +115,20 @@ def claim_reviews(
     if filters.statuses != ("published",):
         filters = ExportFilters(**{**filters.__dict__, "statuses": ("published",)})
     query = claim_review_query(filters).execution_options(yield_per=batch)
-    for ruling, revision, claim, article in session.execute(query):
-        yield claim_review(
-            ruling,
-            revision,
-            claim,
-            article,
-            organisation=organisation,
-            organisation_url=organisation_url,
-            base_url=base_url,
-        )
+    for rows in session.execute(query).partitions(batch):
+        # Each claim's articles, for its appearance list: one lookup per batch of rulings.
+        articles = appearances(session, [row[2].id for row in rows])
+        for ruling, revision, claim, article in rows:
+            yield claim_review(
+                ruling,
+                revision,
+                claim,
+                article,
+                organisation=organisation,
+                organisation_url=organisation_url,
+                base_url=base_url,
+                appearances=articles.get(claim.id),
+            )
 
 
 def jsonl_chunks(reviews: Iterator[dict[str, Any]], batch: int = 500) -> Iterator[str]:

@@ -12,11 +12,13 @@ services.py turns the values into cells (spreadsheet-safe text, ISO 8601 times).
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from factcheck.auth.models import User
-from factcheck.claims.models import Claim, Sentence, SentenceScore
+from factcheck.claims.models import Claim, Sentence, SentenceScore, claim_sentences
 from factcheck.editorial.models import Correction, EditorialDecision, Ruling
 from factcheck.editorial.queries import RulingFilters, matching
 from factcheck.sources.models import Article, Outlet
@@ -135,3 +137,47 @@ def claim_review_query(filters: RulingFilters) -> sa.Select:
             so.selectinload(Ruling.corrections),
         )
     )
+
+
+def appearances(session: so.Session, claim_ids: Collection[int]) -> dict[int, list[Article]]:
+    """Every article each claim appeared in, earliest first: its own, those of its source
+    sentences (repeats found word for word or linked by matching add theirs), and those of
+    the claims merged into it. Two statements for any number of claims (the ClaimReview
+    `appearance` list of a whole feed batch)."""
+    ids = list(set(claim_ids))
+    if not ids:
+        return {}
+    own = sa.select(Claim.id.label("claim_id"), Claim.article_id.label("article_id")).where(
+        Claim.id.in_(ids), Claim.article_id.is_not(None)
+    )
+    said = (
+        sa.select(claim_sentences.c.claim_id, Sentence.article_id)
+        .join(Sentence, Sentence.id == claim_sentences.c.sentence_id)
+        .where(claim_sentences.c.claim_id.in_(ids))
+    )
+    repeats = sa.select(Claim.duplicate_of_id, Claim.article_id).where(
+        Claim.duplicate_of_id.in_(ids), Claim.article_id.is_not(None)
+    )
+    pairs = sa.union(own, said, repeats).subquery()
+    rows = session.execute(
+        sa.select(pairs.c.claim_id, Article)
+        .join(Article, Article.id == pairs.c.article_id)
+        .options(
+            so.load_only(
+                Article.title,
+                Article.url,
+                Article.published_on,
+                Article.language,
+                Article.outlet_id,
+                Article.ingested_at,
+            ),
+            so.selectinload(Article.outlet),
+        )
+    ).all()
+    found: dict[int, list[Article]] = {claim_id: [] for claim_id in ids}
+    for claim_id, article in rows:
+        found[claim_id].append(article)
+    for articles in found.values():
+        # Publication date, else the day it was ingested.
+        articles.sort(key=lambda a: (a.published_on or a.ingested_at.date(), a.id))
+    return found

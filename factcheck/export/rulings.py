@@ -15,6 +15,7 @@ from factcheck.auth.security import public
 from factcheck.claims.lifecycle import get_claim
 from factcheck.editorial.lookups import ruling_of
 from factcheck.export.claimreview import claim_review
+from factcheck.export.queries import appearances
 from factcheck.export.services import public_base_url
 from factcheck.extensions import db
 from factcheck.verdicts.services import revisions
@@ -49,6 +50,7 @@ def ruling(claim_id: int):
             organisation=current_app.config["ORGANISATION_NAME"],
             organisation_url=current_app.config["ORGANISATION_URL"],
             base_url=public_base_url(current_app.config),
+            appearances=appearances(db.session, [claim.id])[claim.id],
         )
     response = make_response(
         render_template(
