@@ -149,6 +149,7 @@ def register_blueprints(app: Flask) -> None:
     from factcheck.export.rulings import bp as rulings_bp
     from factcheck.export.views import bp as export_bp
     from factcheck.main.views import bp as main_bp
+    from factcheck.matching.views import bp as matching_bp
     from factcheck.notifications.views import bp as notifications_bp
     from factcheck.review.views import bp as review_bp
     from factcheck.search.views import bp as search_bp
@@ -163,6 +164,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(bulk_bp, url_prefix="/claims")
     app.register_blueprint(verdicts_bp, url_prefix="/claims")
     app.register_blueprint(editorial_bp, url_prefix="/claims")
+    app.register_blueprint(matching_bp, url_prefix="/claims")
     app.register_blueprint(rulings_bp, url_prefix="/rulings")
     app.register_blueprint(notifications_bp, url_prefix="/notifications")
     app.register_blueprint(export_bp, url_prefix="/export")

@@ -25,6 +25,8 @@ from factcheck.editorial.visibility import hidden_actions, sees_drafts, visible_
 from factcheck.errors import DomainError
 from factcheck.extensions import db
 from factcheck.forms import ActionForm
+from factcheck.matching.forms import MatchDecisionForm
+from factcheck.matching.queries import matches_for_claims, repeats_of, summary
 from factcheck.paging import filter_args
 from factcheck.review.forms import (
     AssignForm,
@@ -124,6 +126,12 @@ def index():
         next_url=next_url,
         first_url=url_for("claims.index", **args) if request.args.get("after") else None,
         take_form=ActionForm(),
+        match_summaries={
+            claim_id: summary(found)
+            for claim_id, found in matches_for_claims(
+                db.session, [c.id for c in page.items]
+            ).items()
+        },
         bulk_form=bulk_form(current_user, fact_checkers(db.session)),
     )
 
@@ -191,6 +199,9 @@ def claim(claim_id: int):
         publish_form=PublishForm(),
         retract_form=RetractForm(),
         duplicate_of=db.session.get(Claim, item.duplicate_of_id) if item.duplicate_of_id else None,
+        matches=matches_for_claims(db.session, [item.id]).get(item.id, []),
+        repeats=repeats_of(db.session, item.id),
+        match_form=MatchDecisionForm(),
     )
 
 

@@ -81,6 +81,7 @@ MATRIX: dict[tuple[str, str], frozenset] = {
     ("POST", "/claims/<int:claim_id>/dismiss"): CHECKERS,
     ("POST", "/claims/<int:claim_id>/merge"): CHECKERS,
     ("POST", "/claims/bulk"): CHECKERS,  # each claim then checked as on its own page
+    ("POST", "/claims/<int:claim_id>/matches"): CHECKERS,
     ("POST", "/claims/promote/<int:sentence_id>"): CHECKERS,
     ("GET", "/claims/<int:claim_id>/verdict"): CHECKERS,
     ("POST", "/claims/<int:claim_id>/verdict"): CHECKERS,

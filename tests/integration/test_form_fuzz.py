@@ -46,6 +46,7 @@ from factcheck.editorial.forms import (
 from factcheck.export.forms import ExportForm
 from factcheck.extensions import db
 from factcheck.forms import ActionForm
+from factcheck.matching.forms import MatchDecisionForm
 from factcheck.notifications.services import notify
 from factcheck.review import decisions, leases
 from factcheck.review.forms import (
@@ -92,6 +93,7 @@ FORMS: dict[tuple[str, str], Row] = {
     ("POST", "/claims/<int:claim_id>/dismiss"): Row(ED, DismissForm),
     ("POST", "/claims/<int:claim_id>/merge"): Row(ED, MergeForm),
     ("POST", "/claims/bulk"): Row(ED, BulkForm),
+    ("POST", "/claims/<int:claim_id>/matches"): Row(ED, MatchDecisionForm),
     ("POST", "/claims/promote/<int:sentence_id>"): Row(ED, PromoteForm),
     ("POST", "/claims/<int:claim_id>/verdict"): Row(ED, VerdictForm, claim="held"),
     ("POST", "/claims/<int:claim_id>/assign"): Row(ED, AssignForm),
