@@ -3,6 +3,7 @@ and the decision buttons posted through the test client (CSRF, roles, flash mess
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 
@@ -245,3 +246,20 @@ def test_queue_and_claim_page_send_as_many_statements_for_many_matches(app, logi
     grow(6)
     large = (_statements("/claims/", client), _statements(f"/claims/{hub.id}", client))
     assert large == small
+
+
+def test_an_attached_ruling_lists_the_repeat_as_an_appearance_until_undone(login_as, story):
+    client = login_as(Role.FACT_CHECKER)
+    newer = db.session.get(Claim, story["newer"])
+    title = newer.article.title
+
+    def appearances() -> list[str]:
+        [line] = client.get("/export/claimreview.jsonl").get_data(as_text=True).splitlines()
+        item = json.loads(line)["itemReviewed"]
+        return [a.get("headline") for a in item.get("appearance", [])]
+
+    assert title not in appearances()
+    flashed(client, decide(client, story["newer"], story["ours"], "attach"))
+    assert title in appearances()
+    flashed(client, decide(client, story["newer"], story["ours"], "undo"))
+    assert title not in appearances()
