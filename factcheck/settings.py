@@ -86,7 +86,7 @@ EXTENSION_SETTINGS = frozenset(
 # and the instance folder, or steer the test suite (FACTCHECK_TEST_* included). They are
 # neither loaded into app.config nor refused.
 PROCESS_VARIABLES = frozenset(
-    {"CONFIG", "INSTANCE_PATH", "SHARED_DIR", "SCREENSHOT_DIR", "FUZZ_EXAMPLES"}
+    {"CONFIG", "INSTANCE_PATH", "SHARED_DIR", "SCREENSHOT_DIR", "FUZZ_EXAMPLES", "SLOW"}
 )
 ENV_PREFIX = "FACTCHECK"
 
