@@ -108,10 +108,11 @@ def test_claim_page_shows_matches_and_buttons_to_a_fact_checker(login_as, story)
     client = login_as(Role.FACT_CHECKER)
     page = client.get(f"/claims/{story['newer']}").get_data(as_text=True)
     assert "Checked before?" in page
-    notice = re.search(r'<p class="notice" id="ruled-before">(.*?)</p>', page, re.S).group(1)
+    notice = re.search(r'<div class="notice" id="ruled-before">(.*?)</div>', page, re.S).group(1)
     assert f"Already ruled {story['rating']} on" in notice and "2026-11-20" in notice
     assert f"claim #{story['earlier']}" in notice and "91% similar" in notice
     assert 'value="attach">Attach this ruling' in notice
+    assert page.count("Attach this ruling") == 1
     assert 'value="accept">Same claim' in page and 'value="reject">Not the same' in page
     assert "Rulings from elsewhere" in page and "Other Desk 1" in page and "Mostly false" in page
     # The outside URL is escaped inside its attribute and opens without a referrer.
