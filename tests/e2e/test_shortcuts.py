@@ -123,6 +123,10 @@ def test_queue_shortcuts_bulk_dismiss_and_the_same_without_javascript(live_serve
             page.keyboard.press("x")
             page.keyboard.press("j")
         texts = [rows.nth(i).locator("td.long a").first.inner_text() for i in range(3)]
+        page.keyboard.press("k")
+        page.keyboard.press("d")  # the highlighted row stays ticked; Dismiss's reason next
+        expect(page.locator("#bulk-reason")).to_be_focused()
+        expect(page.locator("#bulk-count")).to_have_text("3 selected")
         page.select_option("#bulk-reason", "not_check_worthy")
         page.get_by_role("button", name="Dismiss", exact=True).click()
         expect(page.locator(".flash")).to_have_text("Dismissed 3 claims.")
@@ -130,7 +134,12 @@ def test_queue_shortcuts_bulk_dismiss_and_the_same_without_javascript(live_serve
         for text in texts:
             expect(page.locator("table.queue")).not_to_contain_text(text)
 
-        # t takes the highlighted claim through its row's own Take button.
+        # t takes the highlighted claim through its row's own Take button (none is
+        # highlighted after the page loads: t does nothing until j or k shows one).
+        page.keyboard.press("t")
+        page.wait_for_timeout(500)
+        assert page.url == live_server + "/claims/"
+        expect(page.locator(".flash")).to_have_text("Dismissed 3 claims.")
         page.keyboard.press("j")
         page.keyboard.press("t")
         expect(page.locator(".flash")).to_contain_text("The claim is yours")

@@ -74,11 +74,9 @@
     }
   }
 
+  // x, t and d act on the highlighted row only: nothing is taken or ticked unseen.
   function focusedRow() {
-    if (current < 0) {
-      focusRow(0);
-    }
-    return rows[current];
+    return current >= 0 ? rows[current] : null;
   }
 
   function queueKey(key, event) {
@@ -91,8 +89,12 @@
       focusRow(current < 0 ? 0 : current - 1);
       return true;
     }
+    row = focusedRow();
+    if (!row) {
+      return false;
+    }
     if (key === "x") {
-      var box = focusedRow().querySelector("input[type=checkbox][name=claim]");
+      var box = row.querySelector("input[type=checkbox][name=claim]");
       if (box) {
         box.click(); // a real click: change events, bulk.js's count
       }
@@ -102,21 +104,17 @@
       if (key === "Enter" && event.target.closest && event.target.closest("a, button, summary, input")) {
         return false; // Enter on a link or button does what it does
       }
-      if (current < 0) {
-        return false;
-      }
-      window.location.assign(rows[current].getAttribute("data-href"));
+      window.location.assign(row.getAttribute("data-href"));
       return true;
     }
     if (key === "t") {
-      var take = focusedRow().querySelector("form[data-shortcut=take]");
+      var take = row.querySelector("form[data-shortcut=take]");
       if (take) {
         submit(take);
       }
       return !!take;
     }
     if (key === "d") {
-      row = focusedRow();
       var pick = row.querySelector("input[type=checkbox][name=claim]");
       var reason = document.getElementById("bulk-reason");
       if (!pick || !reason) {
