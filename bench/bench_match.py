@@ -21,6 +21,18 @@ index: every vector is about equally far from every other), and "clustered" ones
 thousand centres, as real claim embeddings are (claims repeat topics); the queries of the
 clustered kind are new vectors near random centres, like a new claim on an old topic.
 Memory: the stored matrix is N x 384 x 4 bytes (1.5 GB at 1M, per data kind).
+
+With --db, it also times factcheck.matching.index.nearest() itself, reading from a
+database: N claims and their embeddings (clustered vectors) are written with executemany
+into a fresh SQLite file and, with --pg URL (a server where the bench may create and drop
+the database factcheck_bench_match), into PostgreSQL; then the first call (loading the
+vectors into the per-process cache: time and RSS), warm calls for one claim (p50/p95:
+the cache check, the search, the statuses and vectors of the candidates read back), and
+the same through the usearch index that nearest() builds above MATCH_INDEX_MIN_ROWS, with
+its build time and recall@10 against nearest()'s brute force:
+
+    .venv/bin/python bench/bench_match.py --db --db-sizes 10000,100000 \
+        --pg postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 """
 
 from __future__ import annotations
@@ -210,7 +222,15 @@ def main() -> None:
     )
     parser.add_argument("--budget-ms", type=float, default=100.0, help="Per-query budget.")
     parser.add_argument("--seed", type=int, default=16)
+    parser.add_argument("--db", action="store_true", help="Time nearest() from a database.")
+    parser.add_argument("--db-only", action="store_true", help="Only the --db figures.")
+    parser.add_argument("--db-sizes", default="10000,100000", help="Claims stored for --db.")
+    parser.add_argument("--pg", default="", help="PostgreSQL server URL for --db.")
     args = parser.parse_args()
+    if args.db or args.db_only:
+        bench_databases(args)
+        if args.db_only:
+            return
     sizes = sorted(int(s) for s in args.sizes.split(","))
     kinds = [k.strip() for k in args.data.split(",")]
     args.ef = [int(e) for e in args.ef.split(",")]
@@ -257,6 +277,146 @@ def main() -> None:
             f"{largest:,}, so one query stays within {args.budget_ms:.0f} ms up to about "
             f"{fits:,} stored claims on this machine"
         )
+
+
+def _fill(engine, n: int, vectors: np.ndarray) -> None:  # noqa: ANN001
+    """N articles' worth of claims (one per article) and their embeddings, executemany."""
+    import sqlalchemy as sa
+
+    from factcheck.claims.models import Claim, ClaimEmbedding
+
+    model = ("bench", "1")
+    with engine.begin() as conn:
+        for start in range(0, n, 20_000):
+            stop = min(start + 20_000, n)
+            conn.execute(
+                sa.insert(Claim.__table__),
+                [
+                    {
+                        "id": i + 1,
+                        "text": f"Claim {i}",
+                        "status": "new",
+                        "priority": 0.5,
+                        "article_count": 1,
+                        "version": 1,
+                        "hedged": False,
+                    }
+                    for i in range(start, stop)
+                ],
+            )
+            conn.execute(
+                sa.insert(ClaimEmbedding.__table__),
+                [
+                    {
+                        "claim_id": i + 1,
+                        "model_name": model[0],
+                        "model_version": model[1],
+                        "dimensions": DIM,
+                        "vector": vectors[i].astype("<f4").tobytes(),
+                    }
+                    for i in range(start, stop)
+                ],
+            )
+
+
+def _bench_nearest(url: str, n: int, stored: np.ndarray, queries: np.ndarray) -> None:
+    """Print nearest()'s figures for one database holding N claims."""
+    import sqlalchemy as sa
+    import sqlalchemy.orm as so
+
+    import factcheck.models  # noqa: F401  (every table, for create_all)
+    from factcheck.db import Base
+    from factcheck.matching import index
+
+    engine = sa.create_engine(url)
+    Base.metadata.drop_all(engine)
+    Base.metadata.create_all(engine)
+    start = time.perf_counter()
+    _fill(engine, n, stored)
+    print(f"    {n:,} claims written in {time.perf_counter() - start:.1f} s")
+    model = ("bench", "1", DIM)
+    with so.Session(engine) as session:
+        for label, min_rows in (("brute force", 10**12), ("usearch", 0)):
+            index.forget()
+            before = rss_mib()
+            start = time.perf_counter()
+            index.nearest(
+                session, queries[:1], k=TOP, kinds=("claim",), model=model, min_index_rows=min_rows
+            )
+            first = time.perf_counter() - start
+            grown = rss_mib() - before
+            p50, p95 = percentiles(
+                lambda i, min_rows=min_rows: index.nearest(
+                    session,
+                    queries[i : i + 1],
+                    k=TOP,
+                    kinds=("claim",),
+                    model=model,
+                    min_index_rows=min_rows,
+                ),
+                len(queries),
+            )
+            found = [
+                [nb.id for nb in row]
+                for row in index.nearest(
+                    session, queries, k=TOP, kinds=("claim",), model=model, min_index_rows=min_rows
+                )
+            ]
+            if label == "brute force":
+                exact = found
+                note = ""
+            else:
+                hits = sum(len(set(f) & set(e)) for f, e in zip(found, exact, strict=True))
+                note = f", recall@10 vs brute force {hits / sum(map(len, exact)):.3f}"
+            print(
+                f"    nearest() {label:<11}: first call (load{' + build' if min_rows == 0 else ''})"
+                f" {first:6.2f} s, RSS +{grown:,.0f} MiB; warm one claim p50 {p50:6.2f} ms "
+                f"p95 {p95:6.2f} ms{note}"
+            )
+    index.forget()
+    Base.metadata.drop_all(engine)
+    engine.dispose()
+
+
+def bench_databases(args: argparse.Namespace) -> None:
+    """nearest() from SQLite (a temporary file) and PostgreSQL (--pg) at --db-sizes."""
+    import tempfile
+
+    import sqlalchemy as sa
+
+    rng = np.random.default_rng(args.seed)
+    sizes = sorted(int(s) for s in args.db_sizes.split(","))
+    centres = uniform(args.centres, rng)
+    stored = clustered(sizes[-1], centres, args.noise, rng)
+    queries = clustered(args.queries, centres, args.noise, rng)
+    targets = []
+    with tempfile.TemporaryDirectory() as folder:
+        targets.append(("SQLite", f"sqlite:///{folder}/bench.db"))
+        if args.pg:
+            server = sa.create_engine(args.pg, isolation_level="AUTOCOMMIT")
+            with server.connect() as conn:
+                conn.exec_driver_sql("DROP DATABASE IF EXISTS factcheck_bench_match")
+                conn.exec_driver_sql("CREATE DATABASE factcheck_bench_match")
+            targets.append(
+                ("PostgreSQL", sa.make_url(args.pg).set(database="factcheck_bench_match"))
+            )
+        try:
+            for name, url in targets:
+                print(f"\nnearest() from {name}, {args.queries} queries, top {TOP}:")
+                for n in sizes:
+                    _bench_nearest(
+                        url.render_as_string(hide_password=False)
+                        if not isinstance(url, str)
+                        else url,
+                        n,
+                        stored[:n],
+                        queries,
+                    )
+        finally:
+            if args.pg:
+                with server.connect() as conn:
+                    conn.exec_driver_sql("DROP DATABASE IF EXISTS factcheck_bench_match")
+                server.dispose()
 
 
 if __name__ == "__main__":

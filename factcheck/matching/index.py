@@ -33,7 +33,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -55,6 +54,8 @@ DEFAULT_MIN_INDEX_ROWS = 500_000
 EF_SEARCH = 256
 # Rows read per statement when loading vectors.
 LOAD_BATCH = 50_000
+# Ids below the largest one seen that are read again for rows committed late.
+RESCAN = 500
 
 ModelKey = tuple[str, str, int]  # model name, version, dimensions
 
@@ -85,8 +86,13 @@ class _Store:
         self.matrix, self.count, self.signature, self.index = None, 0, (), None
 
     def append(self, ids: np.ndarray, rows: np.ndarray, min_index_rows: int) -> None:
+        """Add rows (ids ascending) not held yet; the ids stay sorted."""
+        if self.count and len(ids):
+            new = ~np.isin(ids, self.ids)
+            ids, rows = ids[new], rows[new]
         if not len(ids):
             return
+        late = self.count and ids[0] < self.ids[-1]
         if self.matrix is None:
             self.matrix = np.empty((max(1024, len(ids)), rows.shape[1]), dtype=np.float32)
         needed = self.count + len(ids)
@@ -97,6 +103,10 @@ class _Store:
         self.matrix[self.count : needed] = rows
         self.ids = np.concatenate([self.ids, ids.astype(np.int64)])
         self.count = needed
+        if late:  # a row committed late: put it in its place
+            order = np.argsort(self.ids, kind="stable")
+            self.ids = self.ids[order]
+            self.matrix[:needed] = self.matrix[:needed][order]
         if self.index is not None:
             self.index.add(ids.astype(np.uint64), rows)
         elif needed >= min_index_rows:
@@ -118,7 +128,9 @@ class _Store:
                 # usearch's "ip" metric is a distance: 1 - dot product.
                 out.append((keys[row][valid], (1.0 - distances[row][valid]).astype(np.float32)))
             return out
-        scores = queries @ self.matrix[: self.count].T  # queries x rows
+        matrix = self.matrix[: self.count]
+        # One query: a matrix-vector product (several times faster than a 1-row matmul).
+        scores = (matrix @ queries[0])[None, :] if len(queries) == 1 else queries @ matrix.T
         out = []
         for row in scores:
             top = np.argpartition(row, -count)[-count:] if count < len(row) else np.arange(len(row))
@@ -216,39 +228,38 @@ def _load(session: so.Session, query: sa.Select, id_column: Any, after: int, dim
 
 
 def _refresh_claims(session: so.Session, store: _Store, model: ModelKey, min_rows: int) -> None:
-    """Bring the claim matrix up to date: new rows appended, or all reloaded if needed."""
-    name, version, dimensions = model
-    newest = session.scalar(
-        sa.select(sa.func.max(ClaimEmbedding.claim_id)).where(
-            ClaimEmbedding.model_name == name,
-            ClaimEmbedding.model_version == version,
-            ClaimEmbedding.dimensions == dimensions,
-        )
-    )
-    cached_last = int(store.ids[-1]) if store.count else None
-    if cached_last is not None:
-        # The newest cached row must still be there as it was (ids of rolled-back rows
-        # come back on SQLite); else start again.
-        created: datetime | None = session.scalar(
-            sa.select(ClaimEmbedding.created_at).where(ClaimEmbedding.claim_id == cached_last)
-        )
-        if created is None or store.signature != (cached_last, created) or newest is None:
+    """Bring the claim matrix up to date: new rows appended, or all reloaded if needed.
+
+    Two primary-key lookups when nothing changed: the largest claim id stored (of any
+    model), and the creation time of the newest cached row."""
+    newest = session.scalar(sa.select(sa.func.max(ClaimEmbedding.claim_id)))
+    if store.signature:
+        last, created, seen = store.signature
+        changed = newest is None or newest < seen
+        if not changed and last is not None:
+            # The newest cached row must still be there as it was (ids of rolled-back
+            # rows come back on SQLite); else start again.
+            changed = created != session.scalar(
+                sa.select(ClaimEmbedding.created_at).where(ClaimEmbedding.claim_id == last)
+            )
+        if changed:
             store.clear()
-            cached_last = None
-    if newest is None or (cached_last is not None and newest <= cached_last):
+    seen = store.signature[2] if store.signature else 0
+    if newest is None or newest <= seen:
         return
+    # Rows committed late under a smaller id (PostgreSQL hands out ids before commit, so
+    # a concurrent ingest may commit after a larger id was read) are read again.
     ids, rows = _load(
-        session, _claim_rows(model), ClaimEmbedding.claim_id, cached_last or 0, dimensions
+        session, _claim_rows(model), ClaimEmbedding.claim_id, max(0, seen - RESCAN), model[2]
     )
     store.append(ids, rows, min_rows)
-    if store.count:
-        last = int(store.ids[-1])
-        store.signature = (
-            last,
-            session.scalar(
-                sa.select(ClaimEmbedding.created_at).where(ClaimEmbedding.claim_id == last)
-            ),
-        )
+    last = int(store.ids[-1]) if store.count else None
+    created = (
+        session.scalar(sa.select(ClaimEmbedding.created_at).where(ClaimEmbedding.claim_id == last))
+        if last is not None
+        else None
+    )
+    store.signature = (last, created, int(newest))
 
 
 def _refresh_external(session: so.Session, store: _Store, model: ModelKey, min_rows: int) -> None:
@@ -393,9 +404,11 @@ def _search(
 def _stale(store: _Store, current: dict[int, np.ndarray]) -> bool:
     """Whether a vector read now differs from the cached row of the same id."""
     positions = _positions(store, list(current))
-    return any(
-        not np.allclose(current[i], store.matrix[pos], atol=1e-4) for i, pos in positions.items()
-    )
+    if not positions:
+        return False
+    now = np.stack([current[i] for i in positions])
+    cached = store.matrix[list(positions.values())]
+    return bool(np.abs(now - cached).max() > 1e-4)
 
 
 def _positions(store: _Store, ids: list[int]) -> dict[int, int]:

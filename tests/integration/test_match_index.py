@@ -114,9 +114,19 @@ def test_new_rows_are_appended_not_reloaded(app, monkeypatch) -> None:
     (found,) = nearest(db.session, unit(0, 1)[None, :], k=1)
     assert found == [Neighbour("claim", newer.id, pytest.approx(1.0, abs=1e-5))]
     # Only rows after the newest cached one were read.
-    assert loads == [first.id]
+    assert loads == [max(0, first.id - index.RESCAN)]
     nearest(db.session, unit(0, 1)[None, :], k=1)
     assert len(loads) == 1  # nothing new: nothing read
+
+
+def test_a_row_committed_late_under_a_smaller_id_is_read_with_the_next_rows(app) -> None:
+    late, early = add_claim(), claim_with(unit(0, 1))
+    assert late.id < early.id
+    nearest(db.session, unit(1, 0)[None, :], k=5)
+    embed(late, unit(1, 0))  # as a concurrent ingest committing after `early`'s
+    claim_with(unit(0, 0, 1))
+    (found,) = nearest(db.session, unit(1, 0)[None, :], k=1)
+    assert found[0].id == late.id
 
 
 def test_other_models_and_dimensions_are_left_out(app) -> None:
