@@ -332,6 +332,9 @@ LIST_PAGES = [
     "/dashboard/",
     "/notifications/",
     "/account/tokens",
+    # Every kind of hit (claims, claimants, articles, rulings), and one kind's page.
+    "/search?q=spending+OR+unemployment+OR+claimant",
+    "/search?q=spending&kind=claims",
 ]
 API_LISTS = ["/api/v1/claims", "/api/v1/claims?status=all", "/api/v1/rulings"]
 
