@@ -113,9 +113,13 @@ class Dashboard:
         now: datetime,
         model: Model | None,
         model_problem: str = "",
+        status_counts: dict[str, int] | None = None,
     ) -> None:
         self.session, self.period, self.now = session, period, now
         self.model, self.model_problem = model, model_problem
+        # Claims per status now, when the caller has them (the navigation's kept counts);
+        # else read. A lapsed lease counted as new there is the same "waiting" state here.
+        self.status_counts = status_counts
 
     # Reads shared by several figures --------------------------------------------------
 
@@ -201,7 +205,9 @@ class Dashboard:
     def _queue(self) -> Figure:
         days = self.period.dates()
         changes = queries.status_changes_by_day(self.session, self.period.start)
-        current = queries.stored_status_counts(self.session)
+        current = self.status_counts
+        if current is None:
+            current = queries.stored_status_counts(self.session)
         by_day = queries.statuses_by_day(current, self.created, changes, days)
         ends = [last for _, last in self.buckets]
         series = [

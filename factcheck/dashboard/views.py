@@ -25,6 +25,7 @@ from factcheck.db import utcnow
 from factcheck.errors import DomainError
 from factcheck.export.services import UTF8_BOM, cell
 from factcheck.extensions import db
+from factcheck.review.counts import status_counts
 
 bp = Blueprint("dashboard", __name__)
 
@@ -66,7 +67,15 @@ def _dashboard() -> tuple[DateRangeForm, Dashboard | None, list[str]]:
         return form, None, [exc.message]
     form.since.data, form.until.data = period.since, period.until  # shown in the form
     model, problem = _model()
-    return form, Dashboard(db.session, period, now=now, model=model, model_problem=problem), []
+    dashboard = Dashboard(
+        db.session,
+        period,
+        now=now,
+        model=model,
+        model_problem=problem,
+        status_counts=status_counts(db.session),  # kept briefly; the navigation reads them too
+    )
+    return form, dashboard, []
 
 
 def _presets(today) -> list[tuple[str, dict[str, str]]]:  # noqa: ANN001

@@ -13,8 +13,10 @@ The desk (see `desk` below), with T = today (UTC):
     c7     T-2 04:00 Jane Doe   Daily    published T-1 16:00 (rated A) by fc1: 36 hours
     c5     T-2       Ann Other  -        submitted by fc2 today
 
-Status changes made through the services are stamped now by the audit log (the services'
-`now` sets the rulings' and leases' own times), so in the queue they happen today.
+c1's article (ingested T-8) holds five sentences scored by the classifier in use and one
+by another version; c4's (T-20) one more. Status changes made through the services are
+stamped now by the audit log (the services' `now` sets the rulings' and leases' own
+times), so in the queue they happen today.
 """
 
 from __future__ import annotations
@@ -145,20 +147,22 @@ def desk(app, make_user) -> Desk:
         now=now,
     )
     verdicts.submit(db.session, c["c5"], actor=fc2, revision_id=rev.id, now=now)
-    # Sentence scores: three in the period by this model, one by another version, one old.
-    article = c["c1"].article_id
-    for i, (score, when, version) in enumerate(
+    # Sentence scores of articles ingested in the period (c1's, T-8), five by this model and
+    # one by another version; and one of an article ingested before the period (c4's, T-20).
+    c["c1"].article.ingested_at = at(day(-8))
+    c["c4"].article.ingested_at = at(day(-20))
+    for i, (article, score, version) in enumerate(
         [
-            (0.10, at(day(-3)), "test-1"),
-            (0.12, at(day(-3)), "test-1"),
-            (0.55, at(day(-2)), "test-1"),
-            (0.97, at(day(-1)), "test-1"),
-            (1.0, at(day(-1)), "test-1"),
-            (0.3, at(day(-1)), "test-0"),
-            (0.3, at(day(-40)), "test-1"),
+            (c["c1"].article_id, 0.10, "test-1"),
+            (c["c1"].article_id, 0.12, "test-1"),
+            (c["c1"].article_id, 0.55, "test-1"),
+            (c["c1"].article_id, 0.97, "test-1"),
+            (c["c1"].article_id, 1.0, "test-1"),
+            (c["c1"].article_id, 0.3, "test-0"),
+            (c["c4"].article_id, 0.3, "test-1"),
         ]
     ):
-        _score(article, 100 + i, score, when, version)
+        _score(article, 100 + i, score, now, version)
     db.session.commit()
     return Desk(today, c, fc1, fc2, ed, accounts)
 
@@ -279,7 +283,10 @@ def test_score_histogram_with_the_threshold(desk):
     assert counts[2] == 2  # 0.10 and 0.12
     assert counts[11] == 1  # 0.55
     assert counts[19] == 2  # 0.97 and 1.0 (the top edge belongs to the last band)
-    assert sum(counts) == 5  # not the other model version, not the old score
+    assert sum(counts) == 5  # not the other model version, not the older article's
+    # The article's day decides, not when its sentences were (re)scored.
+    assert sum(r[2] for r in board(desk, -9, -9).figure("scores").rows) == 0
+    assert sum(r[2] for r in board(desk, -8, -8).figure("scores").rows) == 5
     assert "threshold 0.500" in figure.chart
     assert "stroke-dasharray" in figure.chart
 
