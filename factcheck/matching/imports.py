@@ -39,7 +39,7 @@ from factcheck.auth.models import User
 from factcheck.classifier import Classifier
 from factcheck.db import end_read_transaction
 from factcheck.errors import InvalidInput
-from factcheck.matching.index import nearest
+from factcheck.matching.index import IMPORT_ACTION, IMPORT_ENTITY, nearest
 from factcheck.matching.models import ClaimMatch, ExternalRuling
 from factcheck.matching.services import MatchSettings
 
@@ -52,7 +52,6 @@ MAX_DEPTH = 8
 EMBED_BATCH = 64
 MATCH_BATCH = 256
 WRITE_BATCH = 500
-IMPORT = "external_ruling.import"
 
 
 @dataclass(frozen=True)
@@ -505,8 +504,8 @@ def import_claimreview(
     record(
         session,
         actor=actor,
-        action=IMPORT,
-        entity_type="external_ruling",
+        action=IMPORT_ACTION,
+        entity_type=IMPORT_ENTITY,
         entity_id=None,
         extra={
             "file": source_file[:500],

@@ -22,8 +22,8 @@ What the cache may get wrong, and how the answer stays right:
   claim id; the cache reads ids above the largest it holds, after checking that its
   newest row is still there with the same creation time (else it reloads everything).
   Imported rulings are updated in place by a re-import, so that table (small; bounded by
-  the import limits) is reloaded whenever its count, largest id or latest import time
-  changes.
+  the import limits) is reloaded whenever its largest id changes or an import has run
+  (its audit entry).
 - Only vectors of one model (name, version, dimensions) are compared: the one given, or
   else the model of the newest claim embedding of the query's dimensions.
 """
@@ -39,6 +39,7 @@ import numpy as np
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from factcheck.audit.models import AuditEntry
 from factcheck.claims.lifecycle import ClaimStatus
 from factcheck.claims.models import Claim, ClaimEmbedding
 from factcheck.matching.models import ExternalRuling
@@ -58,6 +59,10 @@ LOAD_BATCH = 50_000
 RESCAN = 500
 
 ModelKey = tuple[str, str, int]  # model name, version, dimensions
+# The audit entry every ClaimReview import writes (matching.imports): the cache of
+# imported rulings is read again after one.
+IMPORT_ENTITY = "external_ruling"
+IMPORT_ACTION = "external_ruling.import"
 
 
 @dataclass(frozen=True)
@@ -263,26 +268,21 @@ def _refresh_claims(session: so.Session, store: _Store, model: ModelKey, min_row
 
 
 def _refresh_external(session: so.Session, store: _Store, model: ModelKey, min_rows: int) -> None:
-    """Reload the imported rulings' matrix when the table has changed in any way."""
-    name, version, dimensions = model
-    signature = tuple(
-        session.execute(
-            sa.select(
-                sa.func.count(),
-                sa.func.max(ExternalRuling.id),
-                sa.func.max(ExternalRuling.imported_at),
-            ).where(
-                ExternalRuling.model_name == name,
-                ExternalRuling.model_version == version,
-                ExternalRuling.dimensions == dimensions,
-                ExternalRuling.vector.is_not(None),
+    """Reload the imported rulings' matrix when the table has changed: a row added (its
+    largest id) or an import run (each writes an audit entry, which a re-import's updates
+    in place come with). Two index lookups, no scan of the table."""
+    signature = (
+        session.scalar(sa.select(sa.func.max(ExternalRuling.id))),
+        session.scalar(
+            sa.select(sa.func.max(AuditEntry.id)).where(
+                AuditEntry.entity_type == IMPORT_ENTITY, AuditEntry.entity_id.is_(None)
             )
-        ).one()
+        ),
     )
     if signature == store.signature:
         return
     store.clear()
-    ids, rows = _load(session, _external_rows(model), ExternalRuling.id, 0, dimensions)
+    ids, rows = _load(session, _external_rows(model), ExternalRuling.id, 0, model[2])
     store.append(ids, rows, min_rows)
     store.signature = signature
 

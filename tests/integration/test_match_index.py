@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from factcheck.audit.services import record
 from factcheck.claims.lifecycle import ClaimStatus
 from factcheck.claims.models import Claim, ClaimEmbedding
 from factcheck.extensions import db
@@ -189,7 +190,14 @@ def test_reimported_ruling_vector_is_reloaded(app) -> None:
         nearest(db.session, unit(1, 0)[None, :], kinds=("external",), model=MODEL)[0][0].id == r.id
     )
     r.vector = np.asarray(unit(0, 1), dtype="<f4").tobytes()
-    r.imported_at = r.imported_at.replace(year=r.imported_at.year + 1)
+    # A re-import updates rows in place and writes its audit entry.
+    record(
+        db.session,
+        actor=None,
+        action=index.IMPORT_ACTION,
+        entity_type="external_ruling",
+        entity_id=None,
+    )
     db.session.flush()
     (found,) = nearest(
         db.session, unit(0, 1)[None, :], kinds=("external",), model=MODEL, min_similarity=0.9
