@@ -50,7 +50,7 @@ KINDS = ("claim", "external")
 NOT_LIVE = (ClaimStatus.MERGED, ClaimStatus.DISMISSED, ClaimStatus.RETRACTED)
 # Above this many stored vectors of one kind, search an HNSW index instead of the matrix
 # (MATCH_INDEX_MIN_ROWS; README "Matching claims across articles" has the figures).
-DEFAULT_MIN_INDEX_ROWS = 500_000
+DEFAULT_MIN_INDEX_ROWS = 1_000_000
 # HNSW search breadth: recall@10 0.999 at 1M in bench/bench_match.py (0.953 at 64).
 EF_SEARCH = 256
 # Rows read per statement when loading vectors.
