@@ -72,16 +72,30 @@ PG_VECTORS: dict[str, str] = {
     ),
 }
 VECTOR_COLUMN = "search_vector"
-PG_INDEXES = {f"ix_{table}_search": table for table in PG_VECTORS}
+# The claimants search needs no rank, so an expression index serves it: the name's
+# lexemes alone (the queries repeat this exact expression).
+CLAIMANT_VECTORS = {
+    "claims": "to_tsvector('english'::regconfig, coalesce(claimant_name, ''))",
+    "external_rulings": "to_tsvector('english'::regconfig, coalesce(claimant, ''))",
+}
+PG_INDEXES = {f"ix_{table}_search" for table in PG_VECTORS} | {
+    f"ix_{table}_claimant_search" for table in CLAIMANT_VECTORS
+}
 
 
 def postgresql_ddl(table: str) -> list[str]:
-    """The stored tsvector column of one table and its GIN index (PostgreSQL)."""
-    return [
+    """The stored tsvector column of one table and its GIN indexes (PostgreSQL)."""
+    statements = [
         f"ALTER TABLE {table} ADD COLUMN {VECTOR_COLUMN} tsvector "
         f"GENERATED ALWAYS AS ({PG_VECTORS[table]}) STORED",
         f"CREATE INDEX ix_{table}_search ON {table} USING gin ({VECTOR_COLUMN})",
     ]
+    if table in CLAIMANT_VECTORS:
+        statements.append(
+            f"CREATE INDEX ix_{table}_claimant_search ON {table} "
+            f"USING gin (({CLAIMANT_VECTORS[table]}))"
+        )
+    return statements
 
 
 # --- SQLite: FTS5 tables, the rulings view, triggers ---------------------------------

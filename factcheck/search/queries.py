@@ -204,11 +204,13 @@ def _vec(table: str) -> sa.ColumnElement:
 
 
 def _claimant_match(table: str, tsq: sa.ColumnElement) -> tuple[sa.ColumnElement, ...]:
-    """The rows whose claimant (the A-weight lexemes) matches: the GIN index finds the
-    rows matching anywhere, ts_filter keeps those matching in the claimant's name."""
-    vector = _vec(table)
-    claimant = sa.func.ts_filter(vector, _lit("'{a}'"), type_=sa.dialects.postgresql.TSVECTOR)
-    return vector.bool_op("@@")(tsq), claimant.bool_op("@@")(tsq)
+    """The rows whose claimant's name matches, through the name's own GIN index (the
+    expression is the index's, in search.models)."""
+    vector = sa.literal_column(
+        index.CLAIMANT_VECTORS[table].replace("coalesce(", f"coalesce({table}."),
+        sa.dialects.postgresql.TSVECTOR,
+    )
+    return (vector.bool_op("@@")(tsq),)
 
 
 def _ts_term(term: Term) -> sa.ColumnElement:

@@ -127,6 +127,11 @@ def upgrade():
                 f"GENERATED ALWAYS AS ({expression}) STORED"
             )
             op.execute(f"CREATE INDEX ix_{table}_search ON {table} USING gin (search_vector)")
+        for table, column in (("claims", "claimant_name"), ("external_rulings", "claimant")):
+            op.execute(
+                f"CREATE INDEX ix_{table}_claimant_search ON {table} USING gin "
+                f"((to_tsvector('english'::regconfig, coalesce({column}, ''))))"
+            )
 
 
 def downgrade():
@@ -138,6 +143,8 @@ def downgrade():
             op.execute(f"DROP TABLE IF EXISTS {name}")
         op.execute("DROP VIEW IF EXISTS rulings_search")
     elif dialect == "postgresql":
+        for table in ("claims", "external_rulings"):
+            op.execute(f"DROP INDEX IF EXISTS ix_{table}_claimant_search")
         for table in _PG_VECTORS:
             op.execute(f"DROP INDEX IF EXISTS ix_{table}_search")
             op.execute(f"ALTER TABLE {table} DROP COLUMN IF EXISTS search_vector")

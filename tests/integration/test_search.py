@@ -428,7 +428,7 @@ def test_migration_builds_the_same_index_as_create_all(empty_database, backend_n
     migrated = schema(empty_database(backend_name), True)
     created = schema(empty_database(backend_name), False)
     assert migrated == created
-    assert len(migrated) == (33 if backend_name == "sqlite" else 9)
+    assert len(migrated) == (33 if backend_name == "sqlite" else 11)
 
 
 def test_past_the_rank_window_the_newest_matches_are_ranked(app, login_as, monkeypatch):
