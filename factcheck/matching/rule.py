@@ -264,11 +264,12 @@ def _entities(text: str) -> frozenset[str]:
 def read(text: str) -> Reading:
     """The parts of a claim the checks compare."""
     normalised = normalise(text)
+    lower = text.lower()
+    # "May" the month only when capitalised and not the first word ("may" is a verb).
     months = frozenset(
         m
         for m in _MONTHS
-        if re.search(rf"\b{m}\b", text if m == "may" else text.lower())
-        if m != "may" or re.search(r"(?<!^)\bMay\b", text)
+        if (re.search(r"(?<=\S)\s+May\b", text) if m == "may" else re.search(rf"\b{m}\b", lower))
     )
     words = tuple(w for w in re.findall(r"[a-z0-9.]+", normalised) if w not in _STOP)
     return Reading(

@@ -47,6 +47,12 @@ def test_numbers_in_other_formats_are_one(a: str, b: str) -> None:
     assert same_quantities(read(a).quantities, read(b).quantities), (normalise(a), normalise(b))
 
 
+def test_may_is_a_month_only_when_capitalised_inside_a_sentence() -> None:
+    assert read("Customs seized cocaine in May, the agency said.").months == {"may"}
+    assert read("Prices may rise in June.").months == {"june"}
+    assert read("May saw record heat.").months == frozenset()
+
+
 def test_a_lone_one_is_a_pronoun_not_a_number() -> None:
     assert read("more schools than any previous one.").quantities == ()
 
