@@ -226,6 +226,10 @@ def main() -> None:
     parser.add_argument("--db-only", action="store_true", help="Only the --db figures.")
     parser.add_argument("--db-sizes", default="10000,100000", help="Claims stored for --db.")
     parser.add_argument("--pg", default="", help="PostgreSQL server URL for --db.")
+    parser.add_argument("--db-backends", default="sqlite,postgresql", help="For --db.")
+    parser.add_argument(
+        "--db-index-max", type=int, default=100_000, help="Largest N to time usearch for --db."
+    )
     args = parser.parse_args()
     if args.db or args.db_only:
         bench_databases(args)
@@ -319,24 +323,41 @@ def _fill(engine, n: int, vectors: np.ndarray) -> None:  # noqa: ANN001
             )
 
 
-def _bench_nearest(url: str, n: int, stored: np.ndarray, queries: np.ndarray) -> None:
+def _bench_nearest(
+    url: str, n: int, stored: np.ndarray, queries: np.ndarray, index_max: int
+) -> None:
     """Print nearest()'s figures for one database holding N claims."""
     import sqlalchemy as sa
-    import sqlalchemy.orm as so
 
     import factcheck.models  # noqa: F401  (every table, for create_all)
     from factcheck.db import Base
     from factcheck.matching import index
 
     engine = sa.create_engine(url)
-    Base.metadata.drop_all(engine)
+    if engine.dialect.name == "postgresql":  # functions and triggers too
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    else:
+        Base.metadata.drop_all(engine)
     Base.metadata.create_all(engine)
+    try:
+        _time_nearest(engine, n, stored, queries, index_max)
+    finally:
+        index.forget()
+        engine.dispose()
+
+
+def _time_nearest(engine, n: int, stored: np.ndarray, queries: np.ndarray, index_max: int) -> None:  # noqa: ANN001
+    import sqlalchemy.orm as so
+
+    from factcheck.matching import index
+
     start = time.perf_counter()
     _fill(engine, n, stored)
     print(f"    {n:,} claims written in {time.perf_counter() - start:.1f} s")
     model = ("bench", "1", DIM)
     with so.Session(engine) as session:
-        for label, min_rows in (("brute force", 10**12), ("usearch", 0)):
+        for label, min_rows in (("brute force", 10**12), ("usearch", 0))[: 1 + (n <= index_max)]:
             index.forget()
             before = rss_mib()
             start = time.perf_counter()
@@ -373,9 +394,6 @@ def _bench_nearest(url: str, n: int, stored: np.ndarray, queries: np.ndarray) ->
                 f" {first:6.2f} s, RSS +{grown:,.0f} MiB; warm one claim p50 {p50:6.2f} ms "
                 f"p95 {p95:6.2f} ms{note}"
             )
-    index.forget()
-    Base.metadata.drop_all(engine)
-    engine.dispose()
 
 
 def bench_databases(args: argparse.Namespace) -> None:
@@ -391,8 +409,9 @@ def bench_databases(args: argparse.Namespace) -> None:
     queries = clustered(args.queries, centres, args.noise, rng)
     targets = []
     with tempfile.TemporaryDirectory() as folder:
-        targets.append(("SQLite", f"sqlite:///{folder}/bench.db"))
-        if args.pg:
+        if "sqlite" in args.db_backends:
+            targets.append(("SQLite", f"sqlite:///{folder}/bench.db"))
+        if args.pg and "postgresql" in args.db_backends:
             server = sa.create_engine(args.pg, isolation_level="AUTOCOMMIT")
             with server.connect() as conn:
                 conn.exec_driver_sql("DROP DATABASE IF EXISTS factcheck_bench_match")
@@ -411,9 +430,10 @@ def bench_databases(args: argparse.Namespace) -> None:
                         n,
                         stored[:n],
                         queries,
+                        args.db_index_max,
                     )
         finally:
-            if args.pg:
+            if args.pg and "postgresql" in args.db_backends:
                 with server.connect() as conn:
                     conn.exec_driver_sql("DROP DATABASE IF EXISTS factcheck_bench_match")
                 server.dispose()
