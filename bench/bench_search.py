@@ -351,8 +351,10 @@ def explain(db, data: dict) -> None:  # noqa: ANN001
         del session.execute, session.scalar
 
 
-def bench(backend: str, url: str, n_claims: int, runs: int, show_plans: bool) -> None:
-    if url.startswith("sqlite:///"):  # --reuse: a database an earlier run filled
+def bench(
+    backend: str, url: str, n_claims: int, runs: int, show_plans: bool, reuse: bool = False
+) -> None:
+    if reuse:  # a database an earlier run filled (--reuse)
         from factcheck.app import create_app
         from factcheck.extensions import db
 
@@ -386,12 +388,16 @@ def main() -> None:
     parser.add_argument("--claims", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--explain", action="store_true", help="print each kind's plan")
-    parser.add_argument("--reuse", default="", help="time an earlier run's SQLite file again")
+    parser.add_argument(
+        "--reuse", default="", help="time an earlier --keep run's database (a URL) again"
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the databases filled")
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--server-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     args = parser.parse_args()
     if args.reuse:
-        bench("sqlite", f"sqlite:///{args.reuse}", args.claims, args.runs, args.explain)
+        backend = "postgresql" if args.reuse.startswith("postgresql") else "sqlite"
+        bench(backend, args.reuse, args.claims, args.runs, args.explain, reuse=True)
         return
     if args.backend in ("sqlite", "both"):
         bench("sqlite", "", args.claims, args.runs, args.explain)
@@ -406,8 +412,11 @@ def main() -> None:
             url = server.url.set(database=name).render_as_string(hide_password=False)
             bench("postgresql", url, args.claims, args.runs, args.explain)
         finally:
-            with server.connect() as conn:
-                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            if args.keep:
+                print(f"kept {url}")
+            else:
+                with server.connect() as conn:
+                    conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             server.dispose()
 
 

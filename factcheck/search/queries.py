@@ -8,9 +8,10 @@ table's word statistics), so kinds are never interleaved by score: the page show
 kind's best hits in its own section, in a fixed order (rulings first: "has this been
 checked already?"), and a kind's own tab pages through it.
 
-A page of hits is read in three statements per kind: the ranked ids (no text), the rows
-to show (no article text), and the highlighted fields of those rows only (FTS5
-highlight()/snippet() on SQLite, ts_headline on PostgreSQL). Nothing here writes.
+A page of hits is read in three statements per kind, however many hits: the ranked page
+of ids (ranking the newest RANK_WINDOW matches at most), the rows to show (no article
+text), and the highlighted fields of those rows only (FTS5 highlight()/snippet() on
+SQLite, ts_headline on PostgreSQL). Nothing here writes.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ SECTION_SIZE = 5
 MAX_CLAIMANTS = 200
 # Ranking bound: when more than RANK_WINDOW rows of a kind match, only the newest
 # RANK_WINDOW of them are ranked (the page says so); bm25 and ts_rank_cd read each match.
-RANK_WINDOW = 5000
+RANK_WINDOW = 2000
 # PostgreSQL: ts_headline reads at most this much of a long text (an article's page of
 # hits stays fast; a match further in is found, but its excerpt is the text's start).
 HEADLINE_CHARS = 20_000
@@ -315,53 +316,76 @@ def _ranked(
     limit: int,
 ) -> tuple[list[tuple[int, float]], bool]:
     """(id, score) of one kind's hits, best first (id breaks ties, newest first), and
-    whether more than RANK_WINDOW rows matched (then the newest RANK_WINDOW are ranked)."""
+    whether more than RANK_WINDOW rows matched (then the newest RANK_WINDOW are ranked).
+
+    One statement: the newest RANK_WINDOW + 1 matches (filters applied) in a subquery,
+    ranked outside it, so bm25 / ts_rank_cd runs on at most RANK_WINDOW + 1 rows."""
     model = _MODEL[kind]
     filtered = bool(filters.set_filters() & FILTERS_OF[kind])
-    if _postgres(session):
+    pg = _postgres(session)
+    if pg:
         tsq = tsquery(query)
         vector = _vec(_PG_TABLE[kind])
-        score = sa.func.ts_rank_cd(vector, tsq, 1)
         key = model.id
-        stmt = sa.select(key, score).where(vector.bool_op("@@")(tsq))
-        if kind == "rulings":
-            stmt = stmt.join(EditorialDecision, EditorialDecision.id == Ruling.decision_id).join(
-                VerdictRevision, VerdictRevision.id == EditorialDecision.revision_id
-            )
+        newest = sa.select(key.label("id")).where(vector.bool_op("@@")(tsq))
     else:
         fts = _Fts(_FTS_OF[kind])
-        score = -fts.bm25()
         key = fts.table.c.rowid
-        stmt = sa.select(key, score).select_from(fts.table).where(fts.match(query.fts5()))
-    base = stmt
+        # bm25() needs the MATCH of its own statement: it is computed in the subquery,
+        # whose ORDER BY rowid FTS5 walks without sorting, so only the rows kept pay it.
+        newest = (
+            sa.select(key.label("id"), (-fts.bm25()).label("score"))
+            .select_from(fts.table)
+            .where(fts.match(query.fts5()))
+        )
+    if kind == "rulings" and pg:
+        newest = _join_revision(newest.select_from(Ruling))
     if filtered:
-        if not _postgres(session):  # the row itself is read only when a filter needs it
-            stmt = stmt.join(model, model.id == key)
+        if not pg:  # the row itself is read only when a filter needs its columns
+            newest = newest.join(model, model.id == key)
         if kind == "claims":
-            stmt = _claim_filters(stmt, filters)
+            newest = _claim_filters(newest, filters)
         elif kind == "articles":
-            stmt = _article_filters(stmt, filters)
+            newest = _article_filters(newest, filters)
         elif kind == "rulings":
-            stmt = _ruling_filters(stmt, filters, joined=_postgres(session))
+            newest = _ruling_filters(newest, filters, joined=pg)
         else:
-            stmt = _external_filters(stmt, filters)
-    # Ranking reads every match; past RANK_WINDOW matches only the newest are ranked, so
-    # a word found in half the claims costs what a word in RANK_WINDOW of them does.
-    newest = session.scalars(
-        stmt.with_only_columns(key).order_by(key.desc()).limit(RANK_WINDOW + 1)
-    ).all()
-    capped = len(newest) > RANK_WINDOW
-    if not newest:
-        return [], False
-    if capped:
-        stmt = stmt.where(key >= newest[RANK_WINDOW - 1])
-    elif filtered:
-        # The filtered matches are known now: rank them without filtering again.
-        stmt = base.where(key.in_(newest))
+            newest = _external_filters(newest, filters)
+    # PostgreSQL: "id + 0" keeps the planner from walking the primary key backwards and
+    # reading every row's tsvector to test it; the GIN index finds the matches instead.
+    newest_first = (key + 0).desc() if pg else key.desc()
+    window = newest.order_by(newest_first).limit(RANK_WINDOW + 1).subquery("newest")
+    # Over the kept rows only: how many, and the oldest (one more than the window, kept
+    # to tell that it overflowed, and then not shown).
+    if pg:
+        # Read the kept rows by primary key (id = ANY(ARRAY(...))) rather than hashing the
+        # whole table against them, and rank them there.
+        score = sa.func.ts_rank_cd(vector, tsq, 1)
+        ident = model.id
+        kept = sa.func.array(sa.select(window.c.id).scalar_subquery())
+        ranked = sa.select(ident, score, sa.func.count().over(), sa.func.min(ident).over())
+        ranked = ranked.select_from(model).where(ident == sa.func.any(kept))
+        if kind == "rulings":
+            ranked = _join_revision(ranked)
+    else:
+        score, ident = window.c.score, window.c.id
+        ranked = sa.select(ident, score, sa.func.count().over(), sa.func.min(ident).over())
+    # Over the kept rows only: how many, and the oldest (one more than the window is kept
+    # to tell that it overflowed, and then not shown).
     rows = session.execute(
-        stmt.order_by(score.desc(), key.desc()).offset(offset).limit(limit)
+        ranked.order_by(score.desc(), ident.desc()).offset(offset).limit(limit)
     ).all()
-    return [(ident, float(value)) for ident, value in rows], capped
+    capped = bool(rows) and rows[0][2] > RANK_WINDOW
+    return [
+        (ident, float(value)) for ident, value, _, first in rows if not capped or ident != first
+    ], capped
+
+
+def _join_revision(query: sa.Select) -> sa.Select:
+    """Join a query over rulings to the revision each ruling shows now."""
+    return query.join(EditorialDecision, EditorialDecision.id == Ruling.decision_id).join(
+        VerdictRevision, VerdictRevision.id == EditorialDecision.revision_id
+    )
 
 
 def _article_filters(query: sa.Select, filters: SearchFilters) -> sa.Select:
