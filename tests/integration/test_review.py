@@ -469,7 +469,7 @@ def test_queue_rows_say_why_each_claim_is_there(app, login_as):
     db.session.commit()
     html = login_as(Role.VIEWER).get("/claims/").get_data(as_text=True)
     assert "halved for every 14 days" in html
-    rows = re.findall(r"<tr>\s*(<td class=\"why\">.*?)</tr>", html, re.S)
+    rows = re.findall(r"<tr[^>]*>\s*(<td class=\"why\">.*?)</tr>", html, re.S)
     words = [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in rows]
     # Priority today, then why: score, articles repeating it, age; best first.
     shown = 0.8 * 3**0.3 * 0.5 ** (3 / 14)
