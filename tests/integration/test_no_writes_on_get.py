@@ -79,7 +79,7 @@ def world(app, make_user):
 
 
 def _urls(rule: str, values: dict[str, list[int]]) -> list[str]:
-    urls = [rule]
+    urls = [re.sub(r"<any\(([^,]+),[^)]*\):\w+>", lambda m: m.group(1).strip(), rule)]
     for name in re.findall(r"<int:(\w+)>", rule):
         urls = [u.replace(f"<int:{name}>", str(v), 1) for u in urls for v in values[name]]
     return urls
