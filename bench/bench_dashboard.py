@@ -1,7 +1,7 @@
 """Benchmark the dashboard on a desk of 100k claims over two years; prints figures.
 
     .venv/bin/python bench/bench_dashboard.py [--claims 100000] [--runs 15]
-        [--database-url URL | --pg-server URL] [--explain]
+        [--database-url URL [--reuse] | --pg-server URL] [--explain]
 
 Builds a throwaway database through the real migrations (a SQLite file by default;
 PostgreSQL with --database-url naming an empty database, or --pg-server naming a server
@@ -341,13 +341,16 @@ def run(database_url: str, args: argparse.Namespace) -> None:
 
     now = utcnow()
     with migrated_db(database_url, "dashboard") as db:
-        began = time.perf_counter()
-        counts = fill(db, args.claims, now)
         backend = db.engine.dialect.name
-        print(
-            f"backend: {backend}; filled in {time.perf_counter() - began:.0f} s: "
-            + ", ".join(f"{n:,} {what}" for what, n in counts.items())
-        )
+        if args.reuse:
+            print(f"backend: {backend}; reusing the data already in {database_url}")
+        else:
+            began = time.perf_counter()
+            counts = fill(db, args.claims, now)
+            print(
+                f"backend: {backend}; filled in {time.perf_counter() - began:.0f} s: "
+                + ", ".join(f"{n:,} {what}" for what, n in counts.items())
+            )
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         app.config.update(WTF_CSRF_ENABLED=False, STATUS_COUNTS_TTL=0)
         client = app.test_client()
@@ -425,6 +428,9 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     parser.add_argument("--pg-server", default="", help="create (and drop) a database there")
     parser.add_argument("--explain", action="store_true")
+    parser.add_argument(
+        "--reuse", action="store_true", help="time a --database-url this script filled before"
+    )
     args = parser.parse_args()
     if not args.pg_server:
         run(args.database_url, args)
