@@ -51,8 +51,8 @@ def _model() -> tuple[Model | None, str]:
     try:
         classifier = get_classifier()
         return Model(classifier.name, classifier.version, float(classifier.threshold)), ""
-    except ModelUnavailable as exc:
-        return None, str(exc)
+    except ModelUnavailable:  # its message names server paths: not for the page
+        return None, "its model files are missing or damaged."
 
 
 def _dashboard() -> tuple[DateRangeForm, Dashboard | None, list[str]]:

@@ -428,3 +428,23 @@ def test_anonymous_visitors_are_sent_to_sign_in(app, desk):
         response = client.get(path)
         assert response.status_code == 302
         assert response.headers["Location"].startswith("/login")
+
+
+class _BrokenModel:
+    """A classifier whose model files cannot be read (TransformerClassifier raises this)."""
+
+    @property
+    def name(self) -> str:
+        from factcheck.classifier import ModelUnavailable
+
+        raise ModelUnavailable("no model at /srv/secret/path (model.json missing)")
+
+
+def test_an_unreadable_model_leaves_the_other_charts(app, desk):
+    from factcheck.classifier.loader import set_classifier
+
+    set_classifier(app, _BrokenModel())
+    html = _client(app, desk, Role.VIEWER).get("/dashboard/").get_data(as_text=True)
+    assert "The classifier could not be read: its model files are missing or damaged." in html
+    assert "/srv/secret" not in html
+    assert 'id="chart-flagged"' in html
