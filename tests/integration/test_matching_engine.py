@@ -160,3 +160,36 @@ def test_ingest_links_a_reworded_repeat_and_suggests_a_look_alike(app, fake_clas
     assert look_alike.status == ClaimStatus.NEW
     assert third.summary() == "1 claims flagged. 1 with possible matches to check."
     assert {m.earlier_claim_id for m in matches_of(look_alike.id)} == {original.id}
+
+
+def test_claimreview_appearances_list_the_repeats_articles_earliest_first(app, make_user) -> None:
+    from datetime import date
+
+    from factcheck.auth.roles import Role
+    from factcheck.export.claimreview import claim_reviews
+    from factcheck.export.queries import appearances
+    from factcheck.export.services import ExportFilters
+    from tests.workflow import publish, user
+
+    earlier = claim_with(
+        unit(1, 0), text=EARLIER, outlet="Late Wire", published_on=date(2026, 3, 5)
+    )
+    repeat = claim_with(unit(1, 0), text=SAME, outlet="Early Post", published_on=date(2026, 3, 1))
+    other = claim_with(unit(0, 1), text=OTHER, outlet="Third Daily")
+    run([repeat], [unit(1, 0)])
+    assert repeat.duplicate_of_id == earlier.id
+    found = appearances(db.session, [earlier.id, other.id])
+    assert [a.outlet.name for a in found[earlier.id]] == ["Early Post", "Late Wire"]
+    assert [a.outlet.name for a in found[other.id]] == ["Third Daily"]
+    checker, editor = make_user(Role.FACT_CHECKER), make_user(Role.EDITOR)
+    publish(earlier, user(checker), user(editor))
+    (review,) = claim_reviews(
+        db.session,
+        ExportFilters(),
+        organisation="Desk",
+        organisation_url="https://d.example/",
+        base_url="https://d.example/",
+    )
+    item = review["itemReviewed"]
+    assert [a["publisher"]["name"] for a in item["appearance"]] == ["Early Post", "Late Wire"]
+    assert item["firstAppearance"]["publisher"]["name"] == "Early Post"
