@@ -31,6 +31,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -401,12 +402,18 @@ class Score:
     called: dict[str, int]
 
 
+@lru_cache(maxsize=4096)
+def _no_conflict(a: str, b: str) -> bool:
+    """conflict(a, b) is None, remembered (a sweep asks it at every threshold)."""
+    return conflict(a, b) is None
+
+
 def score(pairs: Sequence[Pair], sims: np.ndarray, threshold: float, *, with_rule: bool) -> Score:
     """Precision, recall and F1 of "same" at one threshold, cosine alone or with the rule."""
     called = {c: 0 for c in CATEGORIES}
     tp = fp = 0
     for pair, sim in zip(pairs, sims, strict=True):
-        guess = sim >= threshold and (not with_rule or conflict(pair.a, pair.b) is None)
+        guess = sim >= threshold and (not with_rule or _no_conflict(pair.a, pair.b))
         if guess:
             called[pair.category] = called.get(pair.category, 0) + 1
             tp += pair.same

@@ -193,3 +193,17 @@ def test_claimreview_appearances_list_the_repeats_articles_earliest_first(app, m
     item = review["itemReviewed"]
     assert [a["publisher"]["name"] for a in item["appearance"]] == ["Early Post", "Late Wire"]
     assert item["firstAppearance"]["publisher"]["name"] == "Early Post"
+
+
+def test_match_pairs_command_prints_the_figures(app, runner, tmp_path) -> None:
+    result = runner.invoke(args=["model", "match-pairs"])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert out.startswith("241 pairs, 91 the same claim")
+    assert "cosine alone (suggest):" in out and "cosine + rule (same):" in out
+    assert "split A: suggest" in out and "split B: suggest" in out
+    assert "Configured: MATCH_SUGGEST_SIMILARITY 0.65, MATCH_SAME_SIMILARITY 0.75:" in out
+    bad = tmp_path / "pairs.tsv"
+    bad.write_text("same\ta\tb\n", encoding="utf-8")
+    refused = runner.invoke(args=["model", "match-pairs", "--pairs", str(bad)])
+    assert refused.exit_code == 1 and "header must be label, category, a, b" in refused.output
