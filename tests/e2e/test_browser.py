@@ -159,10 +159,12 @@ def test_the_whole_product_in_the_browser(live_server: str, shots: Path) -> None
         # Admin: people and the audit log; no editorial menus.
         sign_in("adam@example.com", "Adam Admin")
         expect(nav).not_to_contain_text("Awaiting approval")
-        page.click("nav >> text=People")
+        page.click("details.account > summary")  # administration is in the account menu
+        page.click(".account .dropdown >> text=People")
         expect(page.locator("main")).to_contain_text("fiona@example.com")
         snap("admin-people")
-        page.click("nav >> text=Audit log")
+        page.click("details.account > summary")
+        page.click(".account .dropdown >> text=Audit log")
         expect(page.locator("main")).to_contain_text("user.create")
         sign_out()
 

@@ -264,7 +264,8 @@ OVERFLOW = """() => {
 NAV_ROWS = """() => {
   const items = [...document.querySelectorAll('header.topbar nav.mainnav > a,'
     + ' header.topbar .usermenu > a, header.topbar .usermenu > details > summary,'
-    + ' header.topbar .usermenu button, header.topbar .navsearch input')].filter(e => e.getClientRects().length);
+    + ' header.topbar .usermenu button, header.topbar .navsearch input')]
+    .filter(e => e.getClientRects().length);
   const boxes = items.map(e => e.getBoundingClientRect());
   return {items: items.map(e => e.textContent.trim().replace(/\\s+/g, ' ')),
           tops: boxes.map(r => Math.round(r.top)), heights: boxes.map(r => Math.round(r.height)),
