@@ -284,6 +284,7 @@ def _box(page, selector: str) -> dict:  # noqa: ANN001
     )
 
 
+@pytest.mark.slow  # seconds: runs under CI (tests/conftest.py RUN_SLOW)
 def test_no_page_scrolls_sideways_and_the_navigation_fits(seeded: Seeded, shots: Path) -> None:
     """At 1366×768 and 390×844, no main page is wider than the window; the navigation of
     an admin-editor-fact-checker is one line on the laptop and a folded menu on the phone;

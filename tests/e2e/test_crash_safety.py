@@ -89,6 +89,7 @@ def _counts() -> dict[str, int]:
     }
 
 
+@pytest.mark.slow  # seconds: runs under CI (tests/conftest.py RUN_SLOW)
 @pytest.mark.timeout(120)
 def test_sigkill_mid_ingest_leaves_nothing_and_a_rerun_completes(app, database_url):
     text = "\n\n".join([seed_text()] * 4)  # a long article: about a hundred sentences

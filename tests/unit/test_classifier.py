@@ -118,6 +118,7 @@ def test_score_command_csv_contract(tmp_path):
     assert result.exit_code == 1 and "id and text" in result.output
 
 
+@pytest.mark.slow  # seconds: runs under CI (tests/conftest.py RUN_SLOW)
 def test_claims_extract_json_offline_without_a_database(tmp_path):
     seed = shared_file("seeds", "article-2024-12-03-syria.txt")
     env = {

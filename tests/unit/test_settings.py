@@ -170,6 +170,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.slow  # seconds: runs under CI (tests/conftest.py RUN_SLOW)
 def test_gunicorn_serves_wsgi_app(tmp_path):
     port = _free_port()
     env = {**os.environ, "FACTCHECK_DATABASE_URL": f"sqlite:///{tmp_path / 'g.db'}"}

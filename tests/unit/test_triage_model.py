@@ -112,6 +112,7 @@ def test_embeddings_tell_paraphrases_from_look_alikes(real):
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
 
 
+@pytest.mark.slow  # seconds: runs under CI (tests/conftest.py RUN_SLOW)
 def test_model_commands_on_the_news_set(tmp_path):
     runner = CliRunner()
     result = runner.invoke(main, ["model", "evaluate", "--news", str(NEWS)])
