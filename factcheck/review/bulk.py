@@ -31,6 +31,7 @@ from factcheck.claims.lifecycle import ClaimStatus
 from factcheck.claims.models import DISMISS_REASONS, Claim
 from factcheck.db import MAX_ID
 from factcheck.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
+from factcheck.notifications.services import notify
 from factcheck.review import decisions, leases
 
 # The most claims one bulk action decides: four queue pages at the default page size,
@@ -192,13 +193,32 @@ def assign(
     if assignee is None:
         raise NotFound("There is no such person.")
     if actor.has_role(Role.EDITOR):
-        return apply_each(
+        outcome = apply_each(
             session,
             selection,
             lambda c: leases.assign(
-                session, c, assignee=assignee, actor=actor, now=now, lease_hours=lease_hours
+                session,
+                c,
+                assignee=assignee,
+                actor=actor,
+                now=now,
+                lease_hours=lease_hours,
+                notify_assignee=False,
             ),
         )
+        # One notice (and one mail) for the whole assignment, not one per claim.
+        if outcome.done and assignee.id != actor.id:
+            numbers = ", ".join(f"#{claim_id}" for claim_id in outcome.done[:20])
+            more = f" and {len(outcome.done) - 20} more" if len(outcome.done) > 20 else ""
+            notify(
+                session,
+                user=assignee,
+                kind="assignment",
+                message=f"{actor.display_name} assigned you {len(outcome.done)} "
+                f"claim{'s' if len(outcome.done) != 1 else ''}: {numbers}{more}",
+                claim=session.get(Claim, outcome.done[0]) if len(outcome.done) == 1 else None,
+            )
+        return outcome
     if assignee.id != actor.id:
         raise PermissionDenied(
             "Only an editor can assign claims to someone else; you can take them yourself."

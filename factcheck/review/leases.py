@@ -191,8 +191,11 @@ def assign(
     actor: User,
     now: datetime,
     lease_hours: float,
+    notify_assignee: bool = True,
 ) -> Assignment:
-    """An editor gives a claim to a fact-checker, taking it from whoever held it."""
+    """An editor gives a claim to a fact-checker, taking it from whoever held it. The
+    assignee is notified unless `notify_assignee` is false (a bulk assignment sends one
+    notice for all its claims instead)."""
     ensure_role(actor, Role.EDITOR)
     assignee = _check_assignee(assignee)
     if claim.status not in (*TAKEABLE_STATUSES, ClaimStatus.IN_REVIEW):
@@ -220,7 +223,7 @@ def assign(
         changes={"assignee_id": [previous, assignee.id]},
         extra={"lease_expires_at": assignment.lease_expires_at},
     )
-    if assignee.id != actor.id:
+    if notify_assignee and assignee.id != actor.id:
         notify(
             session,
             user=assignee,

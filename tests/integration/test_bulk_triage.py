@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from factcheck.audit.models import AuditEntry
+from factcheck.auth.models import Notification
 from factcheck.auth.roles import Role
 from factcheck.claims.models import Claim
 from factcheck.db import utcnow
@@ -239,6 +240,13 @@ def test_an_editor_assigns_many_claims_to_a_fact_checker(app, desk):
     assert {c.id: holders[c.id] for c in items} == {c.id: fiona.id for c in items}
     assert audit("claim.assign") == sorted(c.id for c in items[:2])
     assert audit("claim.reassign") == [items[2].id]  # taken from Ana, audited as such
+    # One notice (and so one mail) for the whole assignment, naming the claims.
+    notices = db.session.scalars(
+        sa.select(Notification.message).where(
+            Notification.user_id == fiona.id, Notification.kind == "assignment"
+        )
+    ).all()
+    assert notices == [f"Edna Editor assigned you 3 claims: {', '.join(f'#{c.id}' for c in items)}"]
 
 
 def test_a_fact_checker_takes_many_claims_but_cannot_assign_them_to_someone_else(app, desk):
