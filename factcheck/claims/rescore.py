@@ -13,8 +13,9 @@ Claims a person has touched (taken, promoted, submitted, ...) are never changed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import numpy as np
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
@@ -38,6 +39,10 @@ class RescoreCounts:
     updated: int = 0
     flagged: int = 0
     unflagged: int = 0
+    # The claims this rescoring flagged, with their embeddings (rows, same order), for the
+    # caller to match against earlier claims (matching sits above claims).
+    created: list[Claim] = field(default_factory=list)
+    vectors: list[np.ndarray] = field(default_factory=list)
 
     def add(self, other: RescoreCounts) -> None:
         for name in ("articles", "sentences", "updated", "flagged", "unflagged"):
@@ -124,6 +129,8 @@ def rescore_article(
         session.add(claim_embedding(claim, vector, classifier))
         session.flush()
         counts.flagged += 1
+        counts.created.append(claim)
+        counts.vectors.append(vector)
         _audit(session, claim, "claim.flag", {}, classifier)
     session.flush()
     return counts

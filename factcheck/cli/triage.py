@@ -145,6 +145,7 @@ def rescore_command(everything: bool) -> None:
     One article at a time, each in its own transaction; claims someone has started are
     never changed.
     """
+    import numpy as np
     import sqlalchemy as sa
     from flask import current_app
     from tqdm.auto import tqdm
@@ -153,11 +154,15 @@ def rescore_command(everything: bool) -> None:
     from factcheck.claims.services import FlagPolicy
     from factcheck.classifier import ModelUnavailable
     from factcheck.classifier.loader import get_classifier
+    from factcheck.db import utcnow
     from factcheck.extensions import db
+    from factcheck.matching.services import MatchSettings, match_claims
     from factcheck.sources.models import Article
 
     classifier = get_classifier()
     policy = FlagPolicy.from_config(current_app.config)
+    matching = MatchSettings.from_config(current_app.config)
+    linked = suggested = 0
     ids = (
         list(db.session.scalars(sa.select(Article.id).order_by(Article.id)))
         if everything
@@ -171,12 +176,27 @@ def rescore_command(everything: bool) -> None:
             article = db.session.get(Article, article_id)
             if article is None:
                 continue
-            total.add(rescore_article(db.session, article, classifier, policy))
+            counts = rescore_article(db.session, article, classifier, policy)
+            total.add(counts)
+            if counts.created:
+                # Newly flagged claims are matched as at ingest (same transaction).
+                outcome = match_claims(
+                    db.session,
+                    counts.created,
+                    np.array(counts.vectors, dtype=np.float32),
+                    actor=None,
+                    now=utcnow(),
+                    settings=matching,
+                    model=(classifier.name, classifier.version, len(counts.vectors[0])),
+                )
+                linked += len(outcome.linked)
+                suggested += len(outcome.suggested)
             db.session.commit()
     except ModelUnavailable as exc:
         db.session.rollback()
         _fail(str(exc))
     click.echo(
         f"Scored {total.sentences} sentences in {total.articles} articles; claims: "
-        f"{total.updated} updated, {total.flagged} newly flagged, {total.unflagged} unflagged."
+        f"{total.updated} updated, {total.flagged} newly flagged, {total.unflagged} unflagged; "
+        f"of the new ones {linked} linked as repeats, {suggested} with possible matches."
     )

@@ -16,6 +16,7 @@ from factcheck.claims.services import FlagPolicy, analyse
 from factcheck.errors import InvalidInput
 from factcheck.extensions import db
 from factcheck.intake import ingest
+from factcheck.matching.models import ClaimMatch
 from factcheck.sources.document import Document
 from factcheck.sources.models import Article
 from tests.fakes import KeywordClassifier
@@ -181,6 +182,33 @@ def test_rescore_updates_unflags_and_flags_only_untouched_claims(app, fake_class
     again = rescore_article(db.session, result.article, new_model, policy)
     assert again.flagged == 0 and again.unflagged == 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Claim)) == len(result.claims)
+
+
+def test_claims_flagged_by_rescoring_are_matched_like_ingested_ones(app, fake_classifier, runner):
+    first = ingest(
+        db.session,
+        Document(text="The mayor said the wall cost $48 million.\n\nIt rained all day."),
+        actor=None,
+        classifier=fake_classifier,
+    )
+    # The second article's sentence is not flagged at first (a stricter threshold)...
+    second = ingest(
+        db.session,
+        Document(text="The mayor said the wall cost $48 million in total.\n\nIt was windy."),
+        actor=None,
+        classifier=KeywordClassifier(threshold=0.99),
+    )
+    db.session.commit()
+    assert len(first.claims) == 1 and second.claims == []
+    # ...and is flagged when the archive is rescored: the new claim is matched to the first
+    # article's claim as at ingest (linked, being the same words and number).
+    result = runner.invoke(args=["model", "rescore", "--all"])
+    assert result.exit_code == 0, result.output
+    assert "1 newly flagged" in result.output and "1 linked as repeats" in result.output
+    match = db.session.scalars(sa.select(ClaimMatch)).one()
+    assert match.earlier_claim_id == first.claims[0].id
+    assert db.session.get(Claim, match.claim_id).article_id == second.article.id
+    assert match.state == "linked"
 
 
 def test_rescore_command_reports_counts(app, fake_classifier, runner):
