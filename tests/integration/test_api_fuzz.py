@@ -1,5 +1,5 @@
 """Fuzzing the JSON API, in-process, FACTCHECK_FUZZ_EXAMPLES requests per operation (20
-unless set, 200 in CI: tests/fuzzing.py).
+unless set, 150 in CI: tests/fuzzing.py).
 
 - schemathesis against the API's own OpenAPI document: no server errors, responses as
   documented, schema-invalid data refused.

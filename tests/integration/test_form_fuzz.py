@@ -2,7 +2,7 @@
 wrong types, missing and repeated fields, stray fields and random uploads.
 
 Each route in FORMS is posted (or, for filter forms, queried) FACTCHECK_FUZZ_EXAMPLES
-times (20 unless set, 200 in CI: tests/fuzzing.py) by a signed-in user who may use it,
+times (20 unless set, 150 in CI: tests/fuzzing.py) by a signed-in user who may use it,
 with a valid CSRF token so the request reaches the form and the service behind it (CSRF
 refusal has its own tests).
 Every answer must be a page, not a 500 or a stack trace. When the answer is a refusal (a
