@@ -21,13 +21,11 @@ import csv
 import io
 import json
 import os
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
-from werkzeug.serving import make_server
 
 from factcheck.auth.config import password_policy, passwords
 from factcheck.auth.roles import Role
@@ -38,6 +36,7 @@ from factcheck.intake import ingest
 from factcheck.sources.document import from_text
 from tests.conftest import STRONG_PASSWORD, make_app
 from tests.fakes import KeywordClassifier
+from tests.live import serving
 from tests.shared import seed_text
 
 CHROMIUM = "/usr/bin/chromium"
@@ -96,18 +95,8 @@ def live_server(tmp_path: Path) -> Iterator[str]:
         _person("adam@example.com", "Adam Admin", Role.ADMIN)
         db.session.commit()
         db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    # As a deployment names its public address (links never follow the Host header).
-    app.config["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{server.server_port}/"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(5)
-        with app.app_context():
-            db.engine.dispose()
+    with serving(app, public_base_url=True) as base:
+        yield base
 
 
 @pytest.fixture
@@ -418,16 +407,8 @@ def hostile_server(tmp_path: Path) -> Iterator[tuple[str, int]]:
         db.session.commit()
         claim_id, article_id = claim.id, result.article.id
         db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", claim_id, article_id
-    finally:
-        server.shutdown()
-        thread.join(5)
-        with app.app_context():
-            db.engine.dispose()
+    with serving(app) as base:
+        yield base, claim_id, article_id
 
 
 def test_stored_script_payloads_are_inert_on_every_page(hostile_server) -> None:

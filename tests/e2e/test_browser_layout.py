@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -24,7 +23,6 @@ from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
-from werkzeug.serving import make_server
 
 from factcheck.auth.config import password_policy, passwords
 from factcheck.auth.models import User
@@ -45,6 +43,7 @@ from factcheck.verdicts.ratings import active_ratings
 from tests.conftest import BACKENDS, STRONG_PASSWORD, make_app
 from tests.e2e.test_browser import CHROMIUM, FLAGS, _browser_available
 from tests.fakes import KeywordClassifier
+from tests.live import serving
 from tests.shared import seed_text
 
 pytestmark = pytest.mark.timeout(300)
@@ -193,16 +192,8 @@ def seeded(request: pytest.FixtureRequest, empty_database) -> Iterator[Seeded]: 
             fiona=fiona.id,
         )
         db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield Seeded(**{**ids.__dict__, "base": f"http://127.0.0.1:{server.server_port}"})
-    finally:
-        server.shutdown()
-        thread.join(5)
-        with app.app_context():
-            db.engine.dispose()
+    with serving(app) as base:
+        yield Seeded(**{**ids.__dict__, "base": base})
 
 
 @pytest.fixture

@@ -14,14 +14,12 @@ import codecs
 import csv
 import io
 import os
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
-from werkzeug.serving import make_server
 
 from factcheck.auth.roles import Role
 from factcheck.classifier.loader import set_classifier
@@ -37,6 +35,7 @@ from factcheck.verdicts.ratings import active_ratings
 from tests.conftest import STRONG_PASSWORD, make_app
 from tests.e2e.test_browser import CHROMIUM, FLAGS, _browser_available, _person
 from tests.fakes import KeywordClassifier
+from tests.live import serving
 from tests.shared import seed_text
 from tests.workflow import verdict
 
@@ -109,16 +108,8 @@ def live_server(tmp_path: Path) -> Iterator[str]:
         upgrade()
         _desk()
         db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(5)
-        with app.app_context():
-            db.engine.dispose()
+    with serving(app) as base:
+        yield base
 
 
 @pytest.fixture

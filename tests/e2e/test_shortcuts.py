@@ -9,13 +9,11 @@ workstation, a failure under CI=true.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
-from werkzeug.serving import make_server
 
 from factcheck.auth.roles import Role
 from factcheck.classifier.loader import set_classifier
@@ -23,6 +21,7 @@ from factcheck.extensions import db
 from tests.conftest import STRONG_PASSWORD, make_app
 from tests.e2e.test_browser import CHROMIUM, FLAGS, _browser_available, _person
 from tests.fakes import KeywordClassifier
+from tests.live import serving
 from tests.workflow import add_claim
 
 pytestmark = pytest.mark.timeout(180)
@@ -43,16 +42,8 @@ def live_server(tmp_path: Path) -> Iterator[str]:
             add_claim(f"Exports grew {i + 1} percent in 2025", score=0.9 - i / 100)
         db.session.commit()
         db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(5)
-        with app.app_context():
-            db.engine.dispose()
+    with serving(app) as base:
+        yield base
 
 
 def test_queue_shortcuts_bulk_dismiss_and_the_same_without_javascript(live_server: str) -> None:
