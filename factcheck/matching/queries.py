@@ -140,13 +140,16 @@ def matches_for_claims(
     ).all()
     found: dict[int, list[MatchView]] = {}
     for row in rows:
+        common = {
+            "id": row.id,
+            "claim_id": row.claim_id,
+            "similarity": row.similarity,
+            "state": row.state,
+            "automatic": row.automatic,
+        }
         if row.earlier_claim_id is not None:
             view = MatchView(
-                id=row.id,
-                claim_id=row.claim_id,
-                similarity=row.similarity,
-                state=row.state,
-                automatic=row.automatic,
+                **common,
                 kind="claim",
                 target_id=row.earlier_claim_id,
                 text=row.text,
@@ -158,11 +161,7 @@ def matches_for_claims(
             )
         else:
             view = MatchView(
-                id=row.id,
-                claim_id=row.claim_id,
-                similarity=row.similarity,
-                state=row.state,
-                automatic=row.automatic,
+                **common,
                 kind="external",
                 target_id=row.external_ruling_id,
                 text=row.claim_reviewed,
