@@ -34,8 +34,7 @@ from factcheck.editorial.lookups import ruling_of
 from factcheck.editorial.models import Ruling
 from factcheck.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from factcheck.matching.models import ClaimMatch, ExternalRuling
-from factcheck.review.leases import end_lease, holder_conflict
-from factcheck.review.queries import holder, open_assignment
+from factcheck.review.decisions import take_out_of_queue
 
 # A duplicate chain longer than this is a data error, not something to walk forever.
 MAX_CHAIN = 50
@@ -148,9 +147,9 @@ def _survivor(session: so.Session, claim: Claim, earlier: Claim) -> Claim:
 
 
 def _leave_queue(session: so.Session, claim: Claim, *, actor: User | None, now: datetime) -> str:
-    """The newer claim leaves the queue (MERGED), ending any lease on it; return the status
-    it had. As for a merge: only its holder or an editor may do this while it is held, and
-    an automatic link (no actor) never takes a claim someone holds."""
+    """The newer claim leaves the queue (MERGED) as for a merge (review.decisions
+    take_out_of_queue: its lease ended, held claims only by their holder or an editor,
+    never automatically), with messages that speak of repeats; return its old status."""
     if claim.status == ClaimStatus.MERGED:
         raise Conflict(f"This claim is already a repeat of claim #{claim.duplicate_of_id}.")
     if claim.status not in OPEN_STATUSES:
@@ -158,17 +157,7 @@ def _leave_queue(session: so.Session, claim: Claim, *, actor: User | None, now: 
             f"This claim is {claim.status.replace('_', ' ')}: only a claim waiting in the "
             "queue (new, in review, returned) can become a repeat."
         )
-    current = holder(session, claim, now)
-    if current is not None and (
-        actor is None or (current.assignee_id != actor.id and not actor.has_role(Role.EDITOR))
-    ):
-        raise holder_conflict(session, current)
-    lease = open_assignment(session, claim)
-    if lease is not None:
-        end_lease(session, lease, reason="released", actor=actor, now=now)
-    before = claim.status
-    change_status(claim, ClaimStatus.MERGED)
-    return before
+    return take_out_of_queue(session, claim, ClaimStatus.MERGED, actor=actor, now=now)
 
 
 def _articles(claim: Claim, sentences: Iterable[Sentence] | None = None) -> set[int]:

@@ -24,15 +24,18 @@ from factcheck.review.queries import holder, open_assignment
 DISMISS_NOTE_MAX = 2000
 
 
-def _take_out_of_queue(
-    session: so.Session, claim: Claim, status: ClaimStatus, *, actor: User, now: datetime
+def take_out_of_queue(
+    session: so.Session, claim: Claim, status: ClaimStatus, *, actor: User | None, now: datetime
 ) -> str:
     """Move an open claim to `status` (dismissed, merged), ending any lease on it; return
-    the status it had. Only its holder or an editor may do this while someone holds it."""
+    the status it had. Only its holder or an editor may do this while someone holds it,
+    and nothing automatic (no actor: a repeat linked by matching) takes a held claim."""
     if claim.status not in OPEN_STATUSES:
         raise Conflict(f"This claim is {claim.status.replace('_', ' ')} and cannot be changed.")
     current = holder(session, claim, now)
-    if current is not None and current.assignee_id != actor.id and not actor.has_role(Role.EDITOR):
+    if current is not None and (
+        actor is None or (current.assignee_id != actor.id and not actor.has_role(Role.EDITOR))
+    ):
         raise holder_conflict(session, current)
     current = open_assignment(session, claim)
     if current is not None:
@@ -58,7 +61,7 @@ def dismiss(
     note = (note or "").strip() or None
     if note and len(note) > DISMISS_NOTE_MAX:
         raise InvalidInput(f"Keep the note under {DISMISS_NOTE_MAX} characters.")
-    before = _take_out_of_queue(session, claim, ClaimStatus.DISMISSED, actor=actor, now=now)
+    before = take_out_of_queue(session, claim, ClaimStatus.DISMISSED, actor=actor, now=now)
     claim.dismiss_reason = reason
     claim.dismiss_note = note
     session.flush()
@@ -109,7 +112,7 @@ def merge(
         raise InvalidInput("A claim cannot be merged into itself.")
     if into.status in (ClaimStatus.DISMISSED, ClaimStatus.RETRACTED):
         raise Conflict(f"Claim #{into.id} is {into.status}; merge into a live claim.")
-    before = _take_out_of_queue(session, claim, ClaimStatus.MERGED, actor=actor, now=now)
+    before = take_out_of_queue(session, claim, ClaimStatus.MERGED, actor=actor, now=now)
     claim.duplicate_of_id = into.id
     articles = {
         a for c in (into, claim) for a in [c.article_id, *(s.article_id for s in c.sentences)]
