@@ -10,7 +10,7 @@ from factcheck.claims.models import (
     claim_sentences,
 )
 from factcheck.editorial.models import Correction, EditorialDecision, Ruling
-from factcheck.jobs.models import Job
+from factcheck.jobs.models import Job, JobFile, JobWorker
 from factcheck.matching.models import ClaimMatch, ExternalRuling
 from factcheck.review.models import Assignment
 from factcheck.search import models as search_models  # noqa: F401  (indexes and FTS)
@@ -30,6 +30,8 @@ __all__ = [
     "EvidenceSource",
     "ExternalRuling",
     "Job",
+    "JobFile",
+    "JobWorker",
     "Notification",
     "Outlet",
     "Rating",

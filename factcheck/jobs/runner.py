@@ -1,0 +1,160 @@
+"""Run one job: claim it under a lease, call its kind's handler, record the outcome.
+
+The runner is to a job what a view is to a request: it commits. Whatever carries the job
+to a worker (the in-process pool, a Celery task, `factcheck jobs run`) calls run_job with
+the job's id inside an app context; the job row says whether there is anything to do, so
+a message delivered twice, or for a job already finished, does nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy.orm as so
+
+from factcheck.errors import DomainError
+from factcheck.jobs import services
+from factcheck.jobs.models import Job
+
+log = logging.getLogger("factcheck.jobs")
+
+# Seconds before the attempt after a failed one: 10 s, 60 s, 5 min, then 30 min.
+BACKOFF = (10, 60, 300, 1800)
+
+
+@dataclass
+class JobContext:
+    """What a handler gets: the session, its job, and checkpoint() to commit work done."""
+
+    session: so.Session
+    job: Job
+    worker: str
+    lease_seconds: float
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        return self.job.payload or {}
+
+    def checkpoint(
+        self,
+        progress: int | None = None,
+        *,
+        total: int | None = None,
+        result: dict[str, Any] | None = None,
+    ) -> None:
+        """Commit the work done so far together with the job's progress (and partial
+        result), renewing the lease. Raises LeaseLost when the job was taken over or
+        cancelled: the handler stops, and nothing of this unit is committed."""
+        services.checkpoint(
+            self.session,
+            self.job,
+            worker=self.worker,
+            now=services.utc_now(),
+            lease_seconds=self.lease_seconds,
+            progress=progress,
+            total=total,
+            result=result,
+        )
+        self.session.commit()
+
+    def renew(self) -> None:
+        """Keep the lease during a long step with nothing to commit yet."""
+        self.checkpoint()
+
+
+Handler = Callable[[JobContext], dict[str, Any] | None]
+
+
+@dataclass(frozen=True)
+class JobKind:
+    """A kind of job: its handler, what people call it, how often it may be tried."""
+
+    name: str
+    title: str
+    handler: Handler
+    max_attempts: int = 3
+    # Retry after an unexpected error (network, database)? Domain errors never are.
+    retry: bool = True
+    describe: Callable[[Job], str] | None = field(default=None, compare=False)
+
+
+KINDS: dict[str, JobKind] = {}
+
+
+def job_kind(
+    name: str, *, title: str, max_attempts: int = 3, retry: bool = True
+) -> Callable[[Handler], Handler]:
+    """Register a handler for jobs of kind `name` (factcheck.tasks registers them all)."""
+
+    def register(handler: Handler) -> Handler:
+        KINDS[name] = JobKind(name, title, handler, max_attempts, retry)
+        return handler
+
+    return register
+
+
+def run_job(session: so.Session, job_id: int, *, worker: str, lease_seconds: float) -> str:
+    """Run job `job_id` if it is due; return what happened: "done", "failed", "retry",
+    "lost" (another worker took it over, or it was cancelled) or "skipped" (not due)."""
+    job = services.claim(
+        session, job_id, worker=worker, now=services.utc_now(), lease_seconds=lease_seconds
+    )
+    session.commit()
+    if job is None:
+        return "skipped"
+    kind = KINDS.get(job.kind)
+    started = time.monotonic()
+    if kind is None:
+        return _failed(session, job, worker, f"Unknown kind of job: {job.kind!r}.", None)
+    context = JobContext(session, job, worker, lease_seconds)
+    try:
+        result = kind.handler(context)
+    except services.LeaseLost:
+        session.rollback()
+        log.warning("job %s lost its lease; another worker has it", job_id)
+        return "lost"
+    except DomainError as exc:
+        session.rollback()
+        return _failed(session, job, worker, exc.message, None)
+    except Exception as exc:  # noqa: BLE001  (any failure is recorded on the job)
+        session.rollback()
+        log.exception("job %s (%s) failed on attempt %s", job_id, job.kind, job.attempts)
+        delay = BACKOFF[min(job.attempts, len(BACKOFF)) - 1] if kind.retry else None
+        return _failed(session, job, worker, f"{type(exc).__name__}: {exc}", delay)
+    try:
+        services.finish(session, job, worker=worker, now=services.utc_now(), result=result)
+        session.commit()
+    except services.LeaseLost:
+        session.rollback()
+        return "lost"
+    log.info(
+        "job %s (%s) done in %.2f s",
+        job_id,
+        job.kind,
+        time.monotonic() - started,
+        extra={"job_id": job_id, "job_kind": job.kind},
+    )
+    return "done"
+
+
+def _failed(
+    session: so.Session, job: Job, worker: str, error: str, retry_after: float | None
+) -> str:
+    try:
+        again = services.fail(
+            session,
+            job,
+            worker=worker,
+            now=services.utc_now(),
+            error=error,
+            retry_after=retry_after,
+        )
+        session.commit()
+    except services.LeaseLost:
+        session.rollback()
+        return "lost"
+    return "retry" if again else "failed"
