@@ -19,8 +19,10 @@ from factcheck.classifier import loader as classifier_loader
 from factcheck.db import MAX_ID
 from factcheck.errorpages import register_errorhandlers
 from factcheck.extensions import csrf, db, limiter, migrate
+from factcheck.logs import init_app as logs_init_app
 from factcheck.review import counts
 from factcheck.settings import ROOT, TEMPLATE_DIR, load_settings
+from factcheck.tasks import dispatch
 
 
 def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
@@ -68,6 +70,7 @@ def register_extensions(app: Flask) -> None:
     auth_config.init_app(app)
     classifier_loader.init_app(app)
     counts.init_app(app)
+    dispatch.init_app(app)  # the kinds of job, and how committed jobs reach a worker
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             sa.event.listen(db.engine, "connect", _sqlite_pragmas)

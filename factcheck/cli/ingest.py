@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 import sys
-from datetime import date
 from pathlib import Path
 
 import click
@@ -107,135 +105,12 @@ def ingest_command(
     )
 
 
-class BadRow(Exception):
-    """A bulk row that cannot be ingested; the message says what is wrong with it."""
-
-
-# Fields a bulk row may have, all text (or null); published_on may also be called date.
-_BULK_FIELDS = ("text", "title", "url", "outlet", "author", "published_on", "date", "language")
-# The longest line of a .jsonl file read: the longest text allowed (4 bytes a character at
-# most in UTF-8, doubled for JSON's escapes) and room for the metadata.
-_MAX_LINE_BYTES = 8 * 2_000_000 + 65_536
-
-
-def _type_name(value: object) -> str:
-    names = {bool: "true or false", int: "a number", float: "a number", list: "a list"}
-    return names.get(type(value), "an object" if isinstance(value, dict) else type(value).__name__)
-
-
-def _decode_line(raw: bytes) -> str:
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise BadRow(f"not valid UTF-8 (byte {exc.start:,} of the line)") from exc
-
-
-def _jsonl_rows(fh):  # noqa: ANN001, ANN202
-    """(line number, row or BadRow) for each non-blank line, one line in memory at a time."""
-    number = 0
-    while raw := fh.readline(_MAX_LINE_BYTES + 1):
-        number += 1
-        if len(raw) > _MAX_LINE_BYTES and not raw.endswith(b"\n"):
-            while (rest := fh.readline(1 << 20)) and not rest.endswith(b"\n"):
-                pass  # skip the rest of the line without holding it
-            yield number, BadRow(f"the line is longer than {_MAX_LINE_BYTES:,} bytes")
-            continue
-        try:
-            line = _decode_line(raw.removeprefix(b"\xef\xbb\xbf") if number == 1 else raw)
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise BadRow(f"not valid JSON ({exc.msg} at column {exc.colno})") from exc
-            if not isinstance(row, dict):
-                raise BadRow(f"each line must be a JSON object, not {_type_name(row)}")
-        except BadRow as exc:
-            yield number, exc
-        else:
-            yield number, row
-
-
-def _csv_rows(fh):  # noqa: ANN001, ANN202
-    """(line number where the record starts, row or BadRow) for each CSV record, streamed.
-    Bytes that are not UTF-8 fail only the record they are in."""
-    from factcheck.sources.limits import MAX_TEXT_CHARACTERS
-
-    # The csv module refuses fields over 128 kB by default; a text may have 2,000,000
-    # characters (a longer one is refused by its row's checks).
-    csv.field_size_limit(max(csv.field_size_limit(), MAX_TEXT_CHARACTERS + 1))
-    lines = (raw.decode("utf-8", errors="surrogateescape") for raw in fh)
-    reader = csv.DictReader(lines)
-    start = 2
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            yield start, BadRow(f"not a valid CSV record ({exc})")
-            start = reader.line_num + 1
-            continue
-        number, start = start, reader.line_num + 1
-        for value in (*row.values(), *row.keys()):
-            if isinstance(value, str) and (bad := _SURROGATE.search(value)):
-                position = bad.start()
-                yield number, BadRow(f"not valid UTF-8 (in {value[:position][-20:]!r}…)")
-                break
-        else:
-            yield number, row
-
-
-_SURROGATE = re.compile("[\udc80-\udcff]")
-
-
 def _bulk_rows(path: Path):  # noqa: ANN202
     """Each row of a .csv or .jsonl file with its line number, read as it is ingested."""
-    suffix = path.suffix.lower()
-    if suffix not in (".jsonl", ".csv"):
-        _fail("bulk files must be .csv or .jsonl")
+    from factcheck.sources import bulk
+
     with path.open("rb") as fh:
-        if suffix == ".jsonl":
-            yield from _jsonl_rows(fh)
-        else:
-            if fh.read(3) != b"\xef\xbb\xbf":
-                fh.seek(0)
-            yield from _csv_rows(fh)
-
-
-def _bulk_document(row: dict):  # noqa: ANN202
-    """The Document a bulk row describes, or BadRow saying what is wrong with it."""
-    from factcheck.db import unstorable_character
-    from factcheck.sources.document import Document
-    from factcheck.sources.limits import MAX_TEXT_CHARACTERS
-
-    for name in _BULK_FIELDS:
-        value = row.get(name)
-        if value is not None and not isinstance(value, str):
-            if name in ("published_on", "date"):
-                raise BadRow(f"{name} must be a date as YYYY-MM-DD, not {_type_name(value)}")
-            raise BadRow(f"{name} must be a string, not {_type_name(value)}")
-        if isinstance(value, str) and (problem := unstorable_character(value)):
-            raise BadRow(f"{name} contains {problem}")
-    text = row.get("text") or ""
-    if len(text) > MAX_TEXT_CHARACTERS:
-        raise BadRow(f"text is longer than {MAX_TEXT_CHARACTERS:,} characters")
-    published = (row.get("published_on") or row.get("date") or "").strip()
-    try:
-        day = date.fromisoformat(published[:10]) if published else None
-    except ValueError:
-        raise BadRow(
-            f"published_on is not a valid date ({published[:20]!r}; use YYYY-MM-DD)"
-        ) from None
-    return Document(
-        text=text,
-        title=row.get("title"),
-        url=row.get("url"),
-        outlet=row.get("outlet"),
-        author=row.get("author"),
-        published_on=day,
-        language=row.get("language"),
-    )
+        yield from bulk.rows(path.name, fh)
 
 
 def _bulk(source: str) -> None:
@@ -247,10 +122,15 @@ def _bulk(source: str) -> None:
     from factcheck.extensions import db
     from factcheck.intake import ingest
     from factcheck.matching.services import MatchSettings
+    from factcheck.sources import bulk
 
     path = Path(source)
     if not path.is_file():
         _fail(f"no such file: {source}")
+    try:
+        bulk.kind_of(path.name)
+    except DomainError as exc:
+        _fail(exc.message)
     try:
         classifier = get_classifier()
     except ModelUnavailable as exc:
@@ -261,11 +141,11 @@ def _bulk(source: str) -> None:
     progress = tqdm(desc="ingesting", unit="article", file=sys.stderr)
     for number, row in _bulk_rows(path):
         try:
-            if isinstance(row, BadRow):
+            if isinstance(row, bulk.BadRow):
                 raise row
             ingest(
                 db.session,
-                _bulk_document(row),
+                bulk.bulk_document(row),
                 actor=None,
                 classifier=classifier,
                 source_kind="bulk",
@@ -274,7 +154,7 @@ def _bulk(source: str) -> None:
             )
             db.session.commit()
             done += 1
-        except (BadRow, DomainError) as exc:
+        except (bulk.BadRow, DomainError) as exc:
             db.session.rollback()
             if getattr(exc, "existing_id", None):
                 duplicates += 1

@@ -5,9 +5,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 
+from factcheck.errors import InvalidInput
 from factcheck.sources.limits import ExtractionError
 from factcheck.text.segment import segment
 from factcheck.text.structure import BODY, HEADLINE, SUBHEAD
@@ -36,6 +38,24 @@ class Document:
     def with_overrides(self, **values: object) -> Document:
         """Replace fields with the given non-empty values."""
         return replace(self, **{k: v for k, v in values.items() if v not in (None, "")})
+
+
+# What a person may say about a document beside its text (the ingest form's fields, an
+# "ingest" job's payload "overrides"); each replaces what the source said when given.
+OVERRIDE_FIELDS = ("title", "url", "outlet", "author", "published_on", "language")
+
+
+def with_overrides(document: Document, overrides: Mapping[str, object] | None) -> Document:
+    """The document with the given fields replaced (empty values leave a field alone);
+    `published_on` may be a date or an ISO date string (as a job's JSON payload holds it).
+    Shared by the ingest form and the "ingest" job."""
+    values = {k: v for k, v in (overrides or {}).items() if k in OVERRIDE_FIELDS}
+    published = values.get("published_on")
+    if isinstance(published, str) and published:
+        values["published_on"] = parse_date(published)
+        if values["published_on"] is None:
+            raise InvalidInput(f"The publication date {published[:20]!r} is not YYYY-MM-DD.")
+    return document.with_overrides(**values)
 
 
 TITLE_WORDS = 12
