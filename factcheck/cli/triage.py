@@ -139,64 +139,59 @@ def paraphrase_command(pairs: Path) -> None:
     is_flag=True,
     help="Every article, not only those the model has not scored.",
 )
-def rescore_command(everything: bool) -> None:
+@click.option(
+    "--queue",
+    is_flag=True,
+    help="Queue it as a background job (`factcheck worker` or the web's workers run it) "
+    "instead of running it here.",
+)
+def rescore_command(everything: bool, queue: bool) -> None:
     """Re-score stored sentences with the active model; update untouched claims' flags.
 
     One article at a time, each in its own transaction; claims someone has started are
-    never changed.
+    never changed. Newly flagged claims are matched against earlier ones as at ingest.
     """
-    import numpy as np
-    import sqlalchemy as sa
     from flask import current_app
     from tqdm.auto import tqdm
 
-    from factcheck.claims.rescore import RescoreCounts, rescore_article, stale_articles
     from factcheck.claims.services import FlagPolicy
     from factcheck.classifier import ModelUnavailable
     from factcheck.classifier.loader import get_classifier
-    from factcheck.db import utcnow
     from factcheck.extensions import db
-    from factcheck.matching.services import MatchSettings, match_claims
-    from factcheck.sources.models import Article
-
-    classifier = get_classifier()
-    policy = FlagPolicy.from_config(current_app.config)
-    matching = MatchSettings.from_config(current_app.config)
-    linked = suggested = 0
-    ids = (
-        list(db.session.scalars(sa.select(Article.id).order_by(Article.id)))
-        if everything
-        else stale_articles(db.session, classifier)
+    from factcheck.matching.rescore import (
+        RescoreTotals,
+        articles_to_rescore,
+        queue_rescore,
+        rescore_and_match,
     )
-    db.session.rollback()
-    click.echo(f"Model {classifier.name} {classifier.version}: {len(ids)} article(s) to score.")
-    total = RescoreCounts()
+    from factcheck.matching.services import MatchSettings
+
     try:
-        for article_id in tqdm(ids, desc="rescoring", unit="article"):
-            article = db.session.get(Article, article_id)
-            if article is None:
-                continue
-            counts = rescore_article(db.session, article, classifier, policy)
-            total.add(counts)
-            if counts.created:
-                # Newly flagged claims are matched as at ingest (same transaction).
-                outcome = match_claims(
-                    db.session,
-                    counts.created,
-                    np.array(counts.vectors, dtype=np.float32),
-                    actor=None,
-                    now=utcnow(),
-                    settings=matching,
-                    model=(classifier.name, classifier.version, len(counts.vectors[0])),
+        classifier = get_classifier()
+        if queue:
+            job, new = queue_rescore(db.session, classifier, everything=everything, actor_id=None)
+            db.session.commit()
+            if not new:
+                click.echo(
+                    f"A re-scoring is already {job.status} (job {job.id}, "
+                    f"{job.progress} of {job.total} done); not queued again."
                 )
-                linked += len(outcome.linked)
-                suggested += len(outcome.suggested)
+                return
+            click.echo(
+                f"Queued job {job.id}: {job.total} article(s) to score with "
+                f"{job.payload.get('model')}; a worker runs it (its page: /jobs/{job.id})."
+            )
+            return
+        policy = FlagPolicy.from_config(current_app.config)
+        matching = MatchSettings.from_config(current_app.config)
+        ids = articles_to_rescore(db.session, classifier, everything=everything)
+        db.session.rollback()
+        click.echo(f"Model {classifier.name} {classifier.version}: {len(ids)} article(s) to score.")
+        total = RescoreTotals()
+        for article_id in tqdm(ids, desc="rescoring", unit="article", disable=None):
+            total.merge(rescore_and_match(db.session, article_id, classifier, policy, matching))
             db.session.commit()
     except ModelUnavailable as exc:
         db.session.rollback()
         _fail(str(exc))
-    click.echo(
-        f"Scored {total.sentences} sentences in {total.articles} articles; claims: "
-        f"{total.updated} updated, {total.flagged} newly flagged, {total.unflagged} unflagged; "
-        f"of the new ones {linked} linked as repeats, {suggested} with possible matches."
-    )
+    click.echo(total.summary())

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -141,10 +141,15 @@ def cell(value: object) -> object:
 
 
 def _stream(
-    session: so.Session, query: sa.Select, header: Iterable[str], bom: bool
+    session: so.Session,
+    query: sa.Select,
+    header: Iterable[str],
+    bom: bool,
+    on_rows: Callable[[int], object] | None = None,
 ) -> Iterator[bytes]:
     """The header, then the query's rows, as UTF-8 CSV (RFC 4180: quoted where needed,
-    CRLF line ends), a chunk per BATCH rows fetched from a streaming cursor."""
+    CRLF line ends), a chunk per BATCH rows fetched from a streaming cursor. `on_rows` is
+    told how many rows each chunk holds (a progress bar, a count)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
 
@@ -162,18 +167,85 @@ def _stream(
     with session.execute(query, execution_options={"yield_per": BATCH}) as result:
         for rows in result.partitions():
             writer.writerows([cell(value) for value in row] for row in rows)
+            if on_rows is not None:
+                on_rows(len(rows))
             yield chunk()
 
 
 def rulings_csv(
-    session: so.Session, filters: ExportFilters, *, base_url: str, bom: bool = True
+    session: so.Session,
+    filters: ExportFilters,
+    *,
+    base_url: str,
+    bom: bool = True,
+    on_rows: Callable[[int], object] | None = None,
 ) -> Iterator[bytes]:
     """The rulings export (one row per ruling), streamed as UTF-8 CSV."""
-    return _stream(session, rulings_query(filters, base_url), RULING_COLUMNS, bom)
+    return _stream(session, rulings_query(filters, base_url), RULING_COLUMNS, bom, on_rows)
 
 
 def evidence_csv(
-    session: so.Session, filters: ExportFilters, *, base_url: str, bom: bool = True
+    session: so.Session,
+    filters: ExportFilters,
+    *,
+    base_url: str,
+    bom: bool = True,
+    on_rows: Callable[[int], object] | None = None,
 ) -> Iterator[bytes]:
     """The evidence export (one row per source), streamed as UTF-8 CSV."""
-    return _stream(session, evidence_query(filters, base_url), EVIDENCE_COLUMNS, bom)
+    return _stream(session, evidence_query(filters, base_url), EVIDENCE_COLUMNS, bom, on_rows)
+
+
+# Exports as files made by a job (factcheck.tasks.kinds.export) ---------------------------
+
+# What an export file holds: one row per ruling, one per evidence source, or one
+# ClaimReview object per published ruling.
+EXPORT_FORMATS = ("rulings", "evidence", "claimreview")
+_SUFFIX = {"rulings": "csv", "evidence": "csv", "claimreview": "jsonl"}
+# Its media type (the download's Content-Type).
+MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson"}
+
+
+def export_rows(session: so.Session, filters: ExportFilters, fmt: str) -> int:
+    """How many rows (CSV records, or ClaimReview objects) an export holds."""
+    from factcheck.export.queries import claim_review_query
+
+    if fmt == "claimreview":
+        filters = replace(filters, statuses=("published",))
+        query = claim_review_query(filters)
+    elif fmt == "evidence":
+        query = evidence_query(filters, "")
+    else:
+        query = rulings_query(filters, "")
+    return session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+
+
+def export_name(fmt: str, now: datetime) -> str:
+    """The file's name, as the direct download names it."""
+    return f"{fmt}-{now:%Y%m%d-%H%M}.{_SUFFIX[fmt]}"
+
+
+def filters_to_payload(filters: ExportFilters) -> dict[str, Any]:
+    """The filters as JSON (a job's payload)."""
+    data = dict(filters.__dict__)
+    data["statuses"] = list(filters.statuses)
+    for key in ("since", "until"):
+        data[key] = data[key].isoformat() if data[key] else None
+    return data
+
+
+def filters_from_payload(data: Mapping[str, Any]) -> ExportFilters:
+    """filters_to_payload's inverse; raises InvalidInput for a payload that is not one."""
+    try:
+        return ExportFilters(
+            statuses=tuple(data.get("statuses") or ("published",)),
+            since=date.fromisoformat(data["since"]) if data.get("since") else None,
+            until=date.fromisoformat(data["until"]) if data.get("until") else None,
+            rating_id=data.get("rating_id"),
+            outlet_id=data.get("outlet_id"),
+            claimant=data.get("claimant"),
+            fact_checker_id=data.get("fact_checker_id"),
+            editor_id=data.get("editor_id"),
+        )
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput(f"The export's filters are not valid ({exc}).") from exc

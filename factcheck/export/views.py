@@ -1,8 +1,20 @@
-"""The export page and its CSV download (streamed)."""
+"""The export page, its downloads (streamed), and big exports prepared as a file by a
+background job (the "export" job; its page offers the file)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, render_template, request, stream_with_context
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_login import current_user
 from wtforms import SelectChoice
 
 from factcheck.auth.queries import people_by_name
@@ -14,10 +26,12 @@ from factcheck.export.forms import ExportForm
 from factcheck.export.services import (
     ExportFilters,
     evidence_csv,
+    export_rows,
     public_base_url,
     rulings_csv,
 )
 from factcheck.extensions import db
+from factcheck.forms import ActionForm
 from factcheck.sources.queries import outlets_by_name
 from factcheck.verdicts.queries import every_rating
 
@@ -92,6 +106,8 @@ def download():
     form, filters = _requested()
     if filters is None:
         return index()
+    if (big := _too_big(filters, form.kind.data or "rulings")) is not None:
+        return big
     base = public_base_url(current_app.config)
     render = evidence_csv if form.kind.data == "evidence" else rulings_csv
     name = f"{form.kind.data or 'rulings'}-{utcnow():%Y%m%d-%H%M}.csv"
@@ -115,6 +131,8 @@ def claimreview():
     _, filters = _requested()
     if filters is None:
         return index()
+    if (big := _too_big(filters, "claimreview")) is not None:
+        return big
     config = current_app.config
     reviews = claim_reviews(
         db.session,
@@ -128,4 +146,83 @@ def claimreview():
         stream_with_context(jsonl_chunks(reviews)),
         mimetype="application/x-ndjson",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _too_big(filters: ExportFilters, fmt: str):  # noqa: ANN202
+    """Past EXPORT_DIRECT_MAX_ROWS rows a download is prepared as a file by a job: send the
+    person to the page that starts it (None: small enough to stream now)."""
+    rows = export_rows(db.session, filters, fmt)
+    limit = current_app.config["EXPORT_DIRECT_MAX_ROWS"]
+    if rows <= limit:
+        return None
+    flash(
+        f"This export has {rows:,} rows, more than the {limit:,} a direct download serves: "
+        "prepare it as a file.",
+        "info",
+    )
+    args = request.args.to_dict()
+    args["format"] = fmt
+    return redirect(url_for("export.prepare", **args), code=303)
+
+
+@bp.route("/prepare", methods=["GET", "POST"])
+@login_required
+def prepare():
+    """Prepare an export as a file (a background job), for exports too big to download
+    at once; the job's page offers the file when it is ready."""
+    from factcheck.errors import InvalidInput
+    from factcheck.export.files import queue_export
+    from factcheck.export.services import EXPORT_FORMATS
+    from factcheck.jobs.services import utc_now
+
+    source = request.form if request.method == "POST" else request.args
+    form = ExportForm(source)
+    _choices(form)
+    fmt = source.get("format") or form.kind.data or "rulings"
+    errors: list[str] = []
+    filters = None
+    if fmt not in EXPORT_FORMATS:
+        errors.append("Choose a CSV or ClaimReview file.")
+    elif not form.validate():
+        errors = [e for field_errors in form.errors.values() for e in field_errors]
+    else:
+        try:
+            filters = _filters(form)
+        except DomainError as exc:
+            errors = [exc.message]
+    action = ActionForm()
+    if request.method == "POST" and filters is not None and not errors:
+        if not action.validate_on_submit():
+            errors.append("The form expired; reload the page and try again.")
+        else:
+            try:
+                job = queue_export(
+                    db.session,
+                    filters,
+                    fmt,
+                    actor=current_user,
+                    now=utc_now(),
+                    max_rows=current_app.config["EXPORT_JOB_MAX_ROWS"],
+                )
+            except InvalidInput as exc:
+                db.session.rollback()
+                errors.append(exc.message)
+            else:
+                db.session.commit()
+                return redirect(url_for("tasks.job", job_id=job.id), code=303)
+    rows = export_rows(db.session, filters, fmt) if filters is not None and not errors else None
+    hidden = {k: v for k, v in source.items() if k in form._fields and k != "csrf_token" and v}
+    return (
+        render_template(
+            "export/prepare.html",
+            form=form,
+            action_form=action,
+            errors=errors,
+            rows=rows,
+            fmt=fmt,
+            hidden=hidden,
+            max_rows=current_app.config["EXPORT_JOB_MAX_ROWS"],
+        ),
+        422 if errors else 200,
     )

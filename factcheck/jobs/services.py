@@ -233,6 +233,23 @@ def job_file(session: so.Session, job: Job, index: int = 0) -> tuple[str, bytes]
     return row.name, row.content
 
 
+def attach_file(session: so.Session, job: Job, name: str, data: bytes) -> int:
+    """Add a file the job made (an export) to it; return its index (job_file's); flush.
+    An earlier file of the same name (from an attempt that was interrupted after writing
+    it) is replaced, so a retried job keeps one copy."""
+    session.execute(
+        sa.delete(JobFile)
+        .where(JobFile.job_id == job.id, JobFile.name == name[:255])
+        .execution_options(synchronize_session=False)
+    )
+    session.add(JobFile(job_id=job.id, name=name[:255], size=len(data), content=data))
+    session.flush()
+    count = session.scalar(
+        sa.select(sa.func.count()).select_from(JobFile).where(JobFile.job_id == job.id)
+    )
+    return int(count or 1) - 1
+
+
 def heartbeat(
     session: so.Session,
     worker: str,

@@ -1,10 +1,11 @@
-"""In-app notifications, and optional email copies sent only after the change commits."""
+"""In-app notifications, and optional email copies: queued as a "mail" job in the same
+transaction as the notices (factcheck.tasks.kinds.mail sends them), so only a committed
+change sends mail, and an SMTP outage is retried rather than lost."""
 
 from __future__ import annotations
 
-import logging
 import smtplib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
@@ -16,8 +17,8 @@ from factcheck.auth.models import Notification, User, UserRole
 from factcheck.auth.roles import Role
 from factcheck.db import listen_once
 from factcheck.errors import NotFound
-
-log = logging.getLogger(__name__)
+from factcheck.jobs.models import Job
+from factcheck.jobs.services import enqueue
 
 KINDS = (
     "assignment",
@@ -32,12 +33,16 @@ KINDS = (
 )
 MESSAGE_MAX = 500
 _OUTBOX = "factcheck_outbox"
+# Seconds to wait for the SMTP server; tries of a mail job (the runner's backoff between
+# them: 10 s, 60 s, 5 min, 30 min, so an outage of about 36 minutes is ridden out).
+MAIL_TIMEOUT = 10
+MAIL_ATTEMPTS = 5
 
 
 def notify(
     session: so.Session, *, user: User, kind: str, message: str, claim: Any | None = None
 ) -> Notification:
-    """Leave a notice for a user; an email copy is queued for after the commit."""
+    """Leave a notice for a user; its email copy (if mail is on) is queued at the commit."""
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")
     message = message if len(message) <= MESSAGE_MAX else message[: MESSAGE_MAX - 1] + "…"
@@ -130,38 +135,56 @@ _SUBJECTS = {
 }
 
 
-def send_outbox(config: dict[str, Any], outbox: list[tuple[str, str, str]]) -> int:
-    """Send queued notices by SMTP; failures are logged, never raised (the change stands)."""
-    if not outbox or not config.get("MAIL_ENABLED"):
-        return 0
-    sent = 0
+def mail_message(config: Mapping[str, Any], address: str, kind: str, message: str) -> EmailMessage:
+    """The email copy of one notice."""
+    email = EmailMessage()
+    email["From"] = config["MAIL_FROM"]
+    email["To"] = address
+    email["Subject"] = f"[factcheck] {_SUBJECTS.get(kind, 'Notification')}"
+    email.set_content(message)
+    return email
+
+
+def smtp_connection(config: Mapping[str, Any]) -> smtplib.SMTP:
+    """A connection to the configured SMTP server, signed in when a user is set (use it
+    in a with block). Raises OSError or smtplib.SMTPException when the server cannot be
+    reached or refuses us."""
+    smtp = smtplib.SMTP(config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=MAIL_TIMEOUT)
     try:
-        with smtplib.SMTP(config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=10) as smtp:
-            if config.get("MAIL_USE_STARTTLS"):
-                smtp.starttls()
-            if config.get("MAIL_USERNAME"):
-                smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
-            for address, kind, message in outbox:
-                email = EmailMessage()
-                email["From"] = config["MAIL_FROM"]
-                email["To"] = address
-                email["Subject"] = f"[factcheck] {_SUBJECTS.get(kind, 'Notification')}"
-                email.set_content(message)
-                smtp.send_message(email)
-                sent += 1
-    except (OSError, smtplib.SMTPException):
-        log.exception("could not send %d notification email(s)", len(outbox) - sent)
-    return sent
+        if config.get("MAIL_USE_STARTTLS"):
+            smtp.starttls()
+        if config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
 
 
-def _after_commit(session: so.Session) -> None:
+def queue_mail(session: so.Session, outbox: Sequence[tuple[str, str, str]]) -> Job | None:
+    """Turn notices' email copies into one "mail" job in the session's transaction; flush.
+    Sent only if the transaction commits, by a worker that retries an SMTP outage."""
+    if not outbox:
+        return None
+    messages = [[address, kind, message] for address, kind, message in outbox]
+    return enqueue(
+        session,
+        "mail",
+        {"messages": messages},
+        actor_id=None,
+        total=len(messages),
+        max_attempts=MAIL_ATTEMPTS,
+    )
+
+
+def _before_commit(session: so.Session) -> None:
     outbox = session.info.pop(_OUTBOX, None)
     if not outbox:
         return
     from flask import current_app, has_app_context
 
-    if has_app_context():
-        send_outbox(current_app.config, outbox)
+    if has_app_context() and current_app.config.get("MAIL_ENABLED"):
+        queue_mail(session, outbox)
 
 
 def _after_rollback(session: so.Session) -> None:
@@ -169,7 +192,8 @@ def _after_rollback(session: so.Session) -> None:
 
 
 def register_outbox() -> None:
-    """Send queued emails only after the change that caused them commits, so a rolled-back
-    change never sends one. Registered once, for every session (idempotent)."""
-    listen_once(so.Session, "after_commit", _after_commit)
+    """Queue the email copies of a transaction's notices as a "mail" job in that same
+    transaction, just before it commits, so a rolled-back change never sends one.
+    Registered once, for every session (idempotent)."""
+    listen_once(so.Session, "before_commit", _before_commit)
     listen_once(so.Session, "after_rollback", _after_rollback)

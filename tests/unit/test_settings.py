@@ -208,12 +208,12 @@ import sqlalchemy as sa, sqlalchemy.orm as so
 import factcheck.models
 from factcheck.audit.models import AuditEntry
 from factcheck.audit.services import _refuse_update
-from factcheck.notifications.services import _after_commit
+from factcheck.notifications.services import _before_commit
 from factcheck.review.counts import _drop_kept_counts
 from factcheck.verdicts.models import VerdictRevision, _revision_append_only
 hooks = [(AuditEntry, "before_update", _refuse_update),
          (VerdictRevision, "before_update", _revision_append_only),
-         (so.Session, "after_commit", _after_commit),
+         (so.Session, "before_commit", _before_commit),
          (so.Session, "after_commit", _drop_kept_counts)]
 assert not any(sa.event.contains(*hook) for hook in hooks)
 from factcheck.app import create_app
