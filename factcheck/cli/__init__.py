@@ -10,7 +10,6 @@ def register(app: Flask) -> None:
     """Attach our command groups to the app's CLI."""
     from factcheck.cli.demo import demo
     from factcheck.cli.export import export
-    from factcheck.cli.feeds import sources
     from factcheck.cli.imports import import_group
     from factcheck.cli.ingest import claims, ingest_command, score_command
     from factcheck.cli.matching import match_pairs_command
@@ -37,6 +36,5 @@ def register(app: Flask) -> None:
     for command in (users, demo, model, ingest_command, score_command, claims, review, export):
         app.cli.add_command(command)
     app.cli.add_command(import_group)
-    app.cli.add_command(sources)
     app.cli.add_command(worker_command)
     app.cli.add_command(jobs)
