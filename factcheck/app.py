@@ -156,6 +156,7 @@ def register_blueprints(app: Flask) -> None:
     from factcheck.notifications.views import bp as notifications_bp
     from factcheck.review.views import bp as review_bp
     from factcheck.search.views import bp as search_bp
+    from factcheck.tasks.views import bp as tasks_bp
     from factcheck.verdicts.views import bp as verdicts_bp
 
     app.register_blueprint(main_bp)
@@ -173,6 +174,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(export_bp, url_prefix="/export")
     app.register_blueprint(dashboard_bp, url_prefix="/dashboard")
     app.register_blueprint(search_bp)
+    app.register_blueprint(tasks_bp)  # /jobs: the job pages
     api_init_app(app, api_bp, url_prefix="/api/v1")  # flask-smorest: routes and document
 
 
