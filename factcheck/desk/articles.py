@@ -27,13 +27,17 @@ from factcheck.db import bounded_int
 from factcheck.desk.queries import article_reading, claim_counts
 from factcheck.errors import DomainError
 from factcheck.extensions import db
+from factcheck.forms import refuse
 from factcheck.intake import ingest
+from factcheck.jobs.models import Job
+from factcheck.jobs.services import enqueue
 from factcheck.matching.services import MatchSettings
+from factcheck.sources import bulk
 from factcheck.sources.document import Document, from_text
-from factcheck.sources.extract import from_file
-from factcheck.sources.fetch import FetchPolicy, from_url
-from factcheck.sources.forms import IngestForm, PromoteForm
-from factcheck.sources.limits import ExtractLimits
+from factcheck.sources.extract import kind_of
+from factcheck.sources.fetch import check_url
+from factcheck.sources.forms import BulkIngestForm, IngestForm, PromoteForm
+from factcheck.sources.limits import ExtractionError
 from factcheck.sources.models import Article
 from factcheck.sources.queries import newest_articles
 from factcheck.sources.services import DuplicateArticle
@@ -57,26 +61,59 @@ def articles():
     return render_template("sources/articles.html", page=page, claim_counts=counts)
 
 
-def _document_from(form: IngestForm) -> tuple[Document, str]:
+def _overrides(form: IngestForm) -> dict[str, str | None]:
+    """What the form says about the text; it wins over what the text says of itself."""
+    published = form.published_on.data
+    return {
+        "title": form.title.data,
+        "url": form.source_url.data,
+        "outlet": form.outlet.data,
+        "author": form.author.data,
+        "published_on": published.isoformat() if published else None,
+        "language": form.language.data,
+    }
+
+
+def _scores_inline(text: str) -> bool:
+    """Pasted text is scored in the request when the model is already loaded in this
+    process and the text is short (JOB_INLINE_MAX_CHARS): that takes about as long as
+    opening a job page. Anything else (a first score that would load the model, a long
+    transcript, every URL and file) runs as a job."""
+    classifier = get_classifier()
+    return bool(getattr(classifier, "loaded", True)) and len(text) <= int(
+        current_app.config["JOB_INLINE_MAX_CHARS"]
+    )
+
+
+def _ingest_job(form: IngestForm) -> Job | None:
+    """Enqueue the form's ingest as a job (flushed), or None when pasted text is scored
+    inline. Refuses at once, with nothing enqueued, what can be told without fetching or
+    parsing: an unsupported file name, an empty file, a malformed web address."""
+    actor_id = current_user.id
+    payload: dict[str, object] = {"overrides": _overrides(form)}
+    files: list[tuple[str, bytes]] = []
     if form.file.data:
         upload = form.file.data
-        document = from_file(
-            upload.filename or "upload.txt",
-            upload.read(),
-            ExtractLimits.from_config(current_app.config),
-        )
-        kind = "file"
+        name = upload.filename or "upload.txt"
+        kind_of(name)
+        data = upload.read()
+        if not data:
+            raise ExtractionError("The file is empty.")
+        payload["source"] = "file"
+        files.append((name, data))
     elif form.url.data:
-        document = from_url(
-            form.url.data,
-            FetchPolicy.from_config(current_app.config),
-            ExtractLimits.from_config(current_app.config),
-        )
-        kind = "url"
+        payload["source"] = "url"
+        payload["url"] = check_url(form.url.data)
     else:
-        document = from_text(form.text.data)
-        kind = "text"
-    document = document.with_overrides(
+        if _scores_inline(form.text.data):
+            return None
+        payload["source"] = "text"
+        payload["text"] = form.text.data
+    return enqueue(db.session, "ingest", payload, actor_id=actor_id, files=files)
+
+
+def _document_from(form: IngestForm) -> Document:
+    return from_text(form.text.data).with_overrides(
         title=form.title.data,
         url=form.source_url.data,
         outlet=form.outlet.data,
@@ -84,24 +121,28 @@ def _document_from(form: IngestForm) -> tuple[Document, str]:
         published_on=form.published_on.data,
         language=form.language.data,
     )
-    return document, kind
 
 
 @bp.route("/ingest", methods=["GET", "POST"])
 @roles_allowed(Role.FACT_CHECKER)
 def ingest_view():
-    """Take in a text, page or file and flag its check-worthy claims."""
+    """Take in a text, page or file and flag its check-worthy claims: a web address, a
+    file and a long text go to a job (the browser is sent to its page); a short pasted
+    text is scored at once when the model is loaded."""
     form = IngestForm()
     status = 200
     if form.validate_on_submit():
         try:
-            document, kind = _document_from(form)
+            job = _ingest_job(form)
+            if job is not None:
+                db.session.commit()
+                return redirect(url_for("tasks.job", job_id=job.id), code=303)
             result = ingest(
                 db.session,
-                document,
+                _document_from(form),
                 actor=current_user._get_current_object(),
                 classifier=get_classifier(),
-                source_kind=kind,
+                source_kind="text",
                 policy=FlagPolicy.from_config(current_app.config),
                 matching=MatchSettings.from_config(current_app.config),
             )
@@ -134,6 +175,38 @@ def ingest_view():
     elif form.is_submitted():
         status = 400
     return render_template("sources/ingest.html", form=form), status
+
+
+@bp.route("/bulk", methods=["GET", "POST"])
+@roles_allowed(Role.FACT_CHECKER)
+def bulk_ingest():
+    """Upload a .csv or .jsonl of articles; they are ingested one by one in a job."""
+    form = BulkIngestForm()
+    status = 200
+    if form.validate_on_submit():
+        upload = form.file.data
+        name = upload.filename or "upload.csv"
+        data = upload.read()
+        try:
+            total = bulk.count_rows(
+                name, data, max_rows=int(current_app.config.get("BULK_INGEST_MAX_ROWS", 10_000))
+            )
+            job = enqueue(
+                db.session,
+                "ingest_bulk",
+                {},
+                actor_id=current_user.id,
+                total=total,
+                files=[(name, data)],
+            )
+        except DomainError as exc:
+            status = refuse(db.session, form, exc)
+        else:
+            db.session.commit()
+            return redirect(url_for("tasks.job", job_id=job.id), code=303)
+    elif form.is_submitted():
+        status = 400
+    return render_template("sources/bulk.html", form=form), status
 
 
 def _get_article(article_id: int) -> Article:

@@ -1,7 +1,7 @@
 """The ingest form: pasted text, a web address or an uploaded file, plus metadata."""
 
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileAllowed, FileField
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import DateField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Length, Optional, ValidationError
 
@@ -54,3 +54,16 @@ class PromoteForm(FlaskForm):
     def validate_claim_text(self, field) -> None:  # noqa: ANN001
         if field.data is not None and field.data != "" and not field.data.strip():
             raise ValidationError("The claim text is empty.")
+
+
+class BulkIngestForm(FlaskForm):
+    """A .csv or .jsonl of articles, one row each, ingested as one job."""
+
+    file = FileField(
+        "A .csv or .jsonl file",
+        validators=[
+            FileRequired("Choose a .csv or .jsonl file to upload."),
+            FileAllowed(["csv", "jsonl"], "Upload a .csv or .jsonl file."),
+        ],
+    )
+    submit = SubmitField("Ingest the articles")

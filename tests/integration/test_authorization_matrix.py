@@ -71,9 +71,20 @@ MATRIX: dict[tuple[str, str], frozenset] = {
     ("GET", "/dashboard/work.csv"): frozenset({ED, AD}),
     ("GET", "/rulings/<int:claim_id>"): EVERYONE,  # published: public unless PUBLIC_RULINGS off
     ("GET", "/search"): SIGNED_IN,  # one box over claims, rulings, articles (read only)
+    # Jobs: a job is shown to whoever started it (here the viewer) and to editors and
+    # admins, and is a 404 to anyone else (as if it did not exist: past authorization).
+    ("GET", "/jobs"): SIGNED_IN,
+    ("GET", "/jobs/<int:job_id>"): SIGNED_IN,
+    ("GET", "/jobs/<int:job_id>.json"): SIGNED_IN,
+    ("GET", "/jobs/<int:job_id>/files/<int:index>"): SIGNED_IN,
+    # Retry and cancel: its starter and admins; an editor sees it but is refused (403).
+    ("POST", "/jobs/<int:job_id>/retry"): frozenset({V, FC, AD}),
+    ("POST", "/jobs/<int:job_id>/cancel"): frozenset({V, FC, AD}),
     # Fact-checking.
     ("GET", "/articles/ingest"): CHECKERS,
     ("POST", "/articles/ingest"): CHECKERS,
+    ("GET", "/articles/bulk"): CHECKERS,
+    ("POST", "/articles/bulk"): CHECKERS,
     ("GET", "/claims/mine"): CHECKERS,
     ("POST", "/claims/next"): CHECKERS,
     ("POST", "/claims/<int:claim_id>/take"): CHECKERS,
@@ -148,6 +159,9 @@ def world(app, make_user):
     token, _ = create_token(db.session, user=owner, name="matrix", now=utcnow())
     note = notify(db.session, user=owner, kind=KIND, message="Hello", claim=published)
     target = make_user(V)  # admin actions act on a user no client signs in as
+    from factcheck.jobs.services import enqueue
+
+    job = enqueue(db.session, "matrix", {}, actor_id=accounts[V].id)
     db.session.commit()
     from factcheck.claims.models import Sentence
     from factcheck.verdicts.models import Rating
@@ -162,6 +176,8 @@ def world(app, make_user):
         "notification_id": note.id,
         "user_id": target.id,
         "rating_id": db.session.query(Rating).first().id,
+        "job_id": job.id,
+        "index": 0,
     }
     return accounts, values
 

@@ -56,7 +56,8 @@ from factcheck.review.forms import (
     MergeForm,
     QueueFilterForm,
 )
-from factcheck.sources.forms import IngestForm, PromoteForm
+from factcheck.sources.forms import BulkIngestForm, IngestForm, PromoteForm
+from factcheck.tasks.forms import JobFilterForm
 from factcheck.verdicts import services as verdicts
 from factcheck.verdicts.forms import CorrectionForm, VerdictForm
 from tests.conftest import csrf_token, login
@@ -87,6 +88,9 @@ FORMS: dict[tuple[str, str], Row] = {
     ("POST", "/notifications/read"): Row(ED, ActionForm),
     ("POST", "/notifications/<int:notification_id>/read"): Row(ED, ActionForm),
     ("POST", "/articles/ingest"): Row(ED, IngestForm),
+    ("POST", "/articles/bulk"): Row(ED, BulkIngestForm),
+    ("POST", "/jobs/<int:job_id>/retry"): Row(AD, ActionForm),
+    ("POST", "/jobs/<int:job_id>/cancel"): Row(AD, ActionForm),
     ("POST", "/claims/next"): Row(ED, ActionForm),
     ("POST", "/claims/<int:claim_id>/take"): Row(ED, ActionForm),
     ("POST", "/claims/<int:claim_id>/release"): Row(ED, ActionForm, claim="held"),
@@ -122,6 +126,7 @@ FORMS: dict[tuple[str, str], Row] = {
     ("GET", "/dashboard/"): Row(ED, DateRangeForm),
     ("GET", "/dashboard/work.csv"): Row(ED, DateRangeForm),
     ("GET", "/admin/audit"): Row(AD, AuditFilterForm),
+    ("GET", "/jobs"): Row(ED, JobFilterForm),
 }
 
 
@@ -255,6 +260,9 @@ def world(app, make_user):
 
     token, _ = create_token(db.session, user=me, name="fuzz", now=now)
     note = notify(db.session, user=me, kind="assignment", message="Hi", claim=claims["open"])
+    from factcheck.jobs.services import enqueue
+
+    job = enqueue(db.session, "fuzz", {}, actor_id=me.id)
     db.session.commit()
 
     from factcheck.claims.models import Sentence
@@ -266,6 +274,7 @@ def world(app, make_user):
         "user_id": target.id,
         "rating_id": db.session.scalars(sa.select(Rating.id)).first(),
         "sentence_id": db.session.scalars(sa.select(Sentence.id)).first() or 1,
+        "job_id": job.id,
     }
     return {ED: editor, AD: admin}, {k: c.id for k, c in claims.items()}, ids
 

@@ -195,9 +195,20 @@ class TestWeb:
         assert (second.title, str(second.published_on)) == ("Our headline", "2026-01-06")
         assert second.author == "Wire Desk" and second.text == "Crime rose 20% in 2024."
 
+    def _job_page(self, client, response):  # noqa: ANN001, ANN202
+        """The job an ingest became (303 to its page, run at commit under the test
+        settings) and the text of that page."""
+        from factcheck.jobs.models import Job
+
+        assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+        location = response.headers["Location"]
+        job = db.session.get(Job, int(location.rsplit("/", 1)[1]))
+        return job, client.get(location).get_data(as_text=True)
+
     def test_a_long_pasted_transcript_is_taken_in(self, login_as):
         # 1.2 MB of pasted text: over Werkzeug's 500 kB default for one form field, within
         # the form's 2,000,000 characters. It used to be refused as "too large" (413).
+        # Over JOB_INLINE_MAX_CHARS, it is scored in a job.
         client = login_as(Role.FACT_CHECKER)
         words = " ".join(["transcript"] * 40) + ". "
         text = "Crime rose 20% in 2024. " + words * (1_200_000 // len(words))
@@ -210,9 +221,11 @@ class TestWeb:
             data=body,
             content_type=f"multipart/form-data; boundary={boundary}",
         )
-        assert response.status_code == 302, response.status_code
+        job, page = self._job_page(client, response)
+        assert job.status == "done", job.error
         article = db.session.scalars(sa.select(Article)).one()
         assert article.title == "A long hearing" and len(article.text) > 1_000_000
+        assert f'href="/articles/{article.id}"' in page
 
     def test_duplicate_shows_a_link_to_the_existing_article(self, login_as):
         client = login_as(Role.FACT_CHECKER)
@@ -242,12 +255,18 @@ class TestWeb:
         buffer = io.BytesIO()
         document.save(buffer)
         response = self._ingest(client, file=(io.BytesIO(buffer.getvalue()), "debate.docx"))
-        assert response.status_code == 302
+        job, page = self._job_page(client, response)
+        assert job.status == "done", job.error
         claim = db.session.scalars(sa.select(Claim)).one()
         assert claim.claimant_name == "SMITH"
+        # The article is one link away from the job page.
+        assert "SMITH" in client.get(f"/articles/{claim.article_id}").get_data(as_text=True)
+        assert f'href="/articles/{claim.article_id}"' in page
+        # A file that is not what its name says fails its job, with the reason shown.
         response = self._ingest(client, file=(io.BytesIO(b"hello"), "fake.pdf"))
-        assert response.status_code == 422
-        assert "not a PDF" in response.get_data(as_text=True)
+        job, page = self._job_page(client, response)
+        assert job.status == "failed" and "not a PDF" in page
+        # A file type the form does not take is refused at once.
         response = self._ingest(client, file=(io.BytesIO(b"MZ"), "tool.exe"))
         assert response.status_code == 400
         assert count(Article) == 1
@@ -261,9 +280,9 @@ class TestWeb:
 
     def test_url_to_private_address_is_refused(self, login_as):
         client = login_as(Role.FACT_CHECKER)
-        response = self._ingest(client, url="http://127.0.0.1:9/article")
-        assert response.status_code == 422
-        assert "private or local network" in response.get_data(as_text=True)
+        job, page = self._job_page(client, self._ingest(client, url="http://127.0.0.1:9/article"))
+        assert job.status == "failed" and "private or local network" in page
+        assert count(Article) == 0
 
     def test_viewer_cannot_reach_ingest(self, login_as):
         assert login_as(Role.VIEWER).get("/articles/ingest").status_code == 403

@@ -62,6 +62,9 @@ def world(app, make_user):
         role: create_token(db.session, user=user(accounts[role]), name="t", now=now)[1]
         for role in ROLES
     }
+    from factcheck.jobs import services as jobs
+
+    queued = jobs.enqueue(db.session, "no_writes", {}, actor_id=fc.id)
     db.session.commit()
     from factcheck.claims.models import Sentence
     from factcheck.verdicts.models import Rating
@@ -74,6 +77,8 @@ def world(app, make_user):
         "notification_id": [note.id],
         "user_id": [fc.id],
         "rating_id": [db.session.scalars(sa.select(Rating.id)).first()],
+        "job_id": [queued.id],
+        "index": [0],
     }
     return accounts, tokens, values
 
