@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -39,7 +38,7 @@ def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
         # taken from them (absolute links use PUBLIC_BASE_URL).
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     app.url_map.converters["int"] = RowIdConverter
-    logging.getLogger("factcheck").setLevel(app.config["LOG_LEVEL"])
+    logs_init_app(app)  # LOG_FORMAT, LOG_LEVEL; request ids and request lines
     register_extensions(app)
     register_listeners(app)
     register_blueprints(app)

@@ -126,7 +126,8 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.before_request
     def _assign_request_id() -> None:
-        g.request_id = uuid.uuid4().hex[:12]
+        if not g.get("request_id"):  # factcheck.logs may have taken the client's X-Request-ID
+            g.request_id = uuid.uuid4().hex[:12]
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError):

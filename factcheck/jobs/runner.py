@@ -108,37 +108,64 @@ def run_job(session: so.Session, job_id: int, *, worker: str, lease_seconds: flo
         return "skipped"
     kind = KINDS.get(job.kind)
     started = time.monotonic()
+    # What the job line says (read now: a rollback below expires the row's attributes).
+    about = {"job_id": job_id, "job_kind": job.kind, "attempts": job.attempts, "worker": worker}
+    about["request_id"] = (job.payload or {}).get("request_id")
     if kind is None:
-        return _failed(session, job, worker, f"Unknown kind of job: {job.kind!r}.", None)
+        failed = _failed(session, job, worker, f"Unknown kind of job: {job.kind!r}.", None)
+        return _log_outcome(failed, about, started)
     context = JobContext(session, job, worker, lease_seconds)
     try:
         result = kind.handler(context)
     except services.LeaseLost:
         session.rollback()
-        log.warning("job %s lost its lease; another worker has it", job_id)
-        return "lost"
+        return _log_outcome("lost", about, started)
     except DomainError as exc:
         session.rollback()
-        return _failed(session, job, worker, exc.message, None)
+        return _log_outcome(_failed(session, job, worker, exc.message, None), about, started)
     except Exception as exc:  # noqa: BLE001  (any failure is recorded on the job)
         session.rollback()
-        log.exception("job %s (%s) failed on attempt %s", job_id, job.kind, job.attempts)
-        delay = BACKOFF[min(job.attempts, len(BACKOFF)) - 1] if kind.retry else None
-        return _failed(session, job, worker, f"{type(exc).__name__}: {exc}", delay)
+        log.exception(
+            "job %s (%s) failed on attempt %s",
+            job_id,
+            about["job_kind"],
+            about["attempts"],
+            extra={"job_id": job_id, "job_kind": about["job_kind"]},
+        )
+        delay = BACKOFF[min(about["attempts"], len(BACKOFF)) - 1] if kind.retry else None
+        failed = _failed(session, job, worker, f"{type(exc).__name__}: {exc}", delay)
+        return _log_outcome(failed, about, started)
     try:
         services.finish(session, job, worker=worker, now=services.utc_now(), result=result)
         session.commit()
     except services.LeaseLost:
         session.rollback()
-        return "lost"
-    log.info(
-        "job %s (%s) done in %.2f s",
-        job_id,
-        job.kind,
-        time.monotonic() - started,
-        extra={"job_id": job_id, "job_kind": job.kind},
+        return _log_outcome("lost", about, started)
+    return _log_outcome("done", about, started)
+
+
+_OUTCOME_TEXT = {
+    "done": "done",
+    "failed": "failed",
+    "retry": "failed; it will be retried",
+    "lost": "lost its lease; another worker has it",
+}
+
+
+def _log_outcome(outcome: str, about: dict[str, Any], started: float) -> str:
+    """One "job" line per run (README, "Production": "Logs"): its id, kind, outcome,
+    attempt, duration, worker, and the id of the request that enqueued it when known."""
+    seconds = time.monotonic() - started
+    log.log(
+        logging.INFO if outcome == "done" else logging.WARNING,
+        "job %s (%s): %s (%.2f s)",
+        about["job_id"],
+        about["job_kind"],
+        _OUTCOME_TEXT.get(outcome, outcome),
+        seconds,
+        extra={"event": "job", **about, "status": outcome, "duration_ms": round(seconds * 1000)},
     )
-    return "done"
+    return outcome
 
 
 def _failed(

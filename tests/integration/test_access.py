@@ -33,7 +33,13 @@ def test_only_login_health_and_rulings_are_public(app):
         if rule.endpoint != "static"
         and declared_access(app.view_functions[rule.endpoint]) == PUBLIC
     )
-    assert public == ["/api/v1/openapi.json", "/healthz", "/login", "/rulings/<int:claim_id>"]
+    assert public == [
+        "/api/v1/openapi.json",
+        "/health",
+        "/healthz",
+        "/login",
+        "/rulings/<int:claim_id>",
+    ]
 
 
 def test_every_get_page_sends_anonymous_users_to_login(app, client):

@@ -41,6 +41,7 @@ READERS = frozenset({V, FC, ED, AD})
 MATRIX: dict[tuple[str, str], frozenset] = {
     ("GET", "/"): SIGNED_IN,
     ("GET", "/healthz"): EVERYONE,
+    ("GET", "/health"): EVERYONE,  # details only with HEALTH_TOKEN or to admins
     ("GET", "/login"): EVERYONE,
     ("POST", "/login"): EVERYONE,
     ("POST", "/logout"): SIGNED_IN,
