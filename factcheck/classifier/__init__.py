@@ -57,11 +57,23 @@ class TransformerClassifier:
     """The fine-tuned MiniLM model; loads on the first call to score(), once per process."""
 
     def __init__(
-        self, model_dir: Path, *, batch_size: int = 32, threshold: float | None = None
+        self,
+        model_dir: Path,
+        *,
+        batch_size: int = 32,
+        threshold: float | None = None,
+        runtime: str = "torch",
+        threads: int = 0,
     ) -> None:
+        from factcheck.classifier.runtime import check_runtime, check_threads
+
         self.model_dir = Path(model_dir)
         self.batch_size = batch_size
         self._threshold = threshold
+        # How the model runs (factcheck/classifier/runtime.py): "torch" (fp32) or "int8";
+        # threads: torch's intra-op threads for this process, 0 for torch's default.
+        self.runtime = check_runtime(runtime)
+        self.threads = check_threads(threads)
         self._model = None
         self._tokenizer = None
         self._ranker = None
@@ -110,17 +122,22 @@ class TransformerClassifier:
         with self._lock:
             if self._model is not None:
                 return
-            from factcheck.classifier.model import CheckworthinessModel
+            from factcheck.classifier.encoder import LeanTokenizer
+            from factcheck.classifier.model import CheckworthinessModel, base_encoder_path
             from factcheck.classifier.ranker import Ranker
-            from factcheck.classifier.training import load_tokenizer
+            from factcheck.classifier.runtime import prepare, use_threads
 
+            use_threads(self.threads)
             try:
-                model = CheckworthinessModel.load(self.model_dir)
+                # The lean encoder (no transformers import), adapters merged into its
+                # weights (no adapter matmuls), then the runtime (runtime.py).
+                model = CheckworthinessModel.load(self.model_dir, lean=True)
+                model = prepare(model, self.runtime)
                 ranker_path = self.model_dir / "ranker.json"
                 self._ranker = Ranker.load(ranker_path) if ranker_path.exists() else None
             except Exception as exc:  # noqa: BLE001  (torch/safetensors raise many kinds)
                 raise ModelUnavailable(f"cannot load the model in {self.model_dir}: {exc}") from exc
-            self._tokenizer = load_tokenizer()
+            self._tokenizer = LeanTokenizer(base_encoder_path())
             self._model = model
 
     def _encode(self, texts: list[str], adapters: bool = True) -> tuple[np.ndarray, np.ndarray]:

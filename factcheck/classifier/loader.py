@@ -11,19 +11,24 @@ from pathlib import Path
 from flask import Flask, current_app
 
 from factcheck.classifier import DEFAULT_MODEL_DIR, Classifier, TransformerClassifier
+from factcheck.classifier.runtime import SettingError, classifier_options
 
 _KEY = "factcheck.classifier"
 
 
 def init_app(app: Flask) -> None:
-    """Describe the configured model; nothing heavy is loaded until the first score."""
-    configured = app.config.get("CLASSIFIER_MODEL_DIR") or ""
-    threshold = app.config.get("CLASSIFIER_THRESHOLD")
-    app.extensions[_KEY] = _LazyClassifier(
-        Path(configured) if configured else DEFAULT_MODEL_DIR,
-        batch_size=int(app.config.get("CLASSIFIER_BATCH_SIZE", 32)),
-        threshold=float(threshold) if threshold not in (None, "") else None,
-    )
+    """Describe the configured model; nothing heavy is loaded until the first score.
+
+    A classifier setting that cannot work (CLASSIFIER_RUNTIME "fast", CLASSIFIER_THREADS
+    -1) stops the start with a ConfigError saying which and why.
+    """
+    from factcheck.settings import ConfigError
+
+    try:
+        model_dir, options = classifier_options(app.config)
+    except SettingError as exc:
+        raise ConfigError(str(exc)) from exc
+    app.extensions[_KEY] = _LazyClassifier(model_dir or DEFAULT_MODEL_DIR, **options)
 
 
 class _LazyClassifier:

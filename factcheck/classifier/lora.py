@@ -39,10 +39,46 @@ class LoRALinear(nn.Module):
         return self.base(x) + update * self.scale
 
 
+class MergedLinear(nn.Module):
+    """An adapted layer for inference: one matmul with the merged weight W + scale·B·A
+    (no adapter matmuls), and the untouched base layer kept beside it for adapters_off.
+
+    `fast` may later be replaced by a quantised copy (runtime "int8"); `base` stays the
+    packaged fp32 layer, so claim embeddings do not depend on the runtime.
+    """
+
+    def __init__(self, layer: LoRALinear) -> None:
+        super().__init__()
+        self.base = layer.base
+        base = layer.base
+        merged = nn.Linear(base.in_features, base.out_features, bias=base.bias is not None)
+        with torch.no_grad():
+            weight = torch.addmm(base.weight, layer.lora_b, layer.lora_a, alpha=layer.scale)
+        merged.weight = nn.Parameter(weight, requires_grad=False)
+        if base.bias is not None:
+            merged.bias = nn.Parameter(base.bias.detach().clone(), requires_grad=False)
+        self.fast = merged
+        self.enabled = True
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fast(x) if self.enabled else self.base(x)
+
+
+def merge_adapters(model: nn.Module) -> int:
+    """Replace every LoRALinear in model by its MergedLinear; return how many."""
+    count = 0
+    for module in list(model.modules()):
+        for name, child in list(module.named_children()):
+            if isinstance(child, LoRALinear):
+                setattr(module, name, MergedLinear(child))
+                count += 1
+    return count
+
+
 @contextmanager
 def adapters_off(model: nn.Module) -> Iterator[None]:
     """Run the model as the packaged encoder, without its adapters, inside the block."""
-    layers = [m for m in model.modules() if isinstance(m, LoRALinear)]
+    layers = [m for m in model.modules() if isinstance(m, LoRALinear | MergedLinear)]
     for layer in layers:
         layer.enabled = False
     try:

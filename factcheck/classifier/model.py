@@ -53,16 +53,25 @@ class ModelSpec:
 class CheckworthinessModel(nn.Module):
     """Mean-pooled encoder states → one logit: how check-worthy the sentence is."""
 
-    def __init__(self, spec: ModelSpec, encoder_dir: Path | None = None) -> None:
+    def __init__(
+        self, spec: ModelSpec, encoder_dir: Path | None = None, *, lean: bool = False
+    ) -> None:
+        """lean: the encoder for inference only (encoder.LeanBert: plain torch, no
+        transformers import, no dropout); otherwise transformers' BertModel (training)."""
         super().__init__()
-        from transformers import AutoModel
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.disable_progress_bar()
         self.spec = spec
-        self.encoder = AutoModel.from_pretrained(
-            str(encoder_dir or base_encoder_path()), local_files_only=True
-        )
+        if lean:
+            from factcheck.classifier.encoder import LeanBert
+
+            self.encoder = LeanBert.load(encoder_dir or base_encoder_path())
+        else:
+            from transformers import AutoModel
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()
+            self.encoder = AutoModel.from_pretrained(
+                str(encoder_dir or base_encoder_path()), local_files_only=True
+            )
         for p in self.encoder.parameters():
             p.requires_grad_(False)
         if spec.lora_rank > 0:
@@ -93,10 +102,12 @@ class CheckworthinessModel(nn.Module):
         (directory / "model.json").write_text(json.dumps(asdict(self.spec), indent=2) + "\n")
 
     @classmethod
-    def load(cls, directory: Path, encoder_dir: Path | None = None) -> CheckworthinessModel:
-        """Rebuild a saved model on top of the installed encoder."""
+    def load(
+        cls, directory: Path, encoder_dir: Path | None = None, *, lean: bool = False
+    ) -> CheckworthinessModel:
+        """Rebuild a saved model on top of the installed encoder (lean: for inference)."""
         spec = ModelSpec(**json.loads((directory / "model.json").read_text()))
-        model = cls(spec, encoder_dir)
+        model = cls(spec, encoder_dir, lean=lean)
         weights = load_file(str(directory / "adapter.safetensors"))
         expected = {n for n, p in model.named_parameters() if p.requires_grad}
         if set(weights) != expected:

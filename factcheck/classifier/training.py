@@ -15,7 +15,6 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 import torch
-from sklearn.linear_model import LogisticRegression
 from torch import nn
 from tqdm.auto import tqdm
 
@@ -193,6 +192,9 @@ def fit_logistic_regression(
 ) -> Callable[[np.ndarray], np.ndarray]:
     """Fit L2-regularised logistic regression (scikit-learn, L-BFGS, C = 1/l2); return a
     probability function. Balanced: positives weigh negatives/positives each."""
+    # Imported here: scikit-learn takes most of a second to import, and scoring never fits.
+    from sklearn.linear_model import LogisticRegression
+
     y = np.asarray(y, dtype=np.int64)
     positives = int(y.sum())
     weights = {0: 1.0, 1: (len(y) - positives) / positives} if balance_classes else None
