@@ -155,6 +155,7 @@ def register_blueprints(app: Flask) -> None:
     from factcheck.notifications.views import bp as notifications_bp
     from factcheck.review.views import bp as review_bp
     from factcheck.search.views import bp as search_bp
+    from factcheck.tasks import actions  # noqa: F401  (its routes join the tasks blueprint)
     from factcheck.tasks.views import bp as tasks_bp
     from factcheck.verdicts.views import bp as verdicts_bp
 

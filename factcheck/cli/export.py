@@ -1,4 +1,5 @@
-"""`factcheck export ...`: rulings as CSV, for spreadsheets and partner tools."""
+"""`factcheck export ...`: rulings as CSV, for spreadsheets and partner tools, and as
+ClaimReview JSON Lines; a progress bar with rate and ETA on stderr (off when not a TTY)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,11 @@ from datetime import date
 
 import click
 from flask import current_app
+from tqdm.auto import tqdm
 
 from factcheck.errors import DomainError
-from factcheck.export.services import (
-    ExportFilters,
-    evidence_csv,
-    public_base_url,
-    rulings_csv,
-)
+from factcheck.export.files import export_chunks
+from factcheck.export.services import ExportFilters, export_rows
 from factcheck.extensions import db
 
 
@@ -25,10 +23,6 @@ def _date(ctx, param, value: str | None) -> date | None:  # noqa: ANN001
         return date.fromisoformat(value)
     except ValueError as exc:
         raise click.BadParameter(f"{value!r} is not a date like 2026-01-31") from exc
-
-
-def base_url() -> str:
-    return public_base_url(current_app.config)
 
 
 @click.group("export")
@@ -60,18 +54,7 @@ def export_csv(since, until, statuses, claimant, evidence, no_bom, output) -> No
         )
     except DomainError as exc:
         raise click.UsageError(exc.message) from exc
-    render = evidence_csv if evidence else rulings_csv
-    chunks = render(db.session, filters, base_url=base_url(), bom=not no_bom)
-    if output == "-":
-        sys.stdout.flush()
-        for chunk in chunks:
-            sys.stdout.buffer.write(chunk)
-        sys.stdout.buffer.flush()
-        return
-    with open(output, "wb") as fh:
-        for chunk in chunks:
-            fh.write(chunk)
-    click.echo(f"Wrote {output}", err=True)
+    _write("evidence" if evidence else "rulings", filters, output, bom=not no_bom)
 
 
 @export.command("claimreview")
@@ -80,28 +63,27 @@ def export_csv(since, until, statuses, claimant, evidence, no_bom, output) -> No
 @click.option("-o", "--output", default="-", show_default=True, help="File, or - for stdout.")
 def export_claimreview(since, until, output) -> None:  # noqa: ANN001
     """Write published rulings as schema.org ClaimReview, one JSON object per line."""
-    from factcheck.export.claimreview import claim_reviews, jsonl_chunks
-
     try:
         filters = ExportFilters(since=since, until=until)
     except DomainError as exc:
         raise click.UsageError(exc.message) from exc
-    config = current_app.config
-    chunks = jsonl_chunks(
-        claim_reviews(
-            db.session,
-            filters,
-            organisation=config["ORGANISATION_NAME"],
-            organisation_url=config["ORGANISATION_URL"],
-            base_url=base_url(),
+    _write("claimreview", filters, output)
+
+
+def _write(fmt: str, filters: ExportFilters, output: str, *, bom: bool = True) -> None:
+    """Stream the export to `output` (a file, or - for stdout) under a progress bar."""
+    rows = export_rows(db.session, filters, fmt)
+    with tqdm(total=rows, desc="exporting", unit="row", disable=None, file=sys.stderr) as bar:
+        chunks = export_chunks(
+            db.session, filters, fmt, current_app.config, bom=bom, on_rows=bar.update
         )
-    )
-    if output == "-":
-        for chunk in chunks:
-            sys.stdout.write(chunk)
-        sys.stdout.flush()
-        return
-    with open(output, "w", encoding="utf-8") as fh:
-        for chunk in chunks:
-            fh.write(chunk)
-    click.echo(f"Wrote {output}", err=True)
+        if output == "-":
+            sys.stdout.flush()
+            for chunk in chunks:
+                sys.stdout.buffer.write(chunk)
+            sys.stdout.buffer.flush()
+            return
+        with open(output, "wb") as fh:
+            for chunk in chunks:
+                fh.write(chunk)
+    click.echo(f"Wrote {rows} row(s) to {output}", err=True)

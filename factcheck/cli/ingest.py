@@ -67,7 +67,8 @@ def ingest_command(
     published,
     language: str | None,
 ) -> None:  # noqa: ANN001
-    """Take in a FILE (.txt .html .pdf .docx), a URL or - for stdin; flag its claims."""
+    """Take in a FILE (.txt .html .pdf .docx), a FOLDER of such files (one article each), a
+    URL or - for stdin; flag its claims."""
     from factcheck.claims.services import FlagPolicy
     from factcheck.classifier import ModelUnavailable
     from factcheck.classifier.loader import get_classifier
@@ -77,6 +78,21 @@ def ingest_command(
 
     if bulk:
         _bulk(source)
+        return
+    if Path(source).is_dir():
+        from factcheck.cli.folder import ingest_folder
+
+        if title or url_:
+            _fail("--title and --url name one article; a folder's files are many")
+        ingest_folder(
+            Path(source),
+            {
+                "outlet": outlet,
+                "author": author,
+                "published_on": published.date() if published else None,
+                "language": language,
+            },
+        )
         return
     try:
         document = load_document(source).with_overrides(

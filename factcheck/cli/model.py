@@ -161,7 +161,7 @@ def evaluate_command(
         )
         if stage_one:
             click.echo(f"Stage one alone, threshold {threshold:.4f}", err=as_json)
-        results = {str(p): evaluate_file(p, scorer, threshold) for p in data}
+        results = {str(p): evaluate_file(p, _with_bar(scorer, p.name), threshold) for p in data}
         if news is not None:
             results[str(news)] = _evaluate_news(news, classifier, as_json)
     except (DataError, ModelUnavailable) as exc:
@@ -174,16 +174,40 @@ def evaluate_command(
             _print_report(Path(path), result)
 
 
+def _with_bar(scorer, label: str, chunk: int = 256):  # noqa: ANN001, ANN202
+    """The scorer, scoring in chunks under a progress bar (stderr; off when not a TTY).
+    Sentences are scored one by one, so chunking changes no score."""
+    from tqdm.auto import tqdm
+
+    def score(texts):  # noqa: ANN001, ANN202
+        out: list[float] = []
+        with tqdm(
+            total=len(texts), desc=f"scoring {label}", unit="sentence", disable=None, leave=False
+        ) as bar:
+            for start in range(0, len(texts), chunk):
+                part = list(texts[start : start + chunk])
+                out += scorer(part)
+                bar.update(len(part))
+        return out
+
+    return score
+
+
 def _evaluate_news(folder: Path, classifier, quiet: bool) -> dict:  # noqa: ANN001
     """The triage on the news set, article by article (printed unless quiet)."""
     from flask import current_app
+    from tqdm.auto import tqdm
 
     from factcheck.claims.services import FlagPolicy
     from factcheck.triage.evaluation import evaluate_article, summarise
     from factcheck.triage.newsset import read_news_set
 
     policy = FlagPolicy.from_config(current_app.config)
-    results = [evaluate_article(a, classifier, policy) for a in read_news_set(folder)]
+    articles = read_news_set(folder)
+    results = [
+        evaluate_article(a, classifier, policy)
+        for a in tqdm(articles, desc="news set", unit="article", disable=None, leave=False)
+    ]
     total = summarise(results)
     if not quiet:
         click.echo(

@@ -62,6 +62,9 @@ MATRIX: dict[tuple[str, str], frozenset] = {
     ("GET", "/export/"): SIGNED_IN,
     ("GET", "/export/rulings.csv"): SIGNED_IN,
     ("GET", "/export/claimreview.jsonl"): SIGNED_IN,
+    # A big export prepared as a file by a job (the job's page offers it to its starter).
+    ("GET", "/export/prepare"): SIGNED_IN,
+    ("POST", "/export/prepare"): SIGNED_IN,
     # The dashboard: everyone reads it; the work per fact-checker only editors and admins.
     ("GET", "/dashboard/"): SIGNED_IN,
     (
@@ -122,6 +125,7 @@ MATRIX: dict[tuple[str, str], frozenset] = {
     ("GET", "/admin/scales"): ADMINS,
     ("POST", "/admin/scales"): ADMINS,
     ("POST", "/admin/ratings/<int:rating_id>/<any(activate, deactivate):change>"): ADMINS,
+    ("POST", "/admin/rescore"): ADMINS,  # the "rescore" job (re-score the archive)
     # The JSON API (bearer tokens).
     ("GET", "/api/v1/openapi.json"): EVERYONE,
     ("POST", "/api/v1/articles"): CHECKERS,
