@@ -164,7 +164,9 @@ def job_file(job_id: int, index: int):
         name, content = services.job_file(db.session, item, index)
     except DomainError:
         abort(404)
-    return send_file(BytesIO(content), as_attachment=True, download_name=name)
+    # Python's mimetypes knows .csv (text/csv) but not JSON Lines (a ClaimReview export).
+    mimetype = "application/x-ndjson" if name.lower().endswith(".jsonl") else None
+    return send_file(BytesIO(content), as_attachment=True, download_name=name, mimetype=mimetype)
 
 
 def _change(job_id: int, action: str):

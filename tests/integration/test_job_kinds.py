@@ -234,8 +234,8 @@ def test_export_job_file_is_the_direct_download(app, rulings, login_as, fmt, dir
     assert result["name"] in download.headers["Content-Disposition"]
     suffix = "jsonl" if fmt == "claimreview" else "csv"
     assert result["name"].endswith(f".{suffix}")
-    if suffix == "csv":
-        assert download.headers["Content-Type"].startswith("text/csv")
+    media = "text/csv" if suffix == "csv" else "application/x-ndjson"
+    assert download.headers["Content-Type"].split(";")[0] == media
     # The job's page offers the file.
     assert f"/jobs/{job.id}/files/0" in viewer.get(f"/jobs/{job.id}").get_data(as_text=True)
 
