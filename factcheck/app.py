@@ -150,6 +150,7 @@ def register_blueprints(app: Flask) -> None:
     from factcheck.editorial.views import bp as editorial_bp
     from factcheck.export.rulings import bp as rulings_bp
     from factcheck.export.views import bp as export_bp
+    from factcheck.feeds.views import bp as feeds_bp
     from factcheck.main.views import bp as main_bp
     from factcheck.matching.views import bp as matching_bp
     from factcheck.notifications.views import bp as notifications_bp
@@ -174,6 +175,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(export_bp, url_prefix="/export")
     app.register_blueprint(dashboard_bp, url_prefix="/dashboard")
     app.register_blueprint(search_bp)
+    app.register_blueprint(feeds_bp)  # /feeds, and /admin/feeds for admins
     app.register_blueprint(tasks_bp)  # /jobs: the job pages
     api_init_app(app, api_bp, url_prefix="/api/v1")  # flask-smorest: routes and document
 

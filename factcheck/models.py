@@ -10,6 +10,7 @@ from factcheck.claims.models import (
     claim_sentences,
 )
 from factcheck.editorial.models import Correction, EditorialDecision, Ruling
+from factcheck.feeds.models import Feed, FeedItem
 from factcheck.jobs.models import Job, JobFile, JobWorker
 from factcheck.matching.models import ClaimMatch, ExternalRuling
 from factcheck.review.models import Assignment
@@ -29,6 +30,8 @@ __all__ = [
     "EditorialDecision",
     "EvidenceSource",
     "ExternalRuling",
+    "Feed",
+    "FeedItem",
     "Job",
     "JobFile",
     "JobWorker",

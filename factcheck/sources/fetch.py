@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
@@ -45,6 +45,10 @@ class Fetched:
     content: bytes
     content_type: str
     charset: str | None = None  # as the Content-Type header declares it
+    # 304 (Not Modified, empty content) when the request's If-None-Match or
+    # If-Modified-Since matched; the response headers (ETag, Last-Modified for the next).
+    status: int = 200
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 def check_url(url: str) -> str:
@@ -64,8 +68,19 @@ def lower_scheme(url: str, scheme: str) -> str:
     return scheme + url[len(scheme) :]
 
 
-def fetch(url: str, policy: FetchPolicy) -> Fetched:
-    """Download a page, or raise ExtractionError saying what went wrong."""
+# What URL ingest accepts as a page; a feed poll accepts any type (its parser decides).
+PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
+
+
+def fetch(
+    url: str,
+    policy: FetchPolicy,
+    *,
+    headers: Mapping[str, str] | None = None,
+    content_types: tuple[str, ...] | None = PAGE_TYPES,
+) -> Fetched:
+    """Download a page, or raise ExtractionError saying what went wrong. `headers` are
+    added to the request (a feed poll's If-None-Match); `content_types` None accepts any."""
     url = check_url(url)
     manager = Manager(
         Config(
@@ -79,17 +94,16 @@ def fetch(url: str, policy: FetchPolicy) -> Fetched:
     try:
         with manager.get_session() as session:
             session.max_redirects = policy.max_redirects
-            with session.get(url, stream=True, headers={"Accept": "text/html,*/*;q=0.5"}) as resp:
+            request_headers = {"Accept": "text/html,*/*;q=0.5", **(headers or {})}
+            with session.get(url, stream=True, headers=request_headers) as resp:
+                if resp.status_code == 304:
+                    return Fetched(resp.url, b"", "", None, 304, resp.headers.copy())
                 if resp.status_code >= 400:
                     raise ExtractionError(f"The page answered with HTTP {resp.status_code}.")
                 header = resp.headers.get("Content-Type", "")
                 content_type = header.split(";")[0].strip().lower()
                 charset = _charset_param(header)
-                if content_type and content_type not in (
-                    "text/html",
-                    "application/xhtml+xml",
-                    "text/plain",
-                ):
+                if content_type and content_types and content_type not in content_types:
                     raise ExtractionError(
                         f"The address returned {content_type}, not a web page. Download the "
                         "file and upload it instead."
@@ -110,7 +124,14 @@ def fetch(url: str, policy: FetchPolicy) -> Fetched:
                             "The page is larger than the "
                             f"{policy.max_bytes / 1048576:.1f} MB limit."
                         )
-                return Fetched(resp.url, bytes(body), content_type or "text/html", charset)
+                return Fetched(
+                    resp.url,
+                    bytes(body),
+                    content_type or "text/html",
+                    charset,
+                    resp.status_code,
+                    resp.headers.copy(),
+                )
     except InvalidIPAddress as exc:
         raise ExtractionError(
             "That address points to a private or local network, which is not allowed."
