@@ -89,8 +89,9 @@ def test_rescore_job_changes_only_unstarted_claims(app, fake_classifier):
     db.session.commit()  # runs it (eager)
     job = _job(job.id)
     assert job.status == "done", job.error
-    assert job.progress == 3 and job.result["articles"] == 3
-    assert job.result["unflagged"] >= 1 and job.result["model"] == "keyword-fake test-2"
+    assert job.progress == 3 and job.result["counts"]["articles"] == 3
+    assert job.result["counts"]["unflagged"] >= 1 and job.result["model"] == "keyword-fake test-2"
+    assert job.result["summary"].startswith("Scored ")
     assert db.session.get(Claim, crime.id).status == "dismissed"
     kept = db.session.get(Claim, started.id)
     assert kept.status == "in_review"
@@ -123,7 +124,7 @@ def test_rescore_job_resumes_after_the_last_article_done(app, fake_classifier, m
     broken["on"] = False
     assert _run_again(job.id) == "done"
     job = _job(job.id)
-    assert job.progress == 3 and job.result["articles"] == 3
+    assert job.progress == 3 and job.result["counts"]["articles"] == 3
     # The retry started after the first article: none was rescored twice.
     assert calls == [ids[0], ids[1], ids[1], ids[2]]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Claim)) >= flagged_once
@@ -140,7 +141,8 @@ def test_rescore_twice_changes_nothing_more(app, fake_classifier):
     db.session.commit()
     db.session.expire_all()
     assert {c.id: (c.status, c.score) for c in db.session.scalars(sa.select(Claim))} == claims
-    assert _job(second.id).result["flagged"] == 0 and _job(second.id).result["unflagged"] == 0
+    counts = _job(second.id).result["counts"]
+    assert counts["flagged"] == 0 and counts["unflagged"] == 0
 
 
 @pytest.mark.parametrize("app_overrides", [{"JOB_RUNNER": "off"}])
@@ -180,6 +182,7 @@ def test_admin_starts_a_rescore_from_the_settings_page(app, fake_classifier, log
     assert job.created_by_id == admin.account.id and job.status == "done"
     entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "job.start")).one()
     assert entry.actor_id == admin.account.id and entry.entity_id == job.id
+    assert "Scored " in admin.get(f"/jobs/{job.id}").get_data(as_text=True)
     # Without a CSRF token nothing is queued.
     assert admin.post("/admin/rescore", data={}).status_code in (303, 400)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Job)) == 1
@@ -226,7 +229,7 @@ def test_export_job_file_is_the_direct_download(app, rulings, login_as, fmt, dir
     assert job.status == "done", job.error
     result = job.result
     assert result["download_file"] == 0 and result["format"] == fmt
-    assert result["rows"] == (3 if fmt != "evidence" else 3)  # one evidence source each
+    assert result["rows"] == 3  # three rulings, each with one evidence source
     download = viewer.get(f"/jobs/{job.id}/files/0")
     assert download.status_code == 200
     assert download.get_data() == expected
@@ -237,7 +240,8 @@ def test_export_job_file_is_the_direct_download(app, rulings, login_as, fmt, dir
     media = "text/csv" if suffix == "csv" else "application/x-ndjson"
     assert download.headers["Content-Type"].split(";")[0] == media
     # The job's page offers the file.
-    assert f"/jobs/{job.id}/files/0" in viewer.get(f"/jobs/{job.id}").get_data(as_text=True)
+    page = viewer.get(f"/jobs/{job.id}").get_data(as_text=True)
+    assert f"/jobs/{job.id}/files/0" in page and f"3 rows in {result['name']}" in page
 
 
 def test_export_file_is_for_its_starter_editors_and_admins(app, rulings, login_as):
@@ -347,7 +351,7 @@ def _people(make_user, *emails: str) -> list:
     return [user(make_user(Role.FACT_CHECKER, email=e)) for e in emails]
 
 
-def test_mail_is_a_job_of_the_notices_transaction(app, smtp, make_user):
+def test_mail_is_a_job_of_the_notices_transaction(app, smtp, make_user, login_as):
     a, b = _people(make_user, "a@example.com", "b@example.com")
     notify(db.session, user=a, kind="assignment", message="You have claim 1")
     notify(db.session, user=b, kind="published", message="Claim 2 was published")
@@ -359,6 +363,8 @@ def test_mail_is_a_job_of_the_notices_transaction(app, smtp, make_user):
     assert smtp.sent[0]["Subject"] == "[factcheck] A claim was assigned to you"
     assert smtp.sent[1].get_content().strip() == "Claim 2 was published"
     assert smtp.connections == 1  # one connection for the job's messages
+    page = login_as(Role.EDITOR).get(f"/jobs/{job.id}").get_data(as_text=True)
+    assert "Sent 2 emails." in page
 
 
 def test_a_rolled_back_change_queues_and_sends_nothing(app, smtp, make_user):
@@ -419,7 +425,8 @@ def test_a_refused_address_is_skipped_and_named(app, smtp, make_user):
     db.session.commit()
     job = db.session.scalars(sa.select(Job).where(Job.kind == "mail")).one()
     assert job.status == "done"
-    assert job.result == {"sent": 1, "refused": ["refused@example.com"]}
+    assert job.result["sent"] == 1 and job.result["refused"] == ["refused@example.com"]
+    assert "refused refused@example.com" in job.result["summary"]
     assert [m["To"] for m in smtp.sent] == ["b@example.com"]
 
 

@@ -40,4 +40,11 @@ def export(ctx: JobContext) -> dict[str, Any]:
     index = attach_file(ctx.session, ctx.job, name, data)
     # The file commits with the progress; finish() then records the result.
     ctx.checkpoint(rows, total=rows)
-    return {"download_file": index, "rows": rows, "name": name, "format": fmt, "size": len(data)}
+    return {
+        "download_file": index,
+        "rows": rows,
+        "name": name,
+        "format": fmt,
+        "size": len(data),
+        "summary": f"{rows:,} row{'' if rows == 1 else 's'} in {name}.",
+    }

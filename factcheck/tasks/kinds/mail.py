@@ -31,12 +31,12 @@ def mail(ctx: JobContext) -> dict[str, Any]:
     state = dict(ctx.job.result or {})
     refused: list[str] = list(state.get("refused") or [])
     done = ctx.job.progress
-    if done >= len(messages):
-        return {"sent": int(state.get("sent") or 0), "refused": refused}
-    if not config.get("MAIL_ENABLED"):
-        # Turned off since the mail was queued: nothing is sent, and the job says so.
-        return {"sent": int(state.get("sent") or 0), "refused": refused, "skipped": "mail is off"}
     sent = int(state.get("sent") or 0)
+    if done >= len(messages):
+        return _result(sent, refused)
+    if not config.get("MAIL_ENABLED"):
+        # Turned off since the mail was queued: nothing more is sent, and the job says so.
+        return {**_result(sent, refused), "summary": "Not sent: mail was turned off."}
     with smtp_connection(config) as smtp:
         for index in range(done, len(messages)):
             address, kind, text = messages[index]
@@ -48,4 +48,11 @@ def mail(ctx: JobContext) -> dict[str, Any]:
                 if len(refused) < REFUSED_KEPT:
                     refused.append(address)
             ctx.checkpoint(index + 1, result={"sent": sent, "refused": refused})
-    return {"sent": sent, "refused": refused}
+    return _result(sent, refused)
+
+
+def _result(sent: int, refused: list[str]) -> dict[str, Any]:
+    summary = f"Sent {sent} email{'' if sent == 1 else 's'}."
+    if refused:
+        summary += f" The mail server refused {', '.join(refused[:5])}."
+    return {"sent": sent, "refused": refused, "summary": summary}

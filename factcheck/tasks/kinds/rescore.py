@@ -3,9 +3,10 @@
 Payload (factcheck.matching.rescore.queue_rescore): {"all": true, "first_id", "last_id"}
 or {"all": false, "ids": [...]}, fixed when it was queued, and "model" (who queued it
 thought would score). Each article's changes are committed with the job's progress and
-the last article done (result["last_id"]), so an interrupted job resumes after that
-article and never rescores one twice; if it did, nothing would change twice (rescoring is
-idempotent). Claims someone has started are never changed.
+the last article done (result["last_id"]; result["counts"] adds up what changed), so an
+interrupted job resumes after that article and never rescores one twice; if it did,
+nothing would change twice (rescoring is idempotent). Claims someone has started are
+never changed.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ def rescore(ctx: JobContext) -> dict[str, Any]:
     matching = MatchSettings.from_config(current_app.config)
     state = dict(ctx.job.result or {})
     last = int(state.get("last_id") or 0)
-    totals = RescoreTotals.from_dict(state)
+    totals = RescoreTotals.from_dict(state.get("counts"))
     done = ctx.job.progress
     ids = [i for i in job_articles(ctx.session, ctx.payload) if i > last]
     ctx.session.rollback()  # the listing's read transaction; each article gets its own
@@ -46,9 +47,12 @@ def rescore(ctx: JobContext) -> dict[str, Any]:
             raise InvalidInput(str(exc)) from exc
         totals.merge(one)
         done += 1
-        ctx.checkpoint(done, result={**totals.as_dict(), "last_id": article_id, "model": model})
+        ctx.checkpoint(
+            done,
+            result={"counts": totals.as_dict(), "last_id": article_id, "model": model},
+        )
     return {
-        **totals.as_dict(),
+        "counts": totals.as_dict(),
         "last_id": last if not ids else ids[-1],
         "model": model,
         "summary": totals.summary(),
