@@ -92,7 +92,10 @@ def encode(
     pooled = np.zeros((len(texts), model.encoder.config.hidden_size), dtype=np.float32)
     with contextlib.nullcontext() if adapters else adapters_off(model):
         for batch in tqdm(
-            _batches(texts, batch_size, None), desc="scoring", disable=not progress, leave=False
+            _batches(texts, batch_size, None),
+            desc="scoring",
+            disable=None if progress else True,  # off when stderr is not a terminal
+            leave=False,
         ):
             enc = tokenizer(
                 [texts[i] for i in batch],
@@ -151,7 +154,7 @@ def fine_tune(
         return max(0.0, 0.5 * (1 + math.cos(math.pi * (step - warmup) / max(1, total - warmup))))
 
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimiser, lr_at)
-    bar = tqdm(total=total, desc="training", disable=not progress, unit="batch")
+    bar = tqdm(total=total, desc="training", disable=None if progress else True, unit="batch")
     model.train()
     for epoch in range(cfg.epochs):
         running = 0.0
