@@ -20,6 +20,7 @@ from factcheck.extensions import db
 from factcheck.feeds.models import Feed, FeedItem
 from factcheck.feeds.services import FeedSettings, add_feed
 from factcheck.jobs.models import Job
+from factcheck.jobs.runner import run_job
 from factcheck.sources.models import Article
 from factcheck.tasks.kinds.feeds import enqueue_due_feeds, poll_now
 from tests.conftest import post_form
@@ -324,6 +325,38 @@ def test_an_item_whose_page_fails_is_recorded_and_tried_again_within_its_attempt
     assert count(Article) == 1
 
 
+def test_a_poll_interrupted_midway_resumes_with_no_duplicates(app, site, monkeypatch):
+    import factcheck.tasks.kinds.feeds as kind
+
+    serve_articles(site, 1, 2, 3)
+    site.routes["/rss"] = Route(rss(site, ["/a/1", "/a/2", "/a/3"]), etag=ETAG)
+    feed_id = register(site.url("/rss"))
+    real, calls = kind.ingest_item, []
+
+    def dies_on_the_second(session, item, how, *, now):  # noqa: ANN001, ANN202
+        calls.append(item.url)
+        if len(calls) == 2:
+            raise RuntimeError("worker lost")  # item 1 is committed, item 2 is not
+        return real(session, item, how, now=now)
+
+    monkeypatch.setattr(kind, "ingest_item", dies_on_the_second)
+    partial = poll_now(db.session, feed_id)
+    job = db.session.scalars(sa.select(Job)).one()
+    assert job.status == "queued" and "worker lost" in job.error and job.progress == 1
+    assert partial["ingested"] == 1 and count(Article) == 1
+    assert sorted(statuses(feed_id).values()) == ["ingested", "new", "new"]
+
+    # The retry (any worker, later) fetches the feed conditionally (304) and goes on at
+    # the first item not committed.
+    job.run_after = None
+    db.session.commit()
+    assert run_job(db.session, job.id, worker="another", lease_seconds=60) == "done"
+    db.session.refresh(job)
+    assert job.progress == 3 and job.total == 3 and job.result["not_modified"] is True
+    assert count(Article) == 3 and set(statuses(feed_id).values()) == {"ingested"}
+    assert [site.hits(f"/a/{n}") for n in (1, 2, 3)] == [1, 1, 1]
+
+
 # --- Errors and backoff ----------------------------------------------------------------------
 
 
@@ -426,6 +459,20 @@ def test_the_scheduler_enqueues_only_due_active_feeds_one_job_each(app):
     ]
     assert db.session.get(Feed, due).next_poll_at == now + timedelta(minutes=30)
     db.session.rollback()  # not committed: nothing runs
+
+
+def test_a_workers_sweep_polls_due_feeds_through_the_runner(app, site):
+    from factcheck.tasks.pool import sweep
+
+    serve_articles(site, 1)
+    site.routes["/rss"] = Route(rss(site, ["/a/1"]))
+    feed_id = register(site.url("/rss"))
+    sweep(db.session)  # enqueues and commits; the eager runner polls at once
+    job = db.session.scalars(sa.select(Job)).one()
+    assert job.status == "done" and job.result["ingested"] == 1 and job.created_by_id is None
+    assert count(Article) == 1
+    sweep(db.session)  # not due again before its interval
+    assert count(Job) == 1 and db.session.get(Feed, feed_id).consecutive_errors == 0
 
 
 def test_a_queued_poll_is_not_enqueued_twice(app):

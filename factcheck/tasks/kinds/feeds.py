@@ -39,6 +39,7 @@ from factcheck.feeds.services import (
     record_fetch,
 )
 from factcheck.jobs.runner import JobContext, job_kind
+from factcheck.jobs.services import NEW_JOBS
 from factcheck.matching.services import MatchSettings
 from factcheck.sources.fetch import FetchPolicy
 from factcheck.sources.limits import ExtractLimits
@@ -164,12 +165,16 @@ def _ingest_one(session: so.Session, item_id: int, how: Ingesting) -> FeedItem |
 
 
 def poll_now(session: so.Session, feed_id: int) -> dict[str, Any] | None:
-    """Poll a feed in this process (the CLI): enqueue and run its job here. Returns the
-    job's result."""
+    """Poll a feed in this process (the CLI): enqueue its job and run it here (a poll
+    already queued or running elsewhere is left to its worker). Returns the job's result."""
     from factcheck.jobs.models import Job
     from factcheck.jobs.runner import run_job
 
     job = enqueue_poll(session, feed_id, actor_id=None)
+    # Run here, not handed to the configured runner (a Celery worker would race us for it).
+    mine = session.info.get(NEW_JOBS, [])
+    if job.id in mine:
+        mine.remove(job.id)
     session.commit()
     run_job(session, job.id, worker="cli", lease_seconds=current_app.config["JOB_LEASE_SECONDS"])
     job = session.get(Job, job.id, populate_existing=True)
