@@ -189,7 +189,7 @@ def bulk_ingest():
         data = upload.read()
         try:
             total = bulk.count_rows(
-                name, data, max_rows=int(current_app.config.get("BULK_INGEST_MAX_ROWS", 10_000))
+                name, data, max_rows=int(current_app.config["BULK_INGEST_MAX_ROWS"])
             )
             job = enqueue(
                 db.session,

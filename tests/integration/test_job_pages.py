@@ -477,5 +477,20 @@ class TestIngestThroughJobs:
         assert response.status_code == 400 and "Choose a .csv" in response.get_data(as_text=True)
         assert _count(Job) == 0
 
+    def test_a_bulk_file_over_the_row_limit_is_refused_whole(self, app, login_as):
+        app.config["BULK_INGEST_MAX_ROWS"] = 2
+        client = login_as(Role.FACT_CHECKER)
+        rows = "text\nCrime rose 20%.\nTaxes fell 5%.\nRents rose 9%.\n"
+        response = post_form(
+            client,
+            "/articles/bulk",
+            {"file": (io.BytesIO(rows.encode()), "wire.csv")},
+            token_from="/articles/bulk",
+            content_type="multipart/form-data",
+        )
+        assert response.status_code == 422
+        assert "more than 2 rows" in response.get_data(as_text=True)
+        assert _count(Job) == 0 and _count(Article) == 0
+
     def test_viewers_cannot_bulk_ingest(self, login_as):
         assert login_as(Role.VIEWER).get("/articles/bulk").status_code == 403
