@@ -237,7 +237,7 @@ def fetch_feed(feed: Feed, policy: FetchPolicy, settings: FeedSettings) -> Fetch
     last_modified = _header(page.headers, "Last-Modified", 100)
     if page.status == 304:
         return FetchOutcome(True, None, etag or feed.etag, last_modified or feed.last_modified)
-    content = _gunzip(page.content, settings.max_bytes)
+    content = gunzip_within(page.content, settings.max_bytes)
     parsed = parse(content, base_url=page.url, expected=feed.kind)
     return FetchOutcome(False, parsed, etag, last_modified)
 
@@ -247,7 +247,7 @@ def _header(headers: Mapping[str, str], name: str, limit: int) -> str | None:
     return value if value and len(value) <= limit else None
 
 
-def _gunzip(content: bytes, limit: int) -> bytes:
+def gunzip_within(content: bytes, limit: int) -> bytes:
     """A gzipped sitemap (sitemap.xml.gz served as a file) unpacked, within the size cap."""
     if not content.startswith(b"\x1f\x8b"):
         return content
