@@ -374,3 +374,18 @@ def test_jobs_cli_lists_runs_and_retries(app, runner, kinds, monkeypatch):
     again = runner.invoke(args=["jobs", "retry", str(first)])
     assert again.exit_code == 1 and "Only a failed or cancelled job can be retried." in again.output
     assert runner.invoke(args=["jobs", "retry", "999999"]).exit_code == 1
+
+
+def test_the_worker_command_refuses_without_a_broker(app, runner):
+    app.config["CELERY_BROKER_URL"] = ""
+    result = runner.invoke(args=["worker"])
+    assert result.exit_code == 1
+    assert "CELERY_BROKER_URL is not set" in result.output
+
+
+def test_the_worker_command_refuses_when_redis_does_not_answer(app, runner):
+    app.config["CELERY_BROKER_URL"] = "redis://:secret@127.0.0.1:1/0"
+    result = runner.invoke(args=["worker"])
+    assert result.exit_code == 1
+    assert "the broker at redis://:***@127.0.0.1:1/0 does not answer" in result.output
+    assert "secret" not in result.output
