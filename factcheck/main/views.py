@@ -11,7 +11,8 @@ summed up as "ok", "degraded" or "down":
                   alive (nothing is due yet); or the oldest due job has waited longer than
                   HEALTH_QUEUE_MAX_AGE_SECONDS.
   ok (200):       otherwise.
-Anyone gets the status word and the HTTP status. The details (counts, ages, the names of
+Anyone gets the status word and the HTTP status (from a report at most 5 s old, made
+once per process for all of them). The details (counts, ages, the names of
 the errors, never their messages, addresses or versions) go only to a caller that sends
 `Authorization: Bearer <HEALTH_TOKEN>`, to a signed-in admin, or to a client address in
 HEALTH_ALLOWED_ADDRESSES (as the app sees it: behind a proxy, set TRUSTED_PROXIES).
@@ -58,6 +59,9 @@ def index():
 DATABASE_TIMEOUT_MS = 2000
 BROKER_TIMEOUT_S = 1.0
 NO_STORE = {"Cache-Control": "no-store"}
+# Callers who get the status word only are answered from a report this recent (per process).
+ANONYMOUS_REPORT_SECONDS = 5
+REPORT_CACHE = "factcheck.health_report"
 
 
 @bp.record_once
@@ -93,12 +97,34 @@ def health():
 @public
 def health_details():
     """Database, broker, workers and queue, for monitoring (details to the trusted only)."""
+    trusted = _trusted_caller()
+    if not trusted:
+        # The status word for everyone else comes from a report at most
+        # ANONYMOUS_REPORT_SECONDS old: a flood of anonymous calls costs one round of
+        # checks per process every few seconds, not one per call.
+        report = _recent_report()
+        trusted = report["checks"]["database"]["status"] == "ok" and _signed_in_admin()
+        if not trusted:
+            return {"status": report["status"]}, _status_code(report), NO_STORE
+    report = _fresh_report()
+    return report, _status_code(report), NO_STORE
+
+
+def _status_code(report: dict[str, Any]) -> int:
+    return 503 if report["status"] == "down" else 200
+
+
+def _fresh_report() -> dict[str, Any]:
     report = health_report()
-    code = 503 if report["status"] == "down" else 200
-    database_up = report["checks"]["database"]["status"] == "ok"
-    if not _may_see_details(database_up):
-        return {"status": report["status"]}, code, NO_STORE
-    return report, code, NO_STORE
+    current_app.extensions[REPORT_CACHE] = (time.monotonic(), report)
+    return report
+
+
+def _recent_report() -> dict[str, Any]:
+    made, report = current_app.extensions.get(REPORT_CACHE, (None, None))
+    if made is None or time.monotonic() - made > ANONYMOUS_REPORT_SECONDS:
+        return _fresh_report()
+    return report
 
 
 def health_report() -> dict[str, Any]:
@@ -208,8 +234,8 @@ def _check_broker(url: str) -> dict[str, Any]:
     return {"status": "ok", "ms": _ms(started)}
 
 
-def _may_see_details(database_up: bool) -> bool:
-    """A caller with the health token, from an allowed address, or a signed-in admin."""
+def _trusted_caller() -> bool:
+    """A caller with the health token, or from an allowed address (no database needed)."""
     config = current_app.config
     token = config["HEALTH_TOKEN"]
     scheme, _, secret = (request.headers.get("Authorization") or "").partition(" ")
@@ -221,11 +247,18 @@ def _may_see_details(database_up: bool) -> bool:
         try:
             address = ipaddress.ip_address(request.remote_addr)
         except ValueError:
-            address = None
-        if address is not None and any(address in network for network in networks):
-            return True
-    # Loading the signed-in user needs the database: without it, no session counts.
-    return database_up and current_user.is_authenticated and current_user.has_role(Role.ADMIN)
+            return False
+        return any(address in network for network in networks)
+    return False
+
+
+def _signed_in_admin() -> bool:
+    """Whether a signed-in admin calls (loading the user needs the database)."""
+    try:
+        return bool(current_user.is_authenticated and current_user.has_role(Role.ADMIN))
+    except sa_exc.SQLAlchemyError:
+        _rollback()
+        return False
 
 
 def _ms(started: float) -> float:

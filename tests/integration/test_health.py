@@ -314,3 +314,17 @@ def test_job_tables_that_cannot_be_read_are_down(client, monkeypatch):
     assert response.json["problems"] == ["the job tables cannot be read"]
     assert response.json["checks"]["workers"] == {"status": "down", "error": "OperationalError"}
     assert client.get("/healthz").status_code == 200  # this process and its database answer
+
+
+def test_anonymous_callers_share_a_recent_report(client):
+    beat("w1")
+    assert client.get("/health").json == {"status": "ok"}
+    services.enqueue(db.session, KIND, actor_id=None)
+    services.forget_worker(db.session, "w1")
+    db.session.commit()
+    # Within ANONYMOUS_REPORT_SECONDS the word comes from the report made for the first call.
+    assert client.get("/health").json == {"status": "ok"}
+    # A trusted caller always gets a fresh report (and refreshes the shared one).
+    assert details(client).json["status"] == "down"
+    response = client.get("/health")
+    assert response.status_code == 503 and response.json == {"status": "down"}
