@@ -119,7 +119,7 @@ class TestJobPage:
         job.started_at = services.utc_now() - timedelta(seconds=30)
         db.session.commit()
         page = _page(client, job)
-        assert re.search(r'<progress id="job-bar" max="10" value="3">', page)
+        assert re.search(r'<progress id="job-bar" aria-label="Progress" max="10" value="3">', page)
         assert "3 of 10 (30 %)" in page
         # 3 in 30 s: 6 a minute, 7 left → about 70 s.
         assert "6.0 a minute, about 1 min left" in page
@@ -154,14 +154,25 @@ class TestJobPage:
         job = _finished(
             _job(client.account.id),
             {
-                "articles": [article.id],
+                "articles": [article.id, article.id + 1, article.id + 2],
                 "duplicates": 2,
                 "errors": [{"line": 4, "message": "text is empty"}],
             },
         )
         page = _page(client, job)
-        assert "1 article ingested, 2 already in, 1 row with errors." in page
+        assert "1 article ingested, 2 already in, 1 with errors." in page
         assert "Line 4: text is empty" in page
+        # More bad rows than the result keeps: it says how many are listed.
+        job = _finished(
+            _job(client.account.id),
+            {
+                "articles": [],
+                "duplicates": 0,
+                "failed": 150,
+                "errors": [{"line": 2, "message": "x"}],
+            },
+        )
+        assert "(the first 1 of 150)" in _page(client, job)
 
     def test_a_failed_job_shows_its_error_and_a_retry_button(self, login_as):
         client = login_as(Role.FACT_CHECKER)
@@ -455,7 +466,11 @@ class TestIngestThroughJobs:
         assert job.status == "done", job.error
         assert len(job.result["articles"]) == 3 and job.result["errors"][0]["line"] == 4
         page = _page(client, job)
-        assert "3 articles ingested" in page and "Line 4:" in page and "not a valid date" in page
+        assert (
+            "3 articles ingested, 0 already in, 1 with errors." in page
+            and "Line 4:" in page
+            and "not a valid date" in page
+        )
         assert _count(Article) == 3
 
     def test_a_bulk_upload_of_the_wrong_kind_is_refused_at_once(self, login_as):
