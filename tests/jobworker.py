@@ -23,6 +23,13 @@ TEST_TIMINGS = {
 }
 
 
+def redis_test_url() -> str:
+    """A Redis database of the tests' own at 127.0.0.1:6379, one per pytest-xdist worker
+    (10 to 15), which a test may flush; tests in one worker run one at a time."""
+    index = int((os.environ.get("PYTEST_XDIST_WORKER") or "gw0").removeprefix("gw") or 0)
+    return f"redis://127.0.0.1:6379/{10 + index % 6}"
+
+
 class SlowKeywordClassifier(KeywordClassifier):
     """The keyword fake, taking `delay` seconds per scoring call (one per article)."""
 

@@ -210,14 +210,21 @@ class Sweeper:
         session.rollback()
         clock = time.monotonic()
         self._published = {k: v for k, v in self._published.items() if clock - v < again}
-        wanted = []
+        lapsed, waiting = [], []
         for row in rows:
             if row.id in self._published:
                 continue
-            waited_since = max(row.created_at, row.run_after or row.created_at)
-            if row.status == "queued" and (now - waited_since).total_seconds() < grace:
+            if row.status != "queued":
+                lapsed.append(row.id)  # its worker is gone; its message is unacked
                 continue
-            wanted.append(row.id)
+            waited_since = max(row.created_at, row.run_after or row.created_at)
+            if (now - waited_since).total_seconds() >= grace:
+                waiting.append(row.id)
+        if waiting and self._queue_depth() >= len(waiting):
+            # The queue holds as many messages as there are waiting jobs: they have
+            # theirs (workers are busy), and more copies would only lengthen the queue.
+            waiting = []
+        wanted = lapsed + waiting
         if not wanted:
             return []
         sent: list[int] = []
@@ -231,3 +238,12 @@ class Sweeper:
         if sent:
             log.info("job sweeper published %s due job(s): %s", len(sent), sent[:20])
         return sent
+
+    def _queue_depth(self) -> int:
+        """Messages waiting in the jobs queue (0 when the broker cannot say)."""
+        try:
+            with self.celery.connection_for_write() as connection:
+                declared = connection.default_channel.queue_declare(queue=QUEUE, passive=True)
+                return int(declared.message_count)
+        except Exception:  # noqa: BLE001  (then publish: a duplicate is harmless)
+            return 0

@@ -29,7 +29,7 @@ from factcheck.settings import ROOT
 from factcheck.sources.models import Article
 from factcheck.tasks import dispatch
 from tests.conftest import server_answers
-from tests.jobworker import TEST_TIMINGS
+from tests.jobworker import TEST_TIMINGS, redis_test_url
 
 ROWS = 40
 
@@ -112,19 +112,13 @@ class TestThreads:
 
 
 # --- Celery workers -----------------------------------------------------------------------
-def _redis_url() -> str:
-    # A database number of these tests' own (one per xdist worker), flushed before and after.
-    index = int((os.environ.get("PYTEST_XDIST_WORKER") or "gw0").removeprefix("gw") or 0)
-    return f"redis://127.0.0.1:6379/{10 + index % 6}"
-
-
 @pytest.fixture
 def redis_url() -> Iterator[str]:
     if not server_answers(6379):
         pytest.skip("no Redis at 127.0.0.1:6379 (the Celery tests need a real broker)")
     import redis
 
-    url = _redis_url()
+    url = redis_test_url()
     client = redis.Redis.from_url(url)
     client.flushdb()
     yield url

@@ -389,3 +389,42 @@ def test_the_worker_command_refuses_when_redis_does_not_answer(app, runner):
     assert result.exit_code == 1
     assert "the broker at redis://:***@127.0.0.1:1/0 does not answer" in result.output
     assert "secret" not in result.output
+
+
+def test_a_celery_sweeper_publishes_due_jobs_that_may_have_no_message(app, kinds, clock):
+    """A job whose message was never sent (the broker was down) or whose worker died is
+    published by a worker's sweeper; one already waiting in the queue is not copied."""
+    from tests.conftest import server_answers
+
+    if not server_answers(6379):
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    import redis
+
+    from factcheck.tasks.celeryapp import Sweeper, make_celery
+    from tests.jobworker import redis_test_url
+
+    url = redis_test_url()
+    broker = redis.Redis.from_url(url)
+    broker.flushdb()
+    app.config.update(CELERY_BROKER_URL=url, JOB_POLL_SECONDS=1, JOB_LEASE_SECONDS=30)
+    sweeper = Sweeper(app, make_celery(app))
+    try:
+        kinds("test", lambda ctx: None)
+        waiting = _queued()
+        assert sweeper.republish(db.session) == []  # just committed: its message is on the way
+        clock.advance(3)
+        assert sweeper.republish(db.session) == [waiting]
+        assert sweeper._queue_depth() == 1
+        assert sweeper.republish(db.session) == []  # published a moment ago
+
+        running = _queued()
+        services.claim(db.session, running, worker="gone", now=clock.now, lease_seconds=5)
+        db.session.commit()
+        clock.advance(6)  # its lease lapses: the worker holding it is gone
+        other = Sweeper(app, sweeper.celery)
+        # `waiting` has its message in the queue already; the lapsed job gets one.
+        assert other.republish(db.session) == [running]
+        assert sweeper._queue_depth() == 2
+    finally:
+        broker.flushdb()
+        broker.close()
