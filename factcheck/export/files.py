@@ -80,11 +80,11 @@ def queue_export(
     rows (the command line has no bound: `factcheck export`)."""
     if fmt not in EXPORT_FORMATS:
         raise InvalidInput(f"Unknown export format {fmt!r} (use {', '.join(EXPORT_FORMATS)}).")
-    rows = export_rows(session, filters, fmt)
+    rows = export_rows(session, filters, fmt, at_most=max_rows)
     if rows > max_rows:
         raise InvalidInput(
-            f"This export has {rows:,} rows, more than the {max_rows:,} a prepared file "
-            "may hold; narrow the dates, or use `factcheck export` on the server."
+            f"This export has more than the {max_rows:,} rows a prepared file may hold; "
+            "narrow the dates, or use `factcheck export` on the server."
         )
     name = export_name(fmt, now)
     payload = {"format": fmt, "filters": filters_to_payload(filters), "name": name}

@@ -206,8 +206,12 @@ _SUFFIX = {"rulings": "csv", "evidence": "csv", "claimreview": "jsonl"}
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson"}
 
 
-def export_rows(session: so.Session, filters: ExportFilters, fmt: str) -> int:
-    """How many rows (CSV records, or ClaimReview objects) an export holds."""
+def export_rows(
+    session: so.Session, filters: ExportFilters, fmt: str, *, at_most: int | None = None
+) -> int:
+    """How many rows (CSV records, or ClaimReview objects) an export holds; with `at_most`,
+    counting stops past that many (the answer is then at_most + 1), so checking a bound
+    costs no more than reading that many rows."""
     from factcheck.export.queries import claim_review_query
 
     if fmt == "claimreview":
@@ -217,6 +221,8 @@ def export_rows(session: so.Session, filters: ExportFilters, fmt: str) -> int:
         query = evidence_query(filters, "")
     else:
         query = rulings_query(filters, "")
+    if at_most is not None:
+        query = query.limit(at_most + 1)
     return session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
 
 

@@ -152,12 +152,11 @@ def claimreview():
 def _too_big(filters: ExportFilters, fmt: str):  # noqa: ANN202
     """Past EXPORT_DIRECT_MAX_ROWS rows a download is prepared as a file by a job: send the
     person to the page that starts it (None: small enough to stream now)."""
-    rows = export_rows(db.session, filters, fmt)
     limit = current_app.config["EXPORT_DIRECT_MAX_ROWS"]
-    if rows <= limit:
+    if export_rows(db.session, filters, fmt, at_most=limit) <= limit:
         return None
     flash(
-        f"This export has {rows:,} rows, more than the {limit:,} a direct download serves: "
+        f"This export has more than the {limit:,} rows a direct download serves: "
         "prepare it as a file.",
         "info",
     )
@@ -192,6 +191,7 @@ def prepare():
         except DomainError as exc:
             errors = [exc.message]
     action = ActionForm()
+    max_rows = current_app.config["EXPORT_JOB_MAX_ROWS"]
     if request.method == "POST" and filters is not None and not errors:
         if not action.validate_on_submit():
             errors.append("The form expired; reload the page and try again.")
@@ -203,7 +203,7 @@ def prepare():
                     fmt,
                     actor=current_user,
                     now=utc_now(),
-                    max_rows=current_app.config["EXPORT_JOB_MAX_ROWS"],
+                    max_rows=max_rows,
                 )
             except InvalidInput as exc:
                 db.session.rollback()
@@ -211,7 +211,9 @@ def prepare():
             else:
                 db.session.commit()
                 return redirect(url_for("tasks.job", job_id=job.id), code=303)
-    rows = export_rows(db.session, filters, fmt) if filters is not None and not errors else None
+    rows = None
+    if filters is not None and not errors:
+        rows = export_rows(db.session, filters, fmt, at_most=max_rows)
     hidden = {k: v for k, v in source.items() if k in form._fields and k != "csrf_token" and v}
     return (
         render_template(
@@ -222,7 +224,7 @@ def prepare():
             rows=rows,
             fmt=fmt,
             hidden=hidden,
-            max_rows=current_app.config["EXPORT_JOB_MAX_ROWS"],
+            max_rows=max_rows,
         ),
         422 if errors else 200,
     )

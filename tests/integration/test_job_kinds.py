@@ -270,7 +270,7 @@ def test_a_big_direct_download_is_sent_to_the_job(app, rulings, login_as):
         assert "/export/prepare" in response.headers["Location"]
         assert f"format={fmt}" in response.headers["Location"]
         page = viewer.get(response.headers["Location"]).get_data(as_text=True)
-        assert "more than the 2 a direct download serves" in page
+        assert "more than the 2 rows a direct download serves" in page
         assert "<strong>3</strong> rows" in page
     # Two rows or fewer still stream at once.
     small = viewer.get("/export/rulings.csv?status=published&until=2026-01-01")
@@ -282,7 +282,9 @@ def test_export_job_refuses_more_rows_than_its_bound(app, rulings, login_as):
     viewer = login_as(Role.VIEWER)
     response = _prepare(viewer, {"status": "published", "format": "rulings"})
     assert response.status_code == 422
-    assert "more than the 2 a prepared file may hold" in response.get_data(as_text=True)
+    assert "more than the 2 rows a prepared file may hold" in response.get_data(as_text=True)
+    page = viewer.get("/export/prepare?status=published").get_data(as_text=True)
+    assert "more than <strong>2</strong> rows" in page
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Job)) == 0
 
 

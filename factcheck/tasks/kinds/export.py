@@ -10,7 +10,7 @@ finish; a retried job replaces the file rather than adding a second. Result:
 
 from __future__ import annotations
 
-import io
+import tempfile
 from typing import Any
 
 from flask import current_app
@@ -33,10 +33,13 @@ def export(ctx: JobContext) -> dict[str, Any]:
         nonlocal rows
         rows += n
 
-    buffer = io.BytesIO()
-    for chunk in export_chunks(ctx.session, filters, fmt, current_app.config, on_rows=count):
-        buffer.write(chunk)
-    data = buffer.getvalue()
+    # Written to a temporary file, then read once: one copy of the file in memory, not the
+    # two a BytesIO and its getvalue() would hold.
+    with tempfile.TemporaryFile() as buffer:
+        for chunk in export_chunks(ctx.session, filters, fmt, current_app.config, on_rows=count):
+            buffer.write(chunk)
+        buffer.seek(0)
+        data = buffer.read()
     index = attach_file(ctx.session, ctx.job, name, data)
     # The file commits with the progress; finish() then records the result.
     ctx.checkpoint(rows, total=rows)
