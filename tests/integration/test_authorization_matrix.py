@@ -126,6 +126,14 @@ MATRIX: dict[tuple[str, str], frozenset] = {
     ("POST", "/admin/scales"): ADMINS,
     ("POST", "/admin/ratings/<int:rating_id>/<any(activate, deactivate):change>"): ADMINS,
     ("POST", "/admin/rescore"): ADMINS,  # the "rescore" job (re-score the archive)
+    # Watched feeds: the desk reads the feeds page; admins register, change, poll, remove.
+    ("GET", "/feeds"): SIGNED_IN,
+    ("GET", "/admin/feeds"): ADMINS,
+    ("POST", "/admin/feeds"): ADMINS,
+    ("GET", "/admin/feeds/<int:feed_id>"): ADMINS,
+    ("POST", "/admin/feeds/<int:feed_id>"): ADMINS,
+    ("POST", "/admin/feeds/<int:feed_id>/delete"): ADMINS,
+    ("POST", "/admin/feeds/<int:feed_id>/poll"): ADMINS,
     # The JSON API (bearer tokens).
     ("GET", "/api/v1/openapi.json"): EVERYONE,
     ("POST", "/api/v1/articles"): CHECKERS,
@@ -167,6 +175,17 @@ def world(app, make_user):
     from factcheck.jobs.services import enqueue
 
     job = enqueue(db.session, "matrix", {}, actor_id=accounts[V].id)
+    from factcheck.feeds.services import FeedSettings, add_feed
+
+    # A feed on a private address: a poll is refused at once, with no network.
+    feed = add_feed(
+        db.session,
+        url="http://127.0.0.1:9/feed.xml",
+        outlet="Feed Wire",
+        actor=None,
+        settings=FeedSettings(),
+        now=utcnow(),
+    )
     db.session.commit()
     from factcheck.claims.models import Sentence
     from factcheck.verdicts.models import Rating
@@ -183,6 +202,7 @@ def world(app, make_user):
         "rating_id": db.session.query(Rating).first().id,
         "job_id": job.id,
         "index": 0,
+        "feed_id": feed.id,
     }
     return accounts, values
 

@@ -45,6 +45,7 @@ from factcheck.editorial.forms import (
 )
 from factcheck.export.forms import ExportForm
 from factcheck.extensions import db
+from factcheck.feeds.forms import ButtonForm, FeedEditForm, FeedForm
 from factcheck.forms import ActionForm
 from factcheck.matching.forms import MatchDecisionForm
 from factcheck.notifications.services import notify
@@ -126,6 +127,10 @@ FORMS: dict[tuple[str, str], Row] = {
     ("GET", "/export/prepare"): Row(ED, ExportForm),
     ("POST", "/export/prepare"): Row(ED, ExportForm),
     ("POST", "/admin/rescore"): Row(AD, ActionForm),
+    ("POST", "/admin/feeds"): Row(AD, FeedForm),
+    ("POST", "/admin/feeds/<int:feed_id>"): Row(AD, FeedEditForm),
+    ("POST", "/admin/feeds/<int:feed_id>/delete"): Row(AD, ButtonForm),
+    ("POST", "/admin/feeds/<int:feed_id>/poll"): Row(AD, ButtonForm),
     ("GET", "/dashboard/"): Row(ED, DateRangeForm),
     ("GET", "/dashboard/work.csv"): Row(ED, DateRangeForm),
     ("GET", "/admin/audit"): Row(AD, AuditFilterForm),
@@ -266,6 +271,17 @@ def world(app, make_user):
     from factcheck.jobs.services import enqueue
 
     job = enqueue(db.session, "fuzz", {}, actor_id=me.id)
+    from factcheck.feeds.services import FeedSettings, add_feed
+
+    # A feed on a private address: a poll is refused at once, with no network.
+    feed = add_feed(
+        db.session,
+        url="http://127.0.0.1:9/feed.xml",
+        outlet="Feed Wire",
+        actor=None,
+        settings=FeedSettings(),
+        now=now,
+    )
     db.session.commit()
 
     from factcheck.claims.models import Sentence
@@ -278,6 +294,7 @@ def world(app, make_user):
         "rating_id": db.session.scalars(sa.select(Rating.id)).first(),
         "sentence_id": db.session.scalars(sa.select(Sentence.id)).first() or 1,
         "job_id": job.id,
+        "feed_id": feed.id,
     }
     return {ED: editor, AD: admin}, {k: c.id for k, c in claims.items()}, ids
 

@@ -65,6 +65,17 @@ def world(app, make_user):
     from factcheck.jobs import services as jobs
 
     queued = jobs.enqueue(db.session, "no_writes", {}, actor_id=fc.id)
+    from factcheck.feeds.services import FeedSettings, add_feed
+
+    # A feed on a private address: a poll is refused at once, with no network.
+    feed = add_feed(
+        db.session,
+        url="http://127.0.0.1:9/feed.xml",
+        outlet="Feed Wire",
+        actor=None,
+        settings=FeedSettings(),
+        now=now,
+    )
     db.session.commit()
     from factcheck.claims.models import Sentence
     from factcheck.verdicts.models import Rating
@@ -78,6 +89,7 @@ def world(app, make_user):
         "user_id": [fc.id],
         "rating_id": [db.session.scalars(sa.select(Rating.id)).first()],
         "job_id": [queued.id],
+        "feed_id": [feed.id],
         "index": [0],
     }
     return accounts, tokens, values
