@@ -102,9 +102,14 @@ def _log_format() -> str:
         return "text"
 
 
+LOG_FORMAT = "text"  # read from the app's settings by on_starting, in the master
+
+
 def on_starting(server) -> None:  # noqa: ANN001
     """In the master: gunicorn's own lines (start, worker exits) in the app's LOG_FORMAT."""
-    if _log_format() == "json":
+    global LOG_FORMAT  # noqa: PLW0603  (the workers inherit it through the fork)
+    LOG_FORMAT = _log_format()
+    if LOG_FORMAT == "json":
         from factcheck.logs import JsonFormatter
 
         for handler in server.log.error_log.handlers:
@@ -115,7 +120,11 @@ def on_starting(server) -> None:  # noqa: ANN001
 
 def post_fork(server, worker) -> None:  # noqa: ANN001
     """In each new worker, before it loads the app (which starts its job threads on its
-    first request): say which process serves."""
+    first request): the app's log lines (one per request) go to stderr in LOG_FORMAT,
+    text included; say which process serves."""
+    from factcheck.logs import configure
+
+    configure(LOG_FORMAT, handler=True)
     server.log.info("worker %s started (pid %s)", worker.age, worker.pid)
 
 

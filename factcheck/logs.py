@@ -81,26 +81,27 @@ def formatter(log_format: str) -> logging.Formatter:
     return logging.Formatter(TEXT_FORMAT)
 
 
-def configure(log_format: str, level: str | int = "INFO") -> None:
-    """Send the root logger's records to stderr in `log_format`, at most one handler of
-    ours however often it is called, and give gunicorn's and Celery's own loggers (where
-    they have handlers) the same formatter. The "factcheck" logger gets `level`."""
+def configure(log_format: str, level: str | int = "INFO", *, handler: bool = False) -> None:
+    """Give the "factcheck" logger `level`, and log in `log_format`.
+
+    JSON (or `handler=True`: what gunicorn's worker hook asks for, so the request lines
+    show in text too) puts one stderr handler of ours on the root logger, however often
+    this is called, and gives gunicorn's and Celery's own handlers the same formatter.
+    Text without `handler` leaves the process's logging as it is (a CLI command's output
+    and progress bars are not interleaved with INFO lines; a host's set-up is kept), only
+    reformatting our handler when one is there."""
     if log_format not in LOG_FORMATS:
         raise ValueError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, not {log_format!r}")
     root = logging.getLogger()
     chosen = formatter(log_format)
     ours = [h for h in root.handlers if getattr(h, _HANDLER_MARK, False)]
-    if not ours and (log_format == "json" or not root.handlers):
-        # Text with a handler already there (a test runner's, a host's logging set-up)
-        # leaves it be; JSON always gets its own line writer.
-        handler = logging.StreamHandler(sys.stderr)
-        setattr(handler, _HANDLER_MARK, True)
-        root.addHandler(handler)
-        if root.level == logging.NOTSET or root.level > logging.INFO:
-            root.setLevel(logging.INFO)
-        ours = [handler]
-    for handler in ours:
-        handler.setFormatter(chosen)
+    if not ours and (log_format == "json" or handler):
+        writer = logging.StreamHandler(sys.stderr)
+        setattr(writer, _HANDLER_MARK, True)
+        root.addHandler(writer)
+        ours = [writer]
+    for writer in ours:
+        writer.setFormatter(chosen)
     app_logger = logging.getLogger("factcheck")
     app_logger.setLevel(level)
     if ours:
@@ -110,8 +111,8 @@ def configure(log_format: str, level: str | int = "INFO") -> None:
         app_logger.removeHandler(default_handler)
     if log_format == "json":
         for name in ("gunicorn.error", "gunicorn.access", "celery", "celery.task"):
-            for handler in logging.getLogger(name).handlers:
-                handler.setFormatter(chosen)
+            for writer in logging.getLogger(name).handlers:
+                writer.setFormatter(chosen)
 
 
 def init_app(app: Flask) -> None:
@@ -137,8 +138,12 @@ def _keep_celery_off_our_handlers() -> None:
     signals.setup_logging.connect(_celery_setup_logging, weak=False)
 
 
-def _celery_setup_logging(**kwargs: Any) -> None:
-    """Celery's setup_logging signal: the app configured logging already."""
+def _celery_setup_logging(loglevel: Any = None, **kwargs: Any) -> None:
+    """Celery's setup_logging signal: the app configured logging already; Celery's own
+    loggers get the worker's --loglevel (the root logger stays at WARNING: other
+    libraries' INFO chatter stays out)."""
+    if loglevel:
+        logging.getLogger("celery").setLevel(loglevel)
 
 
 def incoming_request_id(value: str | None) -> str | None:

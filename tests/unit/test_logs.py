@@ -98,3 +98,22 @@ def test_an_unknown_log_format_is_refused():
 def test_text_format_is_readable():
     line = formatter("text").format(_record())
     assert "WARNING factcheck.x: hello world" in line
+
+
+def test_text_leaves_logging_alone_unless_asked_and_json_installs_one_handler():
+    root = logging.getLogger()
+    saved, saved_level = root.handlers[:], root.level
+    root.handlers = []
+    try:
+        configure("text")  # a CLI command: nothing added, its progress bars stay clean
+        assert root.handlers == []
+        configure("text", handler=True)  # gunicorn's worker hook: request lines in text
+        configure("text", handler=True)
+        [ours] = root.handlers
+        assert not isinstance(ours.formatter, JsonFormatter)
+        configure("json")  # the app's own settings, later: the same handler, JSON now
+        assert root.handlers == [ours] and isinstance(ours.formatter, JsonFormatter)
+        assert logging.getLogger("factcheck").level == logging.INFO
+    finally:
+        root.handlers = saved
+        root.setLevel(saved_level)
