@@ -13,7 +13,6 @@ only the parameter names. This module imports only the standard library and Flas
 
 from __future__ import annotations
 
-import contextvars
 import json
 import logging
 import re
@@ -26,17 +25,14 @@ from typing import Any
 
 from flask import Flask, g, request
 
+from factcheck.requestids import current_request_id
+
 LOG_FORMATS = ("text", "json")
 REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._-]{8,64}")
 REQUEST_ID_HEADER = "X-Request-ID"
 # The logger of the per-request lines ("event": "request").
 request_log = logging.getLogger("factcheck.request")
 
-# The id of the request this code runs for (None outside a request): log lines written
-# during the request carry it, and code that enqueues work may record it.
-current_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-    "factcheck_request_id", default=None
-)
 
 # LogRecord attributes that are not "extra" fields.
 _RECORD_FIELDS = frozenset(
