@@ -222,6 +222,8 @@ def _main_pages(s: Seeded) -> dict[str, str]:
         "articles": "/articles/",
         "article": f"/articles/{s.article}",
         "ingest": "/articles/ingest",
+        "feeds": "/feeds",
+        "manage-feeds": "/admin/feeds",
         "export": "/export/",
         "audit-log": "/admin/audit",
         "people": "/admin/users",
