@@ -106,13 +106,18 @@ def prepare(model: nn.Module, runtime: str) -> nn.Module:
 
 
 def quantize(model: nn.Module) -> nn.Module:
-    """Dynamic int8 quantisation of the merged layers only (`*.fast`): the base layers
-    (claim embeddings) and the head stay fp32."""
+    """Dynamic int8 quantisation (weights per output channel, activations per batch) of
+    the merged layers only (`*.fast`): the base layers (claim embeddings) and the head
+    stay fp32."""
     import torch
-    from torch.ao.quantization import default_dynamic_qconfig, quantize_dynamic
+    from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
 
+    # One weight scale per output channel: on the news set's labelled body sentences 98.4 %
+    # of flags agree with fp32, against 95.5 % with one scale per tensor (README).
     names = {
-        name: default_dynamic_qconfig for name, _ in model.named_modules() if name.endswith(".fast")
+        name: per_channel_dynamic_qconfig
+        for name, _ in model.named_modules()
+        if name.endswith(".fast")
     }
     if "qnnpack" in torch.backends.quantized.supported_engines and (
         "fbgemm" not in torch.backends.quantized.supported_engines
