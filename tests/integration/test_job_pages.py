@@ -113,11 +113,13 @@ class TestJobPage:
         assert f'action="/jobs/{job.id}/cancel"' in page and "Retry" not in page
         assert "<progress" in page
 
-    def test_a_running_job_shows_its_bar_count_rate_and_eta(self, login_as):
+    def test_a_running_job_shows_its_bar_count_rate_and_eta(self, login_as, monkeypatch):
         client = login_as(Role.FACT_CHECKER)
         job = _running(_job(client.account.id), progress=3, total=10)
-        job.started_at = services.utc_now() - timedelta(seconds=30)
+        now = services.utc_now()
+        job.started_at = now - timedelta(seconds=30)
         db.session.commit()
+        monkeypatch.setattr(services, "utc_now", lambda: now)  # the page's clock, fixed
         page = _page(client, job)
         assert re.search(r'<progress id="job-bar" aria-label="Progress" max="10" value="3">', page)
         assert "3 of 10 (30 %)" in page
