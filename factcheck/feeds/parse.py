@@ -70,7 +70,8 @@ def parse(content: bytes, *, base_url: str, expected: str | None = None) -> Pars
     try:
         root = etree.fromstring(content, parser=_parser())
     except etree.XMLSyntaxError as exc:
-        raise FeedError(f"The feed is not well-formed XML ({_short(str(exc))}).") from exc
+        reason = _short(exc.msg or str(exc))
+        raise FeedError(f"The feed is not well-formed XML ({reason}).") from exc
     if root is None:
         raise FeedError("The feed is empty (no document was returned).")
     name = etree.QName(root)

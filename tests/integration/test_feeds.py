@@ -594,7 +594,7 @@ def test_feeds_page_shows_polls_counts_errors_and_claims_produced(app, site, log
     row = row[: row.index("</tr>")]
     assert '<td class="items-found">4</td>' in row
     assert f'<td class="claims">{claims}</td>' in row
-    assert "2 <small" in row and "+1 duplicates" in row and "1 items failed" in row
+    assert "2 <small" in row and "+1 duplicates" in row and "1 item failed" in row
     assert "not well-formed XML" in html and "Broken Wire" in html
     article = db.session.scalars(sa.select(Article).where(Article.url == site.url("/a/1"))).one()
     assert f'href="/articles/{article.id}"' in html and "duplicate" in html
