@@ -34,6 +34,9 @@ class JobContext:
     job: Job
     worker: str
     lease_seconds: float
+    # True once the worker is stopping (a web process restarting): the job is then given
+    # back at its next checkpoint, for another worker to resume at once.
+    stopping: Callable[[], bool] | None = None
 
     @property
     def payload(self) -> dict[str, Any]:
@@ -48,7 +51,8 @@ class JobContext:
     ) -> None:
         """Commit the work done so far together with the job's progress (and partial
         result), renewing the lease. Raises LeaseLost when the job was taken over or
-        cancelled: the handler stops, and nothing of this unit is committed."""
+        cancelled: the handler stops, and nothing of this unit is committed. Raises
+        Interrupted, after committing, when the worker is stopping."""
         services.checkpoint(
             self.session,
             self.job,
@@ -60,10 +64,16 @@ class JobContext:
             result=result,
         )
         self.session.commit()
+        if self.stopping is not None and self.stopping():
+            raise Interrupted(f"job {self.job.id}: the worker is stopping")
 
     def renew(self) -> None:
         """Keep the lease during a long step with nothing to commit yet."""
         self.checkpoint()
+
+
+class Interrupted(Exception):  # noqa: N818  (not an error: the worker is stopping)
+    """Raised by a checkpoint when the worker is stopping; the runner gives the job back."""
 
 
 Handler = Callable[[JobContext], dict[str, Any] | None]
@@ -97,9 +107,18 @@ def job_kind(
     return register
 
 
-def run_job(session: so.Session, job_id: int, *, worker: str, lease_seconds: float) -> str:
+def run_job(
+    session: so.Session,
+    job_id: int,
+    *,
+    worker: str,
+    lease_seconds: float,
+    stopping: Callable[[], bool] | None = None,
+) -> str:
     """Run job `job_id` if it is due; return what happened: "done", "failed", "retry",
-    "lost" (another worker took it over, or it was cancelled) or "skipped" (not due)."""
+    "lost" (another worker took it over, or it was cancelled), "released" (`stopping()`
+    became true: the job was given back at a checkpoint, queued for another worker to
+    resume) or "skipped" (not due)."""
     job = services.claim(
         session, job_id, worker=worker, now=services.utc_now(), lease_seconds=lease_seconds
     )
@@ -114,12 +133,21 @@ def run_job(session: so.Session, job_id: int, *, worker: str, lease_seconds: flo
     if kind is None:
         failed = _failed(session, job, worker, f"Unknown kind of job: {job.kind!r}.", None)
         return _log_outcome(failed, about, started)
-    context = JobContext(session, job, worker, lease_seconds)
+    context = JobContext(session, job, worker, lease_seconds, stopping)
     try:
         result = kind.handler(context)
     except services.LeaseLost:
         session.rollback()
         return _log_outcome("lost", about, started)
+    except Interrupted:
+        session.rollback()
+        try:
+            services.release(session, job, worker=worker)
+            session.commit()
+        except services.LeaseLost:
+            session.rollback()
+            return _log_outcome("lost", about, started)
+        return _log_outcome("released", about, started)
     except DomainError as exc:
         session.rollback()
         return _log_outcome(_failed(session, job, worker, exc.message, None), about, started)
@@ -149,6 +177,7 @@ _OUTCOME_TEXT = {
     "failed": "failed",
     "retry": "failed; it will be retried",
     "lost": "lost its lease; another worker has it",
+    "released": "given back at its last checkpoint (the worker is stopping)",
 }
 
 

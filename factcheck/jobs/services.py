@@ -193,6 +193,21 @@ def fail(
     return again
 
 
+def release(session: so.Session, job: Job, *, worker: str) -> None:
+    """Give a running job back because this worker is stopping: queued again at once,
+    this attempt not counted (the job did nothing wrong), published after commit; it
+    resumes at its progress. Flush; LeaseLost if the worker no longer holds it."""
+    values: dict[str, Any] = {
+        "status": "queued",
+        "lease_owner": None,
+        "lease_expires_at": None,
+        "run_after": None,
+        "attempts": Job.attempts - 1,
+    }
+    _guarded(session, job, worker, values)
+    session.info.setdefault(NEW_JOBS, []).append(job.id)
+
+
 def retry(session: so.Session, job: Job, *, now: datetime) -> Job:
     """Queue a failed or cancelled job again with fresh attempts; it resumes at its
     progress (the work committed so far stays). Flush."""

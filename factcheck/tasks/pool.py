@@ -7,8 +7,10 @@ JOB_POLL_SECONDS pass, then runs due jobs (queued, a retry that is due, or runni
 lapsed lease) until none is left; run_job claims each one atomically, so threads and
 processes never run one job twice at once. The first thread is also the sweeper: it
 records the pool's heartbeat every WORKER_HEARTBEAT_SECONDS and runs the periodic
-enqueuers (feed polls) on every poll. At exit the threads stop after their current job
-(a job cut short is resumed by the next worker once its lease lapses).
+enqueuers (feed polls) on every poll. At exit (atexit: a gunicorn worker restarting or
+stopping) a running job is given back at its next checkpoint, queued for another worker
+to resume at once; one that reaches none within the stop timeout is resumed by the next
+worker once its lease lapses.
 """
 
 from __future__ import annotations
@@ -87,7 +89,8 @@ class JobPool:
         self._wake.set()
 
     def stop(self, timeout: float = 5.0) -> None:
-        """Stop the threads after their current job and forget this worker."""
+        """Stop the threads (a running job is given back at its next checkpoint) and
+        forget this worker."""
         if self._pid != os.getpid():
             return
         self._stop.set()
@@ -142,7 +145,11 @@ class JobPool:
             for job_id in ids:
                 if stop.is_set():
                     return
-                outcome = run_job(db.session, job_id, worker=me, lease_seconds=lease)
+                outcome = run_job(
+                    db.session, job_id, worker=me, lease_seconds=lease, stopping=stop.is_set
+                )
+                if outcome == "released":
+                    return  # the pool is stopping
                 if outcome != "skipped":
                     ran = True
                     with self._done_lock:

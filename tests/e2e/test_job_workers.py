@@ -22,6 +22,7 @@ import pytest
 import sqlalchemy as sa
 
 from factcheck.claims.models import Claim, Sentence
+from factcheck.classifier.loader import get_classifier
 from factcheck.extensions import db
 from factcheck.jobs import services
 from factcheck.jobs.models import Job, JobWorker
@@ -109,6 +110,41 @@ class TestThreads:
         assert not pool.running
         db.session.rollback()
         assert db.session.scalar(sa.select(sa.func.count()).select_from(JobWorker)) == 0
+
+    @pytest.mark.slow  # seconds
+    @pytest.mark.timeout(90)
+    def test_a_pool_stopped_mid_job_gives_it_back_and_the_next_one_finishes_it(
+        self, app, monkeypatch
+    ):
+        """A gunicorn worker restarting: its pool stops at the running job's next
+        checkpoint and queues it again; the next process's pool resumes it at once."""
+        monkeypatch.setattr(get_classifier(app), "score", _slowly(get_classifier(app).score))
+        pool = dispatch.dispatcher(app).pool
+        pool.ensure_started()
+        try:
+            job_id = _enqueue_bulk(ROWS)
+            wait_for(lambda: _job(job_id).progress >= 5, 60, "progress part-way")
+        finally:
+            pool.stop(timeout=10)
+        job = _job(job_id)
+        assert (job.status, job.attempts, job.lease_owner) == ("queued", 0, None)
+        assert 5 <= job.progress < ROWS
+        restarted = dispatch.dispatcher(app).pool
+        restarted.ensure_started()
+        try:
+            wait_for(lambda: _job(job_id).finished, 60, "the job to finish")
+        finally:
+            restarted.stop()
+        assert _job(job_id).attempts == 1
+        _assert_each_row_once(job_id, ROWS)
+
+
+def _slowly(score: Callable) -> Callable:
+    def slow(texts):  # noqa: ANN001, ANN202
+        time.sleep(0.1)
+        return score(texts)
+
+    return slow
 
 
 # --- Celery workers -----------------------------------------------------------------------

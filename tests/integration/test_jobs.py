@@ -428,3 +428,33 @@ def test_a_celery_sweeper_publishes_due_jobs_that_may_have_no_message(app, kinds
     finally:
         broker.flushdb()
         broker.close()
+
+
+def test_a_stopping_worker_gives_its_job_back_at_the_next_checkpoint(app, kinds, monkeypatch):
+    """A web process restarting: the job is queued again at once, this attempt not
+    counted, and the next worker resumes at the progress committed."""
+    seen: list[int] = []
+    stopping = {"now": False}
+
+    def rows(ctx: JobContext) -> dict:
+        seen.append(ctx.job.progress)
+        for row in range(ctx.job.progress, 5):
+            if row == 2:
+                stopping["now"] = True  # the pool is told to stop while row 2 runs
+            ctx.checkpoint(row + 1, total=5)
+        return {"rows": 5}
+
+    kinds("test", rows)
+    monkeypatch.setattr(dispatch.dispatcher(app), "mode", "off")
+    job_id = _queued()
+    outcome = run_job(
+        db.session, job_id, worker="w1", lease_seconds=30, stopping=lambda: stopping["now"]
+    )
+    assert outcome == "released"
+    job = _job(job_id)
+    assert (job.status, job.progress, job.attempts, job.lease_owner) == ("queued", 3, 0, None)
+    assert services.due_job_ids(db.session, now=services.utc_now()) == [job_id]
+    assert run_job(db.session, job_id, worker="w2", lease_seconds=30) == "done"
+    job = _job(job_id)
+    assert (job.status, job.progress, job.attempts) == ("done", 5, 1)
+    assert seen == [0, 3]
