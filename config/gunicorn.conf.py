@@ -35,10 +35,11 @@ threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 # does. 30 s is ample: the slowest page (a big export) streams, and fetching and scoring
 # run as jobs.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
-# On a restart or stop (SIGTERM, SIGHUP, max_requests) a worker finishes its requests and
-# stops its job threads after their current unit of work within this many seconds, then
-# is killed. A job cut short is resumed from its last checkpoint by another worker once its
-# lease lapses (JOB_LEASE_SECONDS): nothing is lost, nothing is done twice.
+# On a restart or stop (SIGTERM, SIGHUP, max_requests) a worker finishes its requests, and
+# its job threads give their running job back at its next checkpoint (queued again at once
+# and resumed there by another worker). A worker still busy after this many seconds is
+# killed; a job it held resumes from its last checkpoint once its lease lapses
+# (JOB_LEASE_SECONDS). Nothing is lost, nothing is done twice.
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
 # nginx keeps connections to us open; a few seconds is enough on the same host.
 keepalive = 5
