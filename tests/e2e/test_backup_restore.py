@@ -45,8 +45,9 @@ def libpq(url: str) -> str:
     return sa.make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def run(*command: str) -> str:
-    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+def run(*command: str, password: str | None = None) -> str:
+    env = {**os.environ, **({"PGPASSWORD": password} if password else {})}
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env)
     assert done.returncode == 0, (command[0], done.stdout[-2000:], done.stderr[-2000:])
     return done.stdout
 
@@ -163,7 +164,7 @@ def test_pg_dump_and_pg_restore_give_the_same_database(pg_databases, tmp_path: P
     target = server.set(database=name).render_as_string(hide_password=False)
     where = ["--host", server.host or "127.0.0.1", "--port", str(server.port or 5432)]
     where += ["--username", server.username or "postgres"]
-    run("createdb", *where, name)
+    run("createdb", *where, name, password=server.password)
     try:
         run(
             "pg_restore",
