@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/bench_export_job.py [--rulings 200000] [--database-url URL]
 
-Fills a throwaway database as bench_export.py does, then: counts the export's rows (the
-check every web download now makes against EXPORT_DIRECT_MAX_ROWS), streams the CSV to
+Fills a throwaway database as bench_export.py does, then: counts the export's rows, checks
+whether there are more than 10,000 (what every web download now asks, against
+EXPORT_DIRECT_MAX_ROWS), streams the CSV to
 /dev/null as a direct download does, and runs an "export" job through the job runner (it
 writes the file into the job's row), printing each one's time, the file's size and the
 process's memory after each (the job holds the whole file in memory once: the reason for
@@ -47,6 +48,12 @@ def main() -> None:
         start = time.perf_counter()
         rows = export_rows(db.session, filters, "rulings")
         print(f"count:  {rows:,} rows in {1000 * (time.perf_counter() - start):.0f} ms")
+        start = time.perf_counter()
+        export_rows(db.session, filters, "rulings", at_most=10_000)
+        print(
+            f"bound:  over 10,000 rows? (a web download's check) "
+            f"{1000 * (time.perf_counter() - start):.0f} ms"
+        )
         db.session.rollback()
 
         start = time.perf_counter()
