@@ -10,9 +10,8 @@ Create Date: 2026-11-30 16:02:59.545273+00:00
 
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "a1c3e5f7b9d2"
