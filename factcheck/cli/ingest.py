@@ -1,8 +1,7 @@
-"""`factcheck ingest`, `factcheck score` and `factcheck claims extract`."""
+"""`factcheck ingest` and `factcheck claims extract` (`factcheck score` is factcheck.cli.score)."""
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from pathlib import Path
@@ -191,52 +190,6 @@ def _bulk(source: str) -> None:
     click.echo(f"Ingested {done}, skipped {duplicates} already present, {failed} failed.")
     if failed:
         sys.exit(1)
-
-
-@click.command("score")
-@click.argument("sentences", nargs=-1)
-@click.option(
-    "--input",
-    "input_",
-    type=click.File("r", encoding="utf-8-sig"),
-    help="CSV with columns id,text (others ignored); - for stdin.",
-)
-@click.option(
-    "--output",
-    type=click.File("w", encoding="utf-8"),
-    help="Where to write id,score (in input order); - for stdout.",
-)
-def score_command(sentences: tuple[str, ...], input_, output) -> None:  # noqa: ANN001
-    """Score SENTENCES, or a CSV, for check-worthiness (0..1) with the active model."""
-    from factcheck.classifier import ModelUnavailable
-    from factcheck.classifier.loader import get_classifier
-
-    if bool(sentences) == bool(input_):
-        _fail("give sentences as arguments, or --input FILE (not both)", 2)
-    try:
-        classifier = get_classifier()
-        if sentences:
-            for text, value in zip(sentences, classifier.score(list(sentences)), strict=True):
-                flag = "claim" if value >= classifier.threshold else "-"
-                click.echo(f"{value:.4f}\t{flag}\t{text}")
-            return
-        reader = csv.DictReader(input_)
-        if not {"id", "text"} <= set(reader.fieldnames or ()):
-            _fail("the input CSV needs the columns id and text")
-        rows = list(reader)
-        scores: list[float] = []
-        batch = 256
-        for start in tqdm(
-            range(0, len(rows), batch), desc="scoring", unit="batch", file=sys.stderr
-        ):
-            scores += classifier.score([r["text"] or "" for r in rows[start : start + batch]])
-    except ModelUnavailable as exc:
-        _fail(str(exc))
-    out = output or click.get_text_stream("stdout")
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["id", "score"])
-    for row, value in zip(rows, scores, strict=True):
-        writer.writerow([row["id"], f"{value:.6f}"])
 
 
 @click.group("claims")
