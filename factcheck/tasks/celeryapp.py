@@ -16,12 +16,15 @@ worker's consumer scans for it (every ~100 s). A worker killed outright (the who
 process group, the OOM killer, a lost machine) therefore does not get its message back
 for an hour; the sweeper republishes the job once its lease (JOB_LEASE_SECONDS) lapses,
 and the old message, when it comes back, is a no-op. (When only a pool child dies, the
-parent rejects its message and Celery requeues it at once.)
+parent rejects its message and Celery requeues it at once.) A worker stopped gently
+(SIGTERM, a warm shutdown) gives its running job back at the job's next checkpoint,
+queued and published for another worker to resume at once.
 """
 
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 import socket
 import threading
@@ -92,13 +95,23 @@ STATE = _WorkerState()
 
 def _add_worker_parts(celery: Celery, app: Flask) -> None:
     lease = float(app.config["JOB_LEASE_SECONDS"])
+    # Set by the main process when the worker begins a warm shutdown (SIGTERM); the pool
+    # processes, forked after it was made, see it, and give their running job back at
+    # its next checkpoint instead of holding the shutdown until the job ends.
+    shutting_down = multiprocessing.get_context("fork").Event()
 
     @celery.task(name=RUN_JOB_TASK, ignore_result=True)
     def run(job_id: int) -> str:
         if not STATE.id:
             STATE.id = worker_id()
         with app.app_context():
-            return run_job(db.session, int(job_id), worker=STATE.id, lease_seconds=lease)
+            return run_job(
+                db.session,
+                int(job_id),
+                worker=STATE.id,
+                lease_seconds=lease,
+                stopping=shutting_down.is_set,
+            )
 
     def process_init(**_: Any) -> None:
         # A forked pool process must not share the parent's database connections.
@@ -115,10 +128,14 @@ def _add_worker_parts(celery: Celery, app: Flask) -> None:
     def shutdown(**_: Any) -> None:
         sweeper.stop()
 
+    def shutting(**_: Any) -> None:
+        shutting_down.set()
+
     # Celery's signals are process-wide; weak=False keeps these closures alive.
     signals.worker_process_init.connect(process_init, weak=False)
     signals.worker_ready.connect(ready, weak=False)
     signals.worker_shutdown.connect(shutdown, weak=False)
+    signals.worker_shutting_down.connect(shutting, weak=False)
     celery.factcheck_sweeper = sweeper  # type: ignore[attr-defined]
 
 

@@ -248,3 +248,20 @@ class TestCelery:
         job = _job(job_id)
         assert job.attempts == 2  # taken over once, after the lease lapsed
         _assert_each_row_once(job_id, ROWS)
+
+    @pytest.mark.slow  # two worker processes: ten seconds or more
+    @pytest.mark.timeout(180)
+    def test_a_worker_stopped_gently_gives_its_job_back_for_the_next(self, app, workers):
+        first = workers.start(row_delay=0.15)
+        job_id = _enqueue_bulk(ROWS)
+        wait_for(lambda: _job(job_id).progress >= 5, 90, "progress part-way", first.log)
+        first.send_signal(signal.SIGTERM)  # a warm shutdown, as systemd or a deploy does
+        assert first.wait(30) == 0, first.log.read_text(errors="replace")[-3000:]
+        job = _job(job_id)
+        assert (job.status, job.attempts, job.lease_owner) == ("queued", 0, None)
+        assert 5 <= job.progress < ROWS
+
+        second = workers.start(row_delay=0.01)
+        wait_for(lambda: _job(job_id).finished, 90, "the job to finish", second.log)
+        assert _job(job_id).attempts == 1
+        _assert_each_row_once(job_id, ROWS)
