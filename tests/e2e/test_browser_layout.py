@@ -225,6 +225,7 @@ def _main_pages(s: Seeded) -> dict[str, str]:
         "feeds": "/feeds",
         "manage-feeds": "/admin/feeds",
         "export": "/export/",
+        "export-prepare": "/export/prepare?status=published",
         "audit-log": "/admin/audit",
         "people": "/admin/users",
         "user-form": f"/admin/users/{s.fiona}",
