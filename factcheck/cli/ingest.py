@@ -153,7 +153,10 @@ def _bulk(source: str) -> None:
     policy = FlagPolicy.from_config(current_app.config)
     matching = MatchSettings.from_config(current_app.config)
     done = duplicates = failed = 0
-    progress = tqdm(desc="ingesting", unit="article", file=sys.stderr)
+    # Rows are counted first (a quick read of the file, nothing held) so the bar has an
+    # end and an ETA; then each is read again as it is ingested.
+    total = sum(1 for _ in _bulk_rows(path))
+    progress = tqdm(total=total, desc="ingesting", unit="article", file=sys.stderr, disable=None)
     for number, row in _bulk_rows(path):
         try:
             if isinstance(row, bulk.BadRow):
