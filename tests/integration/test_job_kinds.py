@@ -310,6 +310,7 @@ def test_export_page_offers_the_job(app, login_as):
     assert "Prepare as a file (background job)" in page
     page = viewer.get("/export/prepare?status=published&kind=evidence").get_data(as_text=True)
     assert 'value="evidence" selected' in page and "Prepare the file" in page
+    assert viewer.get("/export/prepare").status_code == 200  # no filters: everything
 
 
 # --- mail ---------------------------------------------------------------------------------
