@@ -5,6 +5,8 @@ from __future__ import annotations
 import gzip
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from factcheck.feeds.parse import FeedError, clean_url, parse
 from factcheck.feeds.services import gunzip_within
@@ -98,3 +100,34 @@ def test_gzipped_sitemaps_unpack_within_the_cap():
         gunzip_within(gzip.compress(b" " * 5000), 1000)
     with pytest.raises(FeedError, match="damaged"):
         gunzip_within(b"\x1f\x8b" + b"junk", 1000)
+
+
+_XMLISH = st.one_of(
+    st.binary(max_size=500),
+    st.lists(
+        st.sampled_from(
+            [
+                "<rss>", "</rss>", "<channel>", "</channel>", "<item>", "</item>", "<link>",
+                "</link>", "<guid isPermaLink='false'>", "</guid>", "<pubDate>", "</pubDate>",
+                '<feed xmlns="http://www.w3.org/2005/Atom">', "</feed>", "<entry>", "</entry>",
+                '<link href="', '"/>', "<urlset>", "</urlset>", "<url>", "<loc>", "</loc>",
+                "https://e.org/x", "/rel", "javascript:x", "Mon, 30 Nov 2026", "2026-13-45",
+                "&amp;", "&bogus;", "<![CDATA[x]]>", "\x00", "é", " ",
+            ]
+        ),
+        max_size=40,
+    ).map(lambda parts: "".join(parts).encode("utf-8")),
+)  # fmt: skip
+
+
+@given(_XMLISH)
+@settings(max_examples=200, deadline=None)
+def test_any_document_parses_or_is_a_feed_error(doc):
+    try:
+        parsed = parse(doc, base_url=BASE)
+    except FeedError:
+        return
+    assert parsed.kind in ("rss", "atom", "sitemap")
+    for entry in parsed.entries:
+        assert entry.url.startswith(("http://", "https://")) and entry.url.isascii()
+        assert entry.published is None or entry.published.tzinfo is not None
