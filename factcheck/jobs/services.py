@@ -18,6 +18,7 @@ import sqlalchemy.orm as so
 from factcheck.db import utcnow
 from factcheck.errors import Conflict, InvalidInput, NotFound
 from factcheck.jobs.models import ACTIVE_STATUSES, Job, JobFile, JobWorker
+from factcheck.requestids import current_request_id
 
 # session.info key: ids of jobs enqueued in the session's transaction, published to the
 # workers once it commits (factcheck.tasks.dispatch), dropped if it rolls back.
@@ -50,9 +51,13 @@ def enqueue(
         )
         if existing is not None:
             return existing
+    payload = dict(payload or {})
+    if (request_id := current_request_id.get()) is not None:
+        # The job's log line names the request that started it.
+        payload.setdefault("request_id", request_id)
     job = Job(
         kind=kind,
-        payload=dict(payload or {}),
+        payload=payload,
         status="queued",
         total=total,
         key=key,
