@@ -21,6 +21,7 @@ from factcheck.feeds.models import Feed, FeedItem
 from factcheck.feeds.services import FeedSettings, add_feed
 from factcheck.jobs.models import Job
 from factcheck.jobs.runner import run_job
+from factcheck.jobs.services import NEW_JOBS
 from factcheck.sources.models import Article
 from factcheck.tasks.kinds.feeds import enqueue_due_feeds, poll_now
 from tests.conftest import post_form
@@ -623,6 +624,21 @@ def test_cli_adds_lists_and_polls_feeds(app, site, runner):
 
     listed = runner.invoke(args=["sources", "feeds"])
     assert listed.exit_code == 0 and "CLI Wire" in listed.output and "items 1" in listed.output
+
+    missing = runner.invoke(args=["sources", "poll", "999999"])
+    assert missing.exit_code == 1 and "There is no feed 999999" in missing.output
+
+    # A poll already waiting for a worker (here: a retry not yet due) is left to it.
+    from factcheck.feeds.services import enqueue_poll
+
+    waiting = enqueue_poll(db.session, feed.id, actor_id=None)
+    waiting.run_after = utcnow() + timedelta(hours=1)
+    db.session.info.pop(NEW_JOBS, None)  # not handed to the eager runner
+    db.session.commit()
+    busy = runner.invoke(args=["sources", "poll", str(feed.id)])
+    assert busy.exit_code == 1 and f"already queued or running (job {waiting.id}" in busy.output
+    waiting.status = "cancelled"
+    db.session.commit()
 
     nothing_due = runner.invoke(args=["sources", "poll"])
     assert nothing_due.exit_code == 0 and "No feed is due" in nothing_due.output

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from factcheck.claims.services import FlagPolicy
 from factcheck.classifier.loader import get_classifier
 from factcheck.db import utcnow
-from factcheck.errors import DomainError, InvalidInput
+from factcheck.errors import Conflict, DomainError, InvalidInput, NotFound
 from factcheck.feeds.models import Feed, FeedItem
 from factcheck.feeds.queries import due_feed_ids, pending_item_ids
 from factcheck.feeds.services import (
@@ -165,21 +165,31 @@ def _ingest_one(session: so.Session, item_id: int, how: Ingesting) -> FeedItem |
 
 
 def poll_now(session: so.Session, feed_id: int) -> dict[str, Any] | None:
-    """Poll a feed in this process (the CLI): enqueue its job and run it here (a poll
-    already queued or running elsewhere is left to its worker). Returns the job's result."""
+    """Poll a feed in this process (the CLI): enqueue its job and run it here. Returns the
+    job's result; raises DomainError when the poll failed, when there is no such feed, or
+    when a poll of it is already queued or running elsewhere (left to its worker)."""
     from factcheck.jobs.models import Job
     from factcheck.jobs.runner import run_job
 
+    if session.get(Feed, feed_id) is None:
+        raise NotFound(f"There is no feed {feed_id}.")
     job = enqueue_poll(session, feed_id, actor_id=None)
     # Run here, not handed to the configured runner (a Celery worker would race us for it).
     mine = session.info.get(NEW_JOBS, [])
-    if job.id in mine:
+    ours = job.id in mine
+    if ours:
         mine.remove(job.id)
     session.commit()
-    run_job(session, job.id, worker="cli", lease_seconds=current_app.config["JOB_LEASE_SECONDS"])
+    outcome = run_job(
+        session, job.id, worker="cli", lease_seconds=current_app.config["JOB_LEASE_SECONDS"]
+    )
     job = session.get(Job, job.id, populate_existing=True)
     if job is None:
         return None
+    if outcome == "skipped" and not ours:
+        raise Conflict(
+            f"A poll of this feed is already queued or running (job {job.id}, {job.status})."
+        )
     if job.status == "failed":
         raise DomainError(job.error or "The poll failed.")
     return job.result
