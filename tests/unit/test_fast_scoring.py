@@ -246,3 +246,16 @@ def test_score_inside_an_app_uses_the_apps_classifier(app, fake_classifier):
     assert [float(line.split("\t")[0]) for line in result.output.splitlines()] == [
         pytest.approx(v, abs=1e-4) for v in expected
     ]
+
+
+def test_worker_processes_share_the_cores():
+    from factcheck.classifier.loader import get_classifier, share_cores
+
+    app = create_app()
+    assert share_cores(app, 1, cpus=2) == 0  # one process: torch's default
+    assert share_cores(app, 2, cpus=2) == 1
+    assert share_cores(app, 3, cpus=8) == 2
+    assert get_classifier(app).threads == 2  # the last call's, before the model exists
+    pinned = create_app({"CLASSIFIER_THREADS": 3})
+    assert share_cores(pinned, 4, cpus=2) == 3  # a set number is kept
+    assert get_classifier(pinned).threads == 3
