@@ -78,6 +78,10 @@ class TransformerClassifier:
         self._tokenizer = None
         self._ranker = None
         self._lock = threading.Lock()
+        # One pass at a time: embed() switches the shared model's adapters off for its pass,
+        # which must not happen in the middle of another thread's scoring pass (each pass
+        # already uses every torch thread, so running them one after another costs nothing).
+        self._run_lock = threading.Lock()
         spec = self._read_spec()
         self.name = spec["name"]
         self.version = spec["version"]
@@ -144,9 +148,10 @@ class TransformerClassifier:
         self.load()
         from factcheck.classifier.training import encode
 
-        return encode(
-            self._model, self._tokenizer, texts, batch_size=self.batch_size, adapters=adapters
-        )
+        with self._run_lock:
+            return encode(
+                self._model, self._tokenizer, texts, batch_size=self.batch_size, adapters=adapters
+            )
 
     def _rank(self, documents: list[list[SentenceInput]]) -> list[float]:
         import numpy as np

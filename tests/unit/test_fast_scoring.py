@@ -259,3 +259,28 @@ def test_worker_processes_share_the_cores():
     pinned = create_app({"CLASSIFIER_THREADS": 3})
     assert share_cores(pinned, 4, cpus=2) == 3  # a set number is kept
     assert get_classifier(pinned).threads == 3
+
+
+@pytest.mark.slow  # scores and embeds in two threads with the real model
+def test_embedding_in_one_thread_does_not_change_scores_in_another(real):
+    import threading
+
+    texts = TEXTS[:4] * 8
+    expected = real.score(texts)
+    results: list[list[float]] = []
+    stop = threading.Event()
+
+    def embed_loop() -> None:
+        while not stop.is_set():
+            real.embed(texts)
+
+    worker = threading.Thread(target=embed_loop)
+    worker.start()
+    try:
+        for _ in range(6):
+            results.append(real.score(texts))
+    finally:
+        stop.set()
+        worker.join(timeout=60)
+    for got in results:
+        assert got == pytest.approx(expected, abs=1e-5)
