@@ -15,6 +15,7 @@ from marshmallow import fields, validate
 from factcheck.claims.lifecycle import CLAIM_STATUSES
 from factcheck.db import unstorable_character
 from factcheck.export.services import public_base_url, ruling_url
+from factcheck.jobs.models import JOB_STATUSES
 from factcheck.sources.limits import MAX_TEXT_CHARACTERS
 
 PAGE_MAX = 200
@@ -328,6 +329,50 @@ class ScoreOut(ma.Schema):
     version = fields.String(required=True)
     threshold = fields.Float(required=True)
     results = fields.List(fields.Nested(ScoreResultOut), required=True)
+
+
+class JobRefOut(ma.Schema):
+    """A job an answer started: where to follow it."""
+
+    id = fields.Integer(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(JOB_STATUSES))
+    url = fields.String(required=True, metadata={"description": "GET it for the job's state."})
+    progress = fields.Integer(required=True)
+    total = fields.Integer(allow_none=True)
+
+
+class JobAccepted(ma.Schema):
+    job = fields.Nested(JobRefOut, required=True)
+
+
+class JobOut(JobRefOut):
+    """A job's state; for a finished ingest, the article and its claims."""
+
+    kind = fields.String(required=True)
+    attempts = fields.Integer(required=True)
+    max_attempts = fields.Integer(required=True)
+    error = _nullable_string(metadata={"description": "Why the last attempt failed."})
+    result = fields.Dict(
+        allow_none=True,
+        metadata={
+            "description": "What the job recorded when it finished (by kind; an ingest: "
+            "article_id, summary, claims (a count), duplicate when the text was in already)."
+        },
+    )
+    article = fields.Nested(
+        ArticleOut,
+        allow_none=True,
+        metadata={"description": "A finished ingest's article (or the one it duplicated)."},
+    )
+    article_url = _nullable_string(metadata={"description": "The article's page on the desk."})
+    claims = fields.List(
+        fields.Nested(ClaimOut),
+        allow_none=True,
+        metadata={"description": "A finished ingest's claims, as POST /articles gives them."},
+    )
+    created_at = fields.DateTime(required=True)
+    started_at = fields.DateTime(allow_none=True)
+    finished_at = fields.DateTime(allow_none=True)
 
 
 class ErrorBody(ma.Schema):

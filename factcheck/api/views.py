@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import current_app, g, jsonify, request
+import sqlalchemy as sa
+from flask import current_app, g, jsonify, request, url_for
 from flask_smorest import Blueprint
 
 from factcheck.api.openapi import spec
@@ -24,6 +25,8 @@ from factcheck.api.schemas import (
     ClaimPage,
     ClaimsQuery,
     Error,
+    JobAccepted,
+    JobOut,
     NoQuery,
     RulingOut,
     RulingPage,
@@ -53,7 +56,11 @@ from factcheck.export.queries import appearances
 from factcheck.export.services import ExportFilters, public_base_url, ruling_url
 from factcheck.extensions import csrf, db, limiter
 from factcheck.intake import ingest
+from factcheck.jobs.models import Job
+from factcheck.jobs.services import enqueue
 from factcheck.matching.services import MatchSettings
+from factcheck.offload import ModelBusy, job_visible_to, scores_inline
+from factcheck.offload import score as score_sentences
 from factcheck.review.queries import (
     QueueFilters,
     format_cursor,
@@ -63,8 +70,8 @@ from factcheck.review.queries import (
     statuses_now,
 )
 from factcheck.sources.document import from_text
-from factcheck.sources.fetch import FetchPolicy, from_url
-from factcheck.sources.limits import ExtractLimits
+from factcheck.sources.fetch import check_url
+from factcheck.sources.models import Article
 from factcheck.sources.services import DuplicateArticle
 
 
@@ -120,28 +127,91 @@ def openapi():
     return jsonify(spec())
 
 
+_LOCATION = {
+    "Location": {
+        "description": "The job's address (GET /api/v1/jobs/{id}).",
+        "schema": {"type": "string"},
+    }
+}
+
+
+def _overrides(data: dict[str, Any]) -> dict[str, Any]:
+    """What the request says about the text; it wins over what the text says of itself."""
+    published = data.get("published_on")
+    return {
+        "title": data.get("title"),
+        "url": data.get("source_url"),
+        "outlet": data.get("outlet"),
+        "author": data.get("author"),
+        "published_on": published.isoformat() if published else None,
+        "language": data.get("language"),
+    }
+
+
+def _job_url(job_id: int) -> str:
+    return url_for("api.get_job", job_id=job_id)
+
+
+def _job_ref(job: Job) -> dict[str, Any]:
+    return {
+        "id": job.id,
+        "status": job.status,
+        "url": _job_url(job.id),
+        "progress": job.progress,
+        "total": job.total,
+    }
+
+
+def _accepted(job: Job):  # noqa: ANN202
+    """202 Accepted: the job's reference, and its address in Location."""
+    response = jsonify(JobAccepted().dump({"job": _job_ref(job)}))
+    response.status_code = 202
+    response.headers["Location"] = _job_url(job.id)
+    return response
+
+
 @bp.route("/articles", methods=["POST"])
 @api_roles(Role.FACT_CHECKER)
 @bp.arguments(ArticleIn)
-@bp.response(201, ArticleCreated, description="The stored article and the claims flagged in it.")
+@bp.response(
+    201,
+    ArticleCreated,
+    description="Text scored in the request: the stored article and the claims flagged in it.",
+)
+@bp.alt_response(
+    202,
+    schema=JobAccepted,
+    success=True,
+    headers=_LOCATION,
+    description="A web page, or a text not scored in the request, is ingested by a job: "
+    "follow it at Location (GET /api/v1/jobs/{id}) for the article and its claims.",
+)
 @bp.alt_response(409, schema=Error, description="The same text was ingested before.")
 @bp.alt_response(413, schema=Error, description="The body is over API_MAX_BODY_BYTES.")
-@bp.alt_response(422, schema=Error, description="The text or page could not be used.")
+@bp.alt_response(422, schema=Error, description="The text is empty or the url malformed.")
 @bp.alt_response(503, schema=Error, description="The claim classifier is not available.")
 def post_article(data: dict[str, Any]):
     """Ingest a text or a web page and get its flagged claims (fact-checker role).
 
-    Give exactly one of text and url."""
+    Give exactly one of text and url. A text of at most JOB_INLINE_MAX_CHARS characters is
+    scored at once (201, the claims) when the model is loaded in the serving process; a url,
+    and any other text, becomes a job (202, Location: the job)."""
+    text = data.get("text")
     if data.get("url"):
-        document = from_url(
-            data["url"],
-            FetchPolicy.from_config(current_app.config),
-            ExtractLimits.from_config(current_app.config),
-        )
-        kind = "url"
+        payload: dict[str, Any] = {"source": "url", "url": check_url(data["url"])}
     else:
-        document = from_text(data["text"])
-        kind = "text"
+        document = from_text(text)  # an empty text is refused here, job or not
+        if scores_inline(text):
+            return _ingest_now(data, document)
+        payload = {"source": "text", "text": text}
+    payload["overrides"] = _overrides(data)
+    job = enqueue(db.session, "ingest", payload, actor_id=_actor().id)
+    db.session.commit()  # the dispatcher hands the job to a worker
+    return _accepted(job)
+
+
+def _ingest_now(data: dict[str, Any], document: Any):  # noqa: ANN202
+    """Score and store pasted text in this request: 201 with its claims."""
     document = document.with_overrides(
         title=data.get("title"),
         url=data.get("source_url"),
@@ -156,7 +226,7 @@ def post_article(data: dict[str, Any]):
             document,
             actor=_actor(),
             classifier=get_classifier(),
-            source_kind=kind,
+            source_kind="text",
             policy=FlagPolicy.from_config(current_app.config),
             matching=MatchSettings.from_config(current_app.config),
         )
@@ -172,6 +242,50 @@ def post_article(data: dict[str, Any]):
     db.session.commit()
     now = utcnow()
     return {"article": result.article, "claims": [claim_now(c, now) for c in result.claims]}
+
+
+@bp.route("/jobs/<int:job_id>")
+@api_roles(Role.FACT_CHECKER, Role.ADMIN)  # an admin may see anyone's job, like an editor
+@bp.arguments(NoQuery, location="query")
+@bp.response(200, JobOut, description="The job.")
+@bp.alt_response(404, schema=Error, description="No such job, or one you may not see.")
+def get_job(_: dict[str, Any], job_id: int):
+    """A job's state: status, progress of total, attempts, error, result, times.
+
+    Shown to the person who started it, editors and admins. A finished ingest adds its
+    article and the article's claims."""
+    job = db.session.get(Job, job_id)
+    if job is None or not job_visible_to(job, _actor()):
+        raise NotFound("There is no such job.")
+    out: dict[str, Any] = {
+        **_job_ref(job),
+        "kind": job.kind,
+        "attempts": job.attempts,
+        "max_attempts": job.max_attempts,
+        "error": job.error,
+        "result": job.result,
+        "created_at": job.created_at,
+        "started_at": job.started_at,
+        "finished_at": job.finished_at,
+        "article": None,
+        "article_url": None,
+        "claims": None,
+    }
+    article_id = (job.result or {}).get("article_id")
+    if job.kind == "ingest" and job.status == "done" and isinstance(article_id, int):
+        article = db.session.get(Article, article_id)
+        if article is not None:
+            now = utcnow()
+            claims = list(
+                db.session.scalars(
+                    sa.select(Claim).where(Claim.article_id == article.id).order_by(Claim.id)
+                )
+            )
+            statuses = statuses_now(db.session, claims, now)
+            out["article"] = article
+            out["article_url"] = url_for("sources.article", article_id=article.id)
+            out["claims"] = [claim_now(c, now, statuses[c.id]) for c in claims]
+    return out
 
 
 def _cursor(raw: str | None) -> tuple[float, int] | None:
@@ -310,14 +424,27 @@ def get_ruling(claim_id: int, format: str):  # noqa: A002
     description="The body is over API_MAX_BODY_BYTES, or the sentences over "
     "API_SCORE_MAX_SENTENCES or API_SCORE_MAX_CHARS.",
 )
-@bp.alt_response(503, schema=Error, description="The claim classifier is not available.")
+@bp.alt_response(
+    503,
+    schema=Error,
+    headers={
+        "Retry-After": {
+            "description": "Seconds to wait when the scoring workers were busy.",
+            "schema": {"type": "integer"},
+        }
+    },
+    description="The claim classifier is not available, or (jobs on Celery workers) no "
+    "worker scored the sentences within API_SCORE_WAIT_SECONDS.",
+)
 def score(data: dict[str, Any]):
     """Check-worthiness scores for a batch of sentences.
 
     At most API_SCORE_MAX_SENTENCES sentences (100 by default) and API_SCORE_MAX_CHARS
     characters in all (50,000) a request, else a 413 naming the limit. Rate-limited per
     user (all of a user's tokens together): API_SCORE_RATE_LIMIT here, within
-    API_RATE_LIMIT."""
+    API_RATE_LIMIT. Where jobs run on Celery workers, a web process never loads the model:
+    the sentences are scored by a worker while the request waits, at most
+    API_SCORE_WAIT_SECONDS (then 503 with Retry-After)."""
     sentences = data["sentences"]
     cap = int(current_app.config["API_SCORE_MAX_SENTENCES"])
     if len(sentences) > cap:
@@ -343,17 +470,24 @@ def score(data: dict[str, Any]):
             {"sentences": [f"Item {i} is over {SENTENCE_MAX} characters." for i in too_long[:10]]},
         )
     try:
-        classifier = get_classifier()
-        scores = classifier.score(sentences) if sentences else []
+        scored = score_sentences(sentences, actor_id=_actor().id)
+    except ModelBusy as exc:
+        response = api_error(
+            503,
+            f"The scoring workers are busy: no answer within {exc.waited:g} s. Nothing "
+            f"was kept; try again in {exc.retry_after} s.",
+        )
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     except ModelUnavailable:
         current_app.logger.exception("classifier unavailable")
         return api_error(503, "The claim classifier is not available right now.")
     return {
-        "model": classifier.name,
-        "version": classifier.version,
-        "threshold": classifier.threshold,
+        "model": scored.model,
+        "version": scored.version,
+        "threshold": scored.threshold,
         "results": [
-            {"sentence": s, "score": round(float(v), 6), "is_claim": v >= classifier.threshold}
-            for s, v in zip(sentences, scores, strict=True)
+            {"sentence": s, "score": round(v, 6), "is_claim": v >= scored.threshold}
+            for s, v in zip(sentences, scored.scores, strict=True)
         ],
     }

@@ -32,6 +32,7 @@ from factcheck.intake import ingest
 from factcheck.jobs.models import Job
 from factcheck.jobs.services import enqueue
 from factcheck.matching.services import MatchSettings
+from factcheck.offload import scores_inline
 from factcheck.sources import bulk
 from factcheck.sources.document import Document, from_text
 from factcheck.sources.extract import kind_of
@@ -74,17 +75,6 @@ def _overrides(form: IngestForm) -> dict[str, str | None]:
     }
 
 
-def _scores_inline(text: str) -> bool:
-    """Pasted text is scored in the request when the model is already loaded in this
-    process and the text is short (JOB_INLINE_MAX_CHARS): that takes about as long as
-    opening a job page. Anything else (a first score that would load the model, a long
-    transcript, every URL and file) runs as a job."""
-    classifier = get_classifier()
-    return bool(getattr(classifier, "loaded", True)) and len(text) <= int(
-        current_app.config["JOB_INLINE_MAX_CHARS"]
-    )
-
-
 def _ingest_job(form: IngestForm) -> Job | None:
     """Enqueue the form's ingest as a job (flushed), or None when pasted text is scored
     inline. Refuses at once, with nothing enqueued, what can be told without fetching or
@@ -105,7 +95,7 @@ def _ingest_job(form: IngestForm) -> Job | None:
         payload["source"] = "url"
         payload["url"] = check_url(form.url.data)
     else:
-        if _scores_inline(form.text.data):
+        if scores_inline(form.text.data):  # the rule POST /api/v1/articles shares
             return None
         payload["source"] = "text"
         payload["text"] = form.text.data

@@ -6,14 +6,15 @@ import logging
 
 import sqlalchemy as sa
 from flask import Blueprint, render_template, request, url_for
+from flask_login import current_user
 from wtforms import SelectChoice
 
 from factcheck.auth.security import login_required
 from factcheck.classifier import ModelUnavailable
-from factcheck.classifier.loader import get_classifier
 from factcheck.db import bounded_int
 from factcheck.errors import InvalidInput
 from factcheck.extensions import db
+from factcheck.offload import ModelBusy, embed
 from factcheck.paging import filter_args
 from factcheck.search import queries
 from factcheck.search.forms import SearchForm
@@ -85,7 +86,8 @@ def search():
         filters = _filters(form)
         if form.mode.data == "similar":
             text = " ".join(form.q.data.split())
-            vector = get_classifier().embed([text])
+            # In the web process, or by a worker while the request waits (factcheck.offload).
+            vector = embed([text], actor_id=current_user.id)
             page["similar"] = similar(db.session, vector, kind=form.kind.data)
             return render_template("search/index.html", **page)
         query = parse(form.q.data)
@@ -109,6 +111,16 @@ def search():
         logger.exception("classifier unavailable")
         form.form_errors.append("The model is not available now; search by words instead.")
         return render_template("search/index.html", **page), 503
+    except ModelBusy as exc:
+        form.form_errors.append(
+            "Similar-claim search is busy right now (no answer within "
+            f"{exc.waited:g} s); try again in a moment, or search by words."
+        )
+        return (
+            render_template("search/index.html", **page),
+            503,
+            {"Retry-After": str(exc.retry_after)},
+        )
     except sa.exc.DBAPIError as exc:
         if not _index_error(exc):
             raise

@@ -31,12 +31,15 @@ from factcheck.db import listen_once
 from factcheck.extensions import db
 from factcheck.jobs.runner import run_job
 from factcheck.jobs.services import NEW_JOBS
+from factcheck.offload import DISPATCHER_KEY
 from factcheck.settings import ConfigError
 
 log = logging.getLogger("factcheck.jobs")
 
 MODES = ("eager", "threads", "celery", "off")
-_KEY = "factcheck.dispatch"
+# The app's Dispatcher, in app.extensions; factcheck.offload reads its mode there (the
+# API and search sit below tasks in the import layers).
+_KEY = DISPATCHER_KEY
 # After the broker failed to take a message, publishing is not tried again for this many
 # seconds (each try would cost a request its connect timeout); sweepers publish meanwhile.
 BROKER_BACKOFF_SECONDS = 15.0

@@ -27,6 +27,7 @@ from factcheck.auth.tokens import create_token
 from factcheck.claims.models import Claim
 from factcheck.db import utcnow
 from factcheck.extensions import db
+from factcheck.jobs.models import Job
 from tests.fuzzing import FUZZ
 from tests.workflow import add_claim, publish, user
 from tests.writes import CommittedWrites, Write, unexpected_writes
@@ -36,10 +37,11 @@ UNLIMITED = {"API_RATE_LIMIT": "100000 per minute", "API_SCORE_RATE_LIMIT": "100
 
 @pytest.fixture
 def bearer(app, make_user):
-    """An editor's token (every API role), with a published ruling to find."""
+    """An editor's token (every API role), with a published ruling and a job to find."""
     editor = user(make_user(Role.EDITOR))
     checker = user(make_user(Role.FACT_CHECKER))
     publish(add_claim(), checker, editor)
+    db.session.add(Job(kind="ingest", payload={}, status="failed", error="Test failure."))
     _, secret = create_token(db.session, user=editor, name="fuzz", now=utcnow())
     db.session.commit()
     return {"Authorization": f"Bearer {secret}"}
@@ -54,6 +56,7 @@ def test_api_conforms_to_its_openapi_document(app, bearer):
         "POST /api/v1/articles",
         "GET /api/v1/claims",
         "GET /api/v1/claims/{claim_id}",
+        "GET /api/v1/jobs/{job_id}",
         "GET /api/v1/rulings",
         "GET /api/v1/rulings/{claim_id}",
         "POST /api/v1/score",
@@ -171,6 +174,7 @@ ROUTES = [
     ("GET", "/api/v1/rulings"),
     ("GET", "/api/v1/claims/{claim}"),
     ("GET", "/api/v1/rulings/{claim}"),
+    ("GET", "/api/v1/jobs/{job}"),
 ]
 
 
@@ -179,7 +183,7 @@ ROUTES = [
 def test_raw_api_requests_get_json_errors_and_save_nothing(app, bearer, route):
     method, path = route
     claim_id = db.session.scalar(sa.select(sa.func.max(Claim.id)))
-    url = path.format(claim=claim_id)
+    url = path.format(claim=claim_id, job=db.session.scalar(sa.select(sa.func.max(Job.id))))
     client = app.test_client()
 
     @given(body=_body, content_type=_content_type, query=_query)
