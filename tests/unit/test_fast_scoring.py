@@ -284,3 +284,18 @@ def test_embedding_in_one_thread_does_not_change_scores_in_another(real):
         worker.join(timeout=60)
     for got in results:
         assert got == pytest.approx(expected, abs=1e-5)
+
+
+def test_torch_threads_sleep_while_waiting():
+    # Set by factcheck.classifier before torch is imported, unless the process sets it.
+    code = "import os, factcheck.classifier; print(os.environ['OMP_WAIT_POLICY'])"
+    environ = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=environ, check=True
+    )
+    assert done.stdout.strip() == "PASSIVE"
+    environ["OMP_WAIT_POLICY"] = "ACTIVE"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=environ, check=True
+    )
+    assert done.stdout.strip() == "ACTIVE"
