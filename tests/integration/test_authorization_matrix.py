@@ -142,6 +142,9 @@ MATRIX: dict[tuple[str, str], frozenset] = {
     ("GET", "/api/v1/rulings"): READERS,
     ("GET", "/api/v1/rulings/<int:claim_id>"): READERS,
     ("POST", "/api/v1/score"): READERS,
+    # A job through the API: fact-checkers (and editors) and admins; the job itself is
+    # shown only to its starter, editors and admins (others get 404, as for no job).
+    ("GET", "/api/v1/jobs/<int:job_id>"): frozenset({FC, ED, AD}),
 }
 
 
