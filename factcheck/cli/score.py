@@ -105,14 +105,20 @@ def score_command(sentences: tuple[str, ...], input_, output) -> None:  # noqa: 
         if not {"id", "text"} <= set(reader.fieldnames or ()):
             _fail("the input CSV needs the columns id and text")
         rows = list(reader)
-        scores: list[float] = []
+        texts = [r["text"] or "" for r in rows]
+        # Chunks of similar length across the whole file (each text is scored on its own,
+        # so the order changes nothing but the padding), put back in input order after.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        scores = [0.0] * len(texts)
         batch = 256
         from tqdm.auto import tqdm
 
         for start in tqdm(
-            range(0, len(rows), batch), desc="scoring", unit="batch", file=sys.stderr
+            range(0, len(order), batch), desc="scoring", unit="batch", file=sys.stderr
         ):
-            scores += classifier.score([r["text"] or "" for r in rows[start : start + batch]])
+            chunk = order[start : start + batch]
+            for i, value in zip(chunk, classifier.score([texts[i] for i in chunk]), strict=True):
+                scores[i] = value
     except ModelUnavailable as exc:
         _fail(str(exc))
     out = output or click.get_text_stream("stdout")
