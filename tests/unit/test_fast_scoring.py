@@ -22,6 +22,7 @@ from factcheck.classifier.runtime import (
     classifier_options,
 )
 from factcheck.settings import ConfigError
+from tests.fakes import KeywordClassifier
 
 ROOT = Path(__file__).resolve().parents[2]
 NEWS = ROOT / "tests" / "data" / "news"
@@ -299,3 +300,27 @@ def test_torch_threads_sleep_while_waiting():
         [sys.executable, "-c", code], capture_output=True, text=True, env=environ, check=True
     )
     assert done.stdout.strip() == "ACTIVE"
+
+
+def test_score_csv_keeps_input_order_across_length_sorted_chunks(app, fake_classifier, tmp_path):
+    import csv
+
+    from factcheck.cli.score import score_command
+
+    rows = [(f"r{i}", "Taxes rose 5 percent. " * ((i * 7) % 13) + f"Line {i}.") for i in range(600)]
+    source = tmp_path / "in.csv"
+    with source.open("w", newline="") as fh:
+        csv.writer(fh).writerows([("id", "text"), *rows])
+    out = tmp_path / "out.csv"
+    result = app.test_cli_runner().invoke(
+        score_command, ["--input", str(source), "--output", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    got = list(csv.DictReader(out.read_text().splitlines()))
+    assert [r["id"] for r in got] == [r[0] for r in rows]
+    expected = KeywordClassifier().score([r[1] for r in rows])
+    assert [float(r["score"]) for r in got] == pytest.approx(expected, abs=1e-6)
+    # Scored in chunks of at most 256, each of texts of similar length.
+    chunks = fake_classifier.calls
+    assert [len(c) for c in chunks] == [256, 256, 88]
+    assert max(len(t) for t in chunks[0]) <= min(len(t) for t in chunks[1])
