@@ -114,6 +114,11 @@ def _add_worker_parts(celery: Celery, app: Flask) -> None:
             )
 
     def process_init(**_: Any) -> None:
+        # A pool process is daemonic, and multiprocessing refuses to start a child from a
+        # daemonic process; but reading a fetched page or an uploaded file runs in a
+        # child with a deadline (factcheck.sources.deadline). That child is itself a
+        # daemon killed at its deadline, so clearing the flag here orphans nothing.
+        multiprocessing.current_process()._config["daemon"] = False  # type: ignore[attr-defined]  # type: ignore[attr-defined]
         # A forked pool process must not share the parent's database connections.
         with app.app_context():
             db.engine.dispose(close=False)

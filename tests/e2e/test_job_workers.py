@@ -265,3 +265,30 @@ class TestCelery:
         wait_for(lambda: _job(job_id).finished, 90, "the job to finish", second.log)
         assert _job(job_id).attempts == 1
         _assert_each_row_once(job_id, ROWS)
+
+    @pytest.mark.slow  # a worker process: seconds
+    @pytest.mark.timeout(120)
+    def test_a_celery_worker_reads_an_uploaded_page_in_its_deadline_child(self, app, workers):
+        """Reading a page or file runs in a child process with a deadline; a Celery pool
+        process is daemonic, which multiprocessing refuses to let start a child, so
+        every URL and file ingest failed on the workers until process_init cleared it."""
+        worker = workers.start(row_delay=0.0)
+        page = (
+            b"<html><head><title>Council budget</title></head><body><article>"
+            b"<p>The council said spending rose 12 percent in 2024.</p>"
+            b"<p>The mayor claimed the new tram line cut commuting times by half.</p>"
+            b"</article></body></html>"
+        )
+        job = services.enqueue(
+            db.session,
+            "ingest",
+            {"source": "file", "overrides": {}},
+            actor_id=None,
+            files=[("budget.html", page)],
+        )
+        db.session.commit()
+        wait_for(lambda: _job(job.id).finished, 90, "the job to finish", worker.log)
+        done = _job(job.id)
+        assert done.status == "done", done.error
+        article = db.session.get(Article, done.result["article_id"])
+        assert "tram line" in article.text and done.attempts == 1
