@@ -38,9 +38,9 @@ def main() -> None:
     parser.add_argument("--words", type=int, default=5000, help="Words in the ingest article.")
     args = parser.parse_args()
 
+    # factcheck.classifier first: it sets OMP_WAIT_POLICY before torch is imported.
+    from factcheck.classifier import DEFAULT_MODEL_DIR, TransformerClassifier  # noqa: I001
     import torch
-
-    from factcheck.classifier import DEFAULT_MODEL_DIR, TransformerClassifier
 
     print(
         f"python {sys.version.split()[0]}, torch {torch.__version__}, "

@@ -247,6 +247,8 @@ def main() -> None:
         "--threads", type=int, default=0, help="torch threads for --quality (0: default)."
     )
     args = parser.parse_args()
+    # factcheck.classifier first: it sets OMP_WAIT_POLICY before torch is imported.
+    import factcheck.classifier  # noqa: F401, I001
     import torch
 
     print(
