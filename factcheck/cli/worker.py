@@ -45,6 +45,7 @@ def _safe_url(url: str) -> str:
 def start_worker(app: Flask, *, concurrency: int = 1, loglevel: str = "INFO") -> None:
     """Run a Celery worker for `app` in this process until it is stopped (a test may call
     this with an app of its own)."""
+    from factcheck.classifier import loader as classifier_loader
     from factcheck.tasks.celeryapp import QUEUE, make_celery
 
     url = str(app.config.get("CELERY_BROKER_URL") or "")
@@ -56,6 +57,8 @@ def start_worker(app: Flask, *, concurrency: int = 1, loglevel: str = "INFO") ->
         )
     if problem := broker_problem(url):
         _fail(f"{problem}. Start Redis or fix CELERY_BROKER_URL.")
+    # Each pool process loads the model (after the fork); N of them share the cores.
+    classifier_loader.share_cores(app, concurrency)
     celery = make_celery(app, worker=True)
     celery.worker_main(
         [
