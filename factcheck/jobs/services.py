@@ -249,8 +249,25 @@ def job_file(session: so.Session, job: Job, index: int = 0) -> tuple[str, bytes]
         .limit(1)
     ).first()
     if row is None:
-        raise InvalidInput("The job's file is missing.")
+        raise InvalidInput(
+            "The job's file is no longer kept (files are deleted some days after their job "
+            "ends: JOB_FILES_KEEP_DAYS); start the work again."
+        )
     return row.name, row.content
+
+
+def prune_files(session: so.Session, *, finished_before: datetime) -> int:
+    """Delete the files (uploads read, exports made) of jobs that ended before
+    `finished_before`; the job rows and their results stay. Return how many; flush."""
+    ended = sa.select(Job.id).where(
+        Job.status.in_(("done", "failed", "cancelled")), Job.finished_at < finished_before
+    )
+    deleted = session.execute(
+        sa.delete(JobFile)
+        .where(JobFile.job_id.in_(ended))
+        .execution_options(synchronize_session=False)
+    )
+    return deleted.rowcount or 0
 
 
 def attach_file(session: so.Session, job: Job, name: str, data: bytes) -> int:

@@ -162,8 +162,9 @@ def job_file(job_id: int, index: int):
         abort(404)
     try:
         name, content = services.job_file(db.session, item, index)
-    except DomainError:
-        abort(404)
+    except DomainError as exc:  # deleted JOB_FILES_KEEP_DAYS after the job ended
+        flash(exc.message, "error")
+        return redirect(url_for("tasks.job", job_id=item.id))
     # Python's mimetypes knows .csv (text/csv) but not JSON Lines (a ClaimReview export).
     mimetype = "application/x-ndjson" if name.lower().endswith(".jsonl") else None
     return send_file(BytesIO(content), as_attachment=True, download_name=name, mimetype=mimetype)

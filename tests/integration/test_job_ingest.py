@@ -109,7 +109,7 @@ def test_a_url_is_fetched_with_the_configured_policy(app, monkeypatch):
     [
         ({"source": "text", "text": "  "}, [], "The text is empty."),
         ({"source": "url", "url": "ftp://x.example/"}, [], "http:// or https://"),
-        ({"source": "file"}, [], "The job's file is missing."),
+        ({"source": "file"}, [], "The job's file is no longer kept"),
         ({"source": "file"}, [("a.exe", b"MZ")], ""),
         ({"source": "carrier pigeon"}, [], "Unknown source"),
         (

@@ -306,6 +306,41 @@ class TestJobPage:
         assert client.get(f"/jobs/{job.id}/files/1").status_code == 404
         assert login_as(Role.FACT_CHECKER).get(f"/jobs/{job.id}/files/0").status_code == 404
 
+    def test_files_are_deleted_days_after_their_job_ends_and_the_page_says_so(self, app, login_as):
+        from factcheck.jobs.models import JobFile
+        from factcheck.tasks import schedule
+
+        client = login_as(Role.FACT_CHECKER)
+        old, recent, waiting = (
+            services.enqueue(
+                db.session, KIND, {}, actor_id=client.account.id, files=[(name, b"id\n1\n")]
+            )
+            for name in ("old.csv", "recent.csv", "waiting.csv")
+        )
+        db.session.commit()
+        old = _finished(old, {"download_file": 0})
+        recent = _finished(recent, {"download_file": 0})
+        days = app.config["JOB_FILES_KEEP_DAYS"]
+        old.finished_at = services.utc_now() - timedelta(days=days, minutes=1)
+        db.session.commit()
+
+        schedule._last_prune.clear()  # this process has not pruned within the hour
+        schedule.prune_job_files(db.session, services.utc_now())
+        db.session.commit()
+        left = db.session.scalars(sa.select(JobFile.name).order_by(JobFile.name)).all()
+        assert left == ["recent.csv", "waiting.csv"]  # the queued job keeps its upload
+        assert db.session.get(Job, old.id).result == {"download_file": 0}  # the row stays
+
+        response = client.get(f"/jobs/{old.id}/files/0", follow_redirects=True)
+        assert response.request.path == f"/jobs/{old.id}"
+        assert "no longer kept" in response.get_data(as_text=True)
+        assert client.get(f"/jobs/{recent.id}/files/0").data == b"id\n1\n"
+        # Once an hour per process: a second sweep straight after deletes nothing more.
+        recent.finished_at = old.finished_at
+        db.session.commit()
+        schedule.prune_job_files(db.session, services.utc_now())
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(JobFile)) == 2
+
 
 # --- The ingest form and the bulk page, through jobs run eagerly ---------------------------
 
