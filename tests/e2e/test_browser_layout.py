@@ -40,7 +40,7 @@ from factcheck.sources.document import from_text
 from factcheck.verdicts import services as verdicts
 from factcheck.verdicts.inputs import EvidenceInput, VerdictInput
 from factcheck.verdicts.ratings import active_ratings
-from tests.conftest import BACKENDS, STRONG_PASSWORD, make_app
+from tests.conftest import STRONG_PASSWORD, make_app
 from tests.e2e.test_browser import CHROMIUM, FLAGS, _browser_available
 from tests.fakes import KeywordClassifier
 from tests.live import serving
@@ -111,9 +111,11 @@ def _verdict(claim, **overrides) -> VerdictInput:  # noqa: ANN001, ANN003
     return VerdictInput(**values)
 
 
-@pytest.fixture(params=BACKENDS)
+# Layout does not depend on the database (every page is rendered on both by
+# tests/integration/test_no_writes_on_get.py); SQLite alone saves CI 22 s.
+@pytest.fixture(params=["sqlite"])
 def seeded(request: pytest.FixtureRequest, empty_database) -> Iterator[Seeded]:  # noqa: ANN001
-    """The app on a real port, on a migrated, empty database of each backend, with content
+    """The app on a real port, on a migrated, empty database, with content
     on every page: the sample article ingested, one claim published, one held with a draft,
     one submitted; audit entries, a token and a notification for the all-roles user."""
     app = make_app(empty_database(request.param), PUBLIC_RULINGS=True)
