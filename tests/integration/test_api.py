@@ -300,6 +300,15 @@ def test_openapi_document_is_served(app):
     assert body["openapi"].startswith("3.1") and "/api/v1/score" in body["paths"]
 
 
+def test_the_document_is_built_when_first_read_not_at_every_start(app):
+    api = app.extensions["factcheck.api"]
+    assert api._undocumented  # the routes work; their document waits for a reader
+    assert app.test_client().get("/api/v1/claims").status_code == 401
+    first = spec()
+    assert not api._undocumented and "/api/v1/articles" in first["paths"]
+    assert spec() == first  # read again: the same document, built once
+
+
 def test_a_lone_surrogate_is_refused_not_a_server_error(app, token_for):
     """JSON may escape half a surrogate pair ("\\ud800"); no text column can hold it, and
     hashing the text failed with a 500 (issue 14 review)."""
