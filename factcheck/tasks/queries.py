@@ -9,12 +9,10 @@ import sqlalchemy.orm as so
 
 from factcheck.auth.roles import Role
 from factcheck.jobs.models import Job, JobFile
-from factcheck.offload import job_visible_to
 
 
 def sees_everyones_jobs(user: Any) -> bool:
-    """Editors and admins see every job; anyone else, their own (job_visible_to, the
-    same rule for one job, shared with the API)."""
+    """Editors and admins see every job; anyone else, their own."""
     return bool(user.has_role(Role.EDITOR, Role.ADMIN))
 
 
@@ -26,7 +24,9 @@ def visible_job(session: so.Session, job_id: int, user: Any) -> Job | None:
     )
     if job is None:
         return None
-    return job if job_visible_to(job, user) else None
+    if job.created_by_id != user.id and not sees_everyones_jobs(user):
+        return None
+    return job
 
 
 def jobs_for(user: Any, *, status: str | None = None) -> sa.Select[tuple[Job]]:
