@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from flask import Flask
 from werkzeug.serving import make_server
@@ -32,3 +33,19 @@ def serving(app: Flask, *, public_base_url: bool = False) -> Iterator[str]:
         thread.join(5)
         with app.app_context():
             db.engine.dispose()
+
+
+def signed_in_page(browser: Any, base: str, email: str, password: str, name: str, **options: Any):  # noqa: ANN201
+    """A new page of a new browser context (1280×900; `options` such as
+    java_script_enabled=False go to the context) signed in as `email` at `base`."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, **options)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto(base + "/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("button[type=submit], input[type=submit]")
+    expect(page.locator(".usermenu")).to_contain_text(name)
+    return page

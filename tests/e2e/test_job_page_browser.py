@@ -28,7 +28,7 @@ from factcheck.jobs.runner import job_kind
 from tests.conftest import STRONG_PASSWORD, make_app
 from tests.e2e.test_browser import CHROMIUM, FLAGS, _browser_available, _person
 from tests.fakes import KeywordClassifier
-from tests.live import serving
+from tests.live import serving, signed_in_page
 
 pytestmark = pytest.mark.timeout(180)
 KIND = "browser_job"
@@ -93,15 +93,9 @@ def test_the_bar_moves_in_place_and_the_result_shows_without_a_reload(live) -> N
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
 
         def signed_in(**options):  # noqa: ANN003, ANN202
-            context = browser.new_context(viewport={"width": 1280, "height": 900}, **options)
-            page = context.new_page()
-            page.set_default_timeout(10_000)
-            page.goto(base + "/login")
-            page.fill("#email", "fiona@example.com")
-            page.fill("#password", STRONG_PASSWORD)
-            page.click("button[type=submit], input[type=submit]")
-            expect(page.locator(".usermenu")).to_contain_text("Fiona Checker")
-            return page
+            return signed_in_page(
+                browser, base, "fiona@example.com", STRONG_PASSWORD, "Fiona Checker", **options
+            )
 
         # With script: jobs.js polls the JSON status and moves the bar in place.
         page = signed_in()

@@ -21,7 +21,7 @@ from factcheck.extensions import db
 from tests.conftest import STRONG_PASSWORD, make_app
 from tests.e2e.test_browser import CHROMIUM, FLAGS, _browser_available, _person
 from tests.fakes import KeywordClassifier
-from tests.live import serving
+from tests.live import serving, signed_in_page
 from tests.workflow import add_claim
 
 pytestmark = pytest.mark.timeout(180)
@@ -54,15 +54,14 @@ def test_queue_shortcuts_bulk_dismiss_and_the_same_without_javascript(live_serve
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
 
         def signed_in(**options):  # noqa: ANN003, ANN202
-            context = browser.new_context(viewport={"width": 1280, "height": 900}, **options)
-            page = context.new_page()
-            page.set_default_timeout(10_000)
-            page.goto(live_server + "/login")
-            page.fill("#email", "fiona@example.com")
-            page.fill("#password", STRONG_PASSWORD)
-            page.click("button[type=submit], input[type=submit]")
-            expect(page.locator(".usermenu")).to_contain_text("Fiona Checker")
-            return page
+            return signed_in_page(
+                browser,
+                live_server,
+                "fiona@example.com",
+                STRONG_PASSWORD,
+                "Fiona Checker",
+                **options,
+            )
 
         page = signed_in()
         errors: list[str] = []
